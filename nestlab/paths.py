@@ -1,0 +1,40 @@
+"""Where nestlab finds things on disk: the project root, the notebooks and the real data.
+
+Real data sets are never part of the project. They are read by path from, in order:
+``$NESTLAB_DATA`` if set, else ``<project root>/../shared/data`` (the layout of a
+development checkout and of CI).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_ENV_VAR = "NESTLAB_DATA"
+
+
+def project_root() -> Path:
+    """The checkout that holds this package (the folder with ``pyproject.toml``)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def notebooks_dir() -> Path:
+    """The folder of the numbered notebooks."""
+    return project_root() / "notebooks"
+
+
+def data_dir(name: str | None = None, *, must_exist: bool = True) -> Path:
+    """The real-data folder, or its sub-folder ``name`` (e.g. ``"loi"``).
+
+    Raises:
+        FileNotFoundError: if ``must_exist`` and the folder is absent, with where it was looked for.
+    """
+    env = os.environ.get(DATA_ENV_VAR)
+    base = Path(env) if env else project_root().parent / "shared" / "data"
+    path = base / name if name else base
+    if must_exist and not path.is_dir():
+        raise FileNotFoundError(
+            f"data folder {str(path)!r} not found. Set ${DATA_ENV_VAR} to the folder that holds "
+            "the data sets (loi/, qu-shi-2026/, sohn-jazayeri-2021/); see README.md, 'Real data'."
+        )
+    return path
