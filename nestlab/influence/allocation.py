@@ -1,0 +1,185 @@
+"""Budgeted co-player diversity guided by LoI (Chen et al., arXiv 2310.07218, Sec. 5).
+
+Per game there are a few scenarios; each is trained with self-play (SP, 1 population unit),
+population play with 3 members (PP3, 3 units) or with 5 (PP5, 5 units). The budget equals
+PP3 everywhere (the uniform baseline). The paper's rule: with mean mu and population sd s of
+the scenarios' LoI, SP if LoI < mu - s, PP5 if LoI > mu + s, else PP3; then make #SP = #PP5
+(more SP than PP5: the arg-max LoI scenario becomes PP5; more PP5 than SP: the arg-min
+becomes SP).
+
+Comparison protocols (ego returns against held-out partners, per scenario normalised by the
+scenario's mean SP return, pooled over scenarios, one-way ANOVA allocation vs uniform):
+
+* ``"top30"`` — as published: the ``k = 30`` highest returns of each method per scenario.
+  This favours methods with more samples (SP has 100, PP5 50, PP3 30 in the published logs).
+* ``"all"`` — every sample.
+
+The gain is the difference of the pooled normalised means (a fraction of the SP mean; the
+paper prints it as a percentage).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+from scipy.stats import f_oneway, pearsonr
+
+METHODS = ("SP", "PP3", "PP5")
+UNITS = {"SP": 1, "PP3": 3, "PP5": 5}
+PROTOCOLS = ("top30", "all")
+
+
+class Comparison(NamedTuple):
+    """Allocation vs baseline under one protocol.
+
+    Attributes:
+        gain: pooled normalised mean of the allocation minus that of the baseline.
+        p_value, f_stat: one-way ANOVA of the two pooled samples.
+        mean_allocation, mean_baseline: pooled normalised means.
+        n_allocation, n_baseline: pooled sample sizes.
+    """
+
+    gain: float
+    p_value: float
+    f_stat: float
+    mean_allocation: float
+    mean_baseline: float
+    n_allocation: int
+    n_baseline: int
+
+
+def _check_methods(allocation: Sequence[str]) -> None:
+    bad = [m for m in allocation if m not in UNITS]
+    if bad:
+        raise ValueError(f"unknown method(s) {bad}; choose from {METHODS}")
+
+
+def budget(allocation: Sequence[str]) -> int:
+    """Population units of an allocation (SP 1, PP3 3, PP5 5)."""
+    _check_methods(allocation)
+    return int(sum(UNITS[m] for m in allocation))
+
+
+def allocate_by_loi(loi_values) -> tuple[str, ...]:
+    """The paper's mean ± sd rule with the #SP = #PP5 budget fix (Sec. 5).
+
+    Args:
+        loi_values: LoI of each scenario of one game (at least two).
+
+    Returns:
+        One method name per scenario.
+    """
+    x = np.asarray(loi_values, dtype=float)
+    if x.ndim != 1 or x.size < 2 or not np.all(np.isfinite(x)):
+        raise ValueError(f"loi_values must be a 1-d array of >= 2 finite LoI values; got {x!r}")
+    mu, s = x.mean(), x.std()
+    methods = ["SP" if v < mu - s else "PP5" if v > mu + s else "PP3" for v in x]
+    n_sp, n_pp5 = methods.count("SP"), methods.count("PP5")
+    if n_sp > n_pp5:
+        methods[int(np.argmax(x))] = "PP5"
+    elif n_pp5 > n_sp:
+        methods[int(np.argmin(x))] = "SP"
+    return tuple(methods)
+
+
+def enumerate_allocations(n_scenarios: int, *, total: int | None = None) -> list[tuple[str, ...]]:
+    """Every assignment of SP / PP3 / PP5 to ``n_scenarios`` scenarios with ``total`` units
+    (default ``3 * n_scenarios``, the uniform PP3 budget), in lexicographic order.
+
+    For four scenarios there are 19: uniform PP3, 12 with one SP and one PP5, 6 with two of each.
+    """
+    if n_scenarios < 1:
+        raise ValueError(f"n_scenarios must be >= 1; got {n_scenarios}")
+    total = 3 * n_scenarios if total is None else int(total)
+    return [a for a in itertools.product(METHODS, repeat=n_scenarios) if budget(a) == total]
+
+
+def _pooled(samples: Sequence[Mapping[str, np.ndarray]], allocation: Sequence[str], *,
+            protocol: str, k: int, reference: str) -> np.ndarray:
+    out = []
+    for scen, method in zip(samples, allocation, strict=True):
+        ref = float(np.mean(scen[reference]))
+        x = np.asarray(scen[method], dtype=float)
+        if protocol == "top30":
+            x = np.sort(x)[::-1][:k]
+        out.append(x / ref)
+    return np.concatenate(out)
+
+
+def compare(samples: Sequence[Mapping[str, np.ndarray]], allocation: Sequence[str], *,
+            baseline: Sequence[str] | None = None, protocol: str = "top30", k: int = 30,
+            reference: str = "SP") -> Comparison:
+    """Compare an allocation with a baseline (default uniform PP3) under ``protocol``.
+
+    Args:
+        samples: per scenario, a mapping method -> 1-d ego returns against held-out partners.
+        allocation: one method per scenario.
+        baseline: the other allocation (default PP3 everywhere).
+        protocol: ``"top30"`` (the ``k`` highest per scenario, as published) or ``"all"``.
+        k: samples kept per scenario and method by ``"top30"``.
+        reference: method whose scenario mean normalises the returns (SP, as published).
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}")
+    _check_methods(allocation)
+    baseline = tuple(baseline) if baseline is not None else ("PP3",) * len(allocation)
+    _check_methods(baseline)
+    if not (len(samples) == len(allocation) == len(baseline)):
+        raise ValueError(f"need one sample mapping and one method per scenario; got "
+                         f"{len(samples)} scenarios, allocation {len(allocation)}, baseline {len(baseline)}")
+    a = _pooled(samples, allocation, protocol=protocol, k=k, reference=reference)
+    b = _pooled(samples, baseline, protocol=protocol, k=k, reference=reference)
+    if tuple(allocation) == baseline:
+        f, p = 0.0, 1.0
+    else:
+        f, p = f_oneway(a, b)
+    return Comparison(float(a.mean() - b.mean()), float(p), float(f), float(a.mean()),
+                      float(b.mean()), int(a.size), int(b.size))
+
+
+class RankResult(NamedTuple):
+    """Rank of one allocation among candidates (1 = largest gain).
+
+    Attributes:
+        rank: position of ``allocation`` by gain over the baseline, ties sharing the best rank.
+        n_candidates: number of budget-equal candidates.
+        gains: gain of every candidate, in candidate order.
+        candidates: the candidate allocations.
+    """
+
+    rank: int
+    n_candidates: int
+    gains: np.ndarray
+    candidates: list[tuple[str, ...]]
+
+
+def rank_allocation(samples: Sequence[Mapping[str, np.ndarray]], allocation: Sequence[str], *,
+                    protocol: str = "top30", k: int = 30,
+                    candidates: Sequence[Sequence[str]] | None = None) -> RankResult:
+    """Rank ``allocation`` among all budget-equal allocations by its gain over uniform PP3."""
+    cands = [tuple(c) for c in (candidates if candidates is not None
+                                else enumerate_allocations(len(samples), total=budget(allocation)))]
+    if tuple(allocation) not in cands:
+        raise ValueError(f"allocation {tuple(allocation)} is not among the candidates")
+    gains = np.array([compare(samples, c, protocol=protocol, k=k).gain for c in cands])
+    own = gains[cands.index(tuple(allocation))]
+    return RankResult(int(np.sum(gains > own + 1e-12)) + 1, len(cands), gains, cands)
+
+
+def population_gain(samples: Mapping[str, np.ndarray], *, method: str = "PP5",
+                    reference: str = "SP") -> float:
+    """Mean return of ``method`` minus that of ``reference`` in one scenario (the paper's
+    LoI-gain figure uses (PP5 - SP) / 2; the factor does not change a correlation)."""
+    return float(np.mean(samples[method]) - np.mean(samples[reference]))
+
+
+def loi_gain_correlation(loi_values, gains) -> tuple[float, float]:
+    """Pearson correlation (r, two-sided p) between scenario LoI and population-play gain."""
+    x, y = np.asarray(loi_values, float), np.asarray(gains, float)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 3:
+        raise ValueError(f"need two 1-d arrays of equal length >= 3; got {x.shape} and {y.shape}")
+    res = pearsonr(x, y)
+    return float(res.statistic), float(res.pvalue)
