@@ -1,0 +1,84 @@
+"""Figures of the Level-of-Influence notebooks (suite style from :mod:`nestlab.plots`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from nestlab.plots import PALETTE, figure
+
+
+def loi_bars(tables: Mapping[str, np.ndarray], rows: Sequence[str], cols: Sequence[str], *,
+             null_level: float | None = None, ylabel: str = "LoI (nats)"):
+    """One panel per row (game): grouped bars of several LoI tables ``(row, col)``."""
+    fig, axes = figure(1, len(rows), sharey=True)
+    axes = np.atleast_1d(axes)
+    width = 0.8 / max(len(tables), 1)
+    x = np.arange(len(cols))
+    for i, (ax, row) in enumerate(zip(axes, rows, strict=True)):
+        for j, (name, tab) in enumerate(tables.items()):
+            ax.bar(x + (j - (len(tables) - 1) / 2) * width, np.asarray(tab)[i], width,
+                   color=PALETTE[j % len(PALETTE)], label=name)
+        if null_level is not None:
+            ax.axhline(null_level, color="k", lw=0.8, ls="--")
+        ax.set_xticks(x, [str(c) for c in cols])
+        ax.set_title(str(row))
+        ax.axhline(0.0, color="k", lw=0.5)
+    axes[0].set_ylabel(ylabel)
+    axes[-1].legend(fontsize=8)
+    return fig
+
+
+def null_histogram(null_scenario: np.ndarray, observed: float, *, title: str = ""):
+    """Permutation null of a scenario's plug-in LoI with the observed value."""
+    fig, ax = figure(1, 1)
+    ax.hist(null_scenario, bins=30, color=PALETTE[0], alpha=0.8, label="label-shuffled")
+    ax.axvline(observed, color=PALETTE[1], lw=2, label="observed")
+    ax.set_xlabel("plug-in LoI (nats)")
+    ax.set_ylabel("permutations")
+    ax.set_title(title)
+    ax.legend()
+    return fig
+
+
+def allocation_gains(gains: np.ndarray, labels: Sequence[str], chosen: int, *, title: str = ""):
+    """Gain over uniform PP3 of every budget-equal allocation, the LoI-guided one highlighted."""
+    order = np.argsort(gains)[::-1]
+    fig, ax = figure(1, 1, width=7.0)
+    colors = [PALETTE[1] if i == chosen else PALETTE[0] for i in order]
+    ax.bar(np.arange(len(order)), 100 * np.asarray(gains)[order], color=colors)
+    ax.set_xticks(np.arange(len(order)), [labels[i] for i in order], rotation=90, fontsize=7)
+    ax.set_ylabel("gain over uniform PP3 (% of SP mean)")
+    ax.set_title(title)
+    return fig
+
+
+def label_check(rms: np.ndarray, labels: Sequence[str], stored: int = 0, *, title: str = ""):
+    """RMS mismatch of every relabelling of the maps, the stored labelling highlighted."""
+    order = np.argsort(rms)
+    fig, ax = figure(1, 1, width=7.0)
+    ax.bar(np.arange(len(order)), np.asarray(rms)[order],
+           color=[PALETTE[1] if i == stored else PALETTE[0] for i in order])
+    ax.set_xticks(np.arange(len(order)), [labels[i] for i in order], rotation=90, fontsize=7)
+    ax.set_ylabel("RMS mismatch (return units)")
+    ax.set_title(title)
+    return fig
+
+
+def study_curves(meet_probs: Sequence[float], loi: Mapping[str, np.ndarray], gain: np.ndarray,
+                 games: Sequence[str]):
+    """LoI (every estimator) and PP5 - SP gain against interaction strength, one line per game."""
+    fig, axes = figure(1, len(loi) + 1)
+    for ax, (name, tab) in zip(axes[:-1], loi.items(), strict=True):
+        for i, g in enumerate(games):
+            ax.plot(meet_probs, np.asarray(tab)[i], "o-", color=PALETTE[i], label=g)
+        ax.set_title(f"LoI: {name}")
+        ax.set_xlabel("meeting probability")
+    for i, g in enumerate(games):
+        axes[-1].plot(meet_probs, np.asarray(gain)[i], "o-", color=PALETTE[i], label=g)
+    axes[-1].axhline(0, color="k", lw=0.5)
+    axes[-1].set_title("PP5 - SP return")
+    axes[-1].set_xlabel("meeting probability")
+    axes[-1].legend(fontsize=7)
+    return fig

@@ -1,0 +1,313 @@
+"""Self-play and population play on repeated 2x2 games, LoI from checkpoints, the tournament
+and the LoI-guided allocation (spec section 4; Chen et al., arXiv 2310.07218, Secs. 4-5).
+
+Per scenario (a game at one interaction strength) the study trains, all at once in one
+vectorised policy-gradient loop:
+
+* SP: ``n_sp_seeds`` self-play runs (partner: a frozen copy of itself, refreshed each generation);
+* SP_eval: one further, held-out self-play run — the fixed co-players of the evaluation;
+* PP3, PP5: populations whose members each keep their own weights and, each generation, are
+  paired with a frozen copy of another member drawn at random.
+
+After training (``n_generations`` generations, checkpoints after each):
+
+* LoI blocks as in the paper's arXiv logs: ego = SP_eval at the last four even generations,
+  Bobs = the SP seeds at generations (0, 2, 4, 6, 8, 12, 16, 20, 24) (scaled to
+  ``n_generations``), 6 episodes each -> ``(1, 4, n_sp_seeds, 9, 6)``;
+* the tournament: final SP / PP3 / PP5 agents against SP_eval at generations (6, 12, 18, 24)
+  (scaled), 20 / 10 / 10 episodes, as in the published files.
+
+Everything is deterministic given ``seed``. Trained checkpoints are stored with
+:func:`nestlab.cache.load_or_build`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from nestlab.influence import allocation as alloc
+from nestlab.influence.games import GAMES, MEET_PROBS, GameSpec, make_spec, policy_gradient, rollout
+from nestlab.influence.loi import loi_all
+
+CACHE_NAMESPACE = "influence.population"
+CACHE_VERSION = "1"
+PAPER_GENERATIONS = 24
+PAPER_EGO_GENERATIONS = (18, 20, 22, 24)
+PAPER_BOB_GENERATIONS = (0, 2, 4, 6, 8, 12, 16, 20, 24)
+PAPER_PARTNER_GENERATIONS = (6, 12, 18, 24)
+ROLES = ("SP", "SP_eval", "PP3", "PP5")
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """Sizes of the small study (defaults: the paper's layout, CPU-sized training)."""
+
+    games: tuple[str, ...] = GAMES
+    meet_probs: tuple[float, ...] = MEET_PROBS
+    n_rounds: int = 20
+    solo_fraction: float = 0.25
+    n_generations: int = 24
+    iters_per_generation: int = 8
+    batch_episodes: int = 32
+    lr: float = 0.5
+    init_scale: float = 1.5
+    max_logit: float = 8.0
+    n_sp_seeds: int = 5
+    loi_episodes: int = 6
+    tournament_episodes: dict[str, int] = field(
+        default_factory=lambda: {"SP": 20, "PP3": 10, "PP5": 10})
+    seed: int = 0
+
+    def __post_init__(self):
+        bad = [g for g in self.games if g not in GAMES]
+        if bad:
+            raise ValueError(f"unknown game(s) {bad}; choose from {GAMES}")
+        if self.n_generations < 4 or self.n_sp_seeds < 2 or self.iters_per_generation < 1:
+            raise ValueError("need n_generations >= 4, n_sp_seeds >= 2, iters_per_generation >= 1")
+        if set(self.tournament_episodes) != {"SP", "PP3", "PP5"}:
+            raise ValueError("tournament_episodes needs exactly the keys 'SP', 'PP3', 'PP5'")
+
+    def scenarios(self) -> list[GameSpec]:
+        """Scenarios in order game-major, interaction strength minor."""
+        return [make_spec(g, p, n_rounds=self.n_rounds, solo_fraction=self.solo_fraction)
+                for g in self.games for p in self.meet_probs]
+
+    def generations(self, paper_gens) -> np.ndarray:
+        """The paper's 24-generation schedule scaled to ``n_generations``."""
+        return np.rint(np.asarray(paper_gens) * self.n_generations / PAPER_GENERATIONS).astype(int)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Layout(NamedTuple):
+    """Flat agent table: scenario, role (index into :data:`ROLES`), member, population group."""
+
+    scenario: np.ndarray
+    role: np.ndarray
+    member: np.ndarray
+    group: np.ndarray
+
+    def select(self, scenario: int, role: str) -> np.ndarray:
+        return np.flatnonzero((self.scenario == scenario) & (self.role == ROLES.index(role)))
+
+
+def agent_layout(config: StudyConfig) -> Layout:
+    """Per scenario: SP seeds, one SP_eval, PP3 members, PP5 members."""
+    sizes = {"SP": config.n_sp_seeds, "SP_eval": 1, "PP3": 3, "PP5": 5}
+    scen, role, member, group = [], [], [], []
+    gid = 0
+    for c in range(len(config.scenarios())):
+        for r in ROLES:
+            for m in range(sizes[r]):
+                scen.append(c)
+                role.append(ROLES.index(r))
+                member.append(m)
+                # self-play agents form their own group; a population is one group
+                group.append(gid + (m if r in ("SP", "SP_eval") else 0))
+            gid += sizes[r]
+    return Layout(*(np.asarray(x) for x in (scen, role, member, group)))
+
+
+def _draw_partners(layout: Layout, rng: np.random.Generator) -> np.ndarray:
+    """Self for SP / SP_eval; another member of the same population for PP."""
+    partner = np.arange(layout.group.size)
+    for g in np.unique(layout.group):
+        idx = np.flatnonzero(layout.group == g)
+        if idx.size > 1:
+            off = rng.integers(1, idx.size, size=idx.size)
+            partner[idx] = idx[(np.arange(idx.size) + off) % idx.size]
+    return partner
+
+
+def _scenario_arrays(config: StudyConfig, layout: Layout):
+    specs = config.scenarios()
+    payoff = np.stack([s.payoff for s in specs])[layout.scenario]
+    meet = np.array([s.meet_prob for s in specs])[layout.scenario]
+    solo = np.array([s.solo_reward for s in specs])[layout.scenario]
+    return payoff, meet, solo
+
+
+def train_population(config: StudyConfig, *, vectorised: bool = True, progress: bool = False,
+                     agents: np.ndarray | None = None) -> np.ndarray:
+    """Train every agent of the study; return checkpoints ``(n_generations + 1, n_agents, 5)``.
+
+    Args:
+        config: the study's sizes and seed.
+        vectorised: one numpy pass over all agents per round (default) or a per-agent loop
+            (reference for the benchmark; same random draws, same result).
+        progress: tqdm bar over generations.
+        agents: train only these agent indices in the per-agent loop (benchmark subsets);
+            the draws are the same as for the full run.
+    """
+    from tqdm.auto import tqdm
+
+    layout = agent_layout(config)
+    n = layout.group.size
+    payoff, meet, solo = _scenario_arrays(config, layout)
+    rng = np.random.default_rng(config.seed)
+    theta = config.init_scale * rng.standard_normal((n, 5))
+    ckpts = [theta.copy()]
+    todo = np.arange(n) if agents is None else np.asarray(agents)
+    shape = (n, config.batch_episodes, config.n_rounds, 3)
+    for _ in tqdm(range(config.n_generations), disable=not progress, desc="generations"):
+        partner = _draw_partners(layout, rng)
+        frozen = theta.copy()
+        for _ in range(config.iters_per_generation):
+            u = rng.random(shape)
+            if vectorised:
+                ro = rollout(theta, frozen[partner], payoff, meet, solo, u)
+                grad = policy_gradient(ro)
+            else:
+                grad = np.zeros_like(theta)
+                for a in todo:
+                    s = slice(a, a + 1)
+                    grad[s] = policy_gradient(rollout(theta[s], frozen[partner[s]], payoff[s],
+                                                      meet[s], solo[s], u[s]))
+            theta = np.clip(theta + config.lr * grad, -config.max_logit, config.max_logit)
+        ckpts.append(theta.copy())
+    return np.stack(ckpts)
+
+
+def trained_checkpoints(config: StudyConfig, *, use_cache: bool = True, progress: bool = False):
+    """Checkpoints from the cache, or trained and stored. Returns ``(checkpoints, info)``."""
+    def build():
+        import torch
+
+        t0 = time.perf_counter()
+        ck = train_population(config, progress=progress)
+        return {"checkpoints": torch.from_numpy(ck)}, {"train_seconds": time.perf_counter() - t0}
+
+    if not use_cache:
+        tensors, info = build()
+        return tensors["checkpoints"].numpy(), {**info, "cache_hit": False}
+    from nestlab.cache import load_or_build
+
+    entry = load_or_build(CACHE_NAMESPACE, config.as_dict(), build, version=CACHE_VERSION)
+    return entry.tensors["checkpoints"].double().numpy(), {**entry.info, "cache_hit": entry.hit}
+
+
+def _play(theta_e, theta_b, payoff, meet, solo, n_episodes, n_rounds, rng) -> np.ndarray:
+    u = rng.random(theta_e.shape[:-1] + (n_episodes, n_rounds, 3))
+    return rollout(theta_e, theta_b, payoff, meet, solo, u).returns
+
+
+class Study(NamedTuple):
+    """Evaluation of a trained study.
+
+    Attributes:
+        config: the configuration.
+        specs: the scenarios.
+        blocks: ``(scenario, 1, 4, n_sp_seeds, 9, loi_episodes)`` ego returns for LoI.
+        tournament: per scenario ``{"SP", "PP3", "PP5"}`` -> ``(n_agents, 4, episodes)``.
+        train_seconds: training wall time (0 if loaded from the cache).
+        cache_hit: whether the checkpoints came from the cache.
+    """
+
+    config: StudyConfig
+    specs: list[GameSpec]
+    blocks: np.ndarray
+    tournament: list[dict[str, np.ndarray]]
+    train_seconds: float
+    cache_hit: bool
+
+    def samples(self, c: int) -> dict[str, np.ndarray]:
+        """Tournament samples of scenario ``c`` as the paper uses them (mean over partners)."""
+        return {m: v.mean(axis=1).ravel() for m, v in self.tournament[c].items()}
+
+
+def evaluate(config: StudyConfig, checkpoints: np.ndarray) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
+    """LoI blocks and tournament returns from checkpoints (deterministic given ``config.seed``)."""
+    layout = agent_layout(config)
+    specs = config.scenarios()
+    rng = np.random.default_rng([config.seed, 1])
+    ego_g = config.generations(PAPER_EGO_GENERATIONS)
+    bob_g = config.generations(PAPER_BOB_GENERATIONS)
+    part_g = config.generations(PAPER_PARTNER_GENERATIONS)
+    final = checkpoints[-1]
+    blocks, tour = [], []
+    for c, spec in enumerate(specs):
+        ev = layout.select(c, "SP_eval")[0]
+        sp = layout.select(c, "SP")
+        pay, meet, solo = spec.payoff, spec.meet_prob, spec.solo_reward
+        te = checkpoints[ego_g, ev][:, None, None, :]  # (4, 1, 1, 5)
+        tb = checkpoints[bob_g][:, sp].transpose(1, 0, 2)[None]  # (1, seeds, 9, 5)
+        te, tb = np.broadcast_arrays(te, tb)
+        blocks.append(_play(te, tb, pay, meet, solo, config.loi_episodes, spec.n_rounds, rng)[None])
+        partners = checkpoints[part_g, ev]  # (4, 5)
+        res = {}
+        for method in ("SP", "PP3", "PP5"):
+            ego = final[layout.select(c, method)][:, None, :]
+            e, p = np.broadcast_arrays(ego, partners[None])
+            res[method] = _play(e, p, pay, meet, solo, config.tournament_episodes[method],
+                                spec.n_rounds, rng)
+        tour.append(res)
+    return np.stack(blocks), tour
+
+
+def run_study(config: StudyConfig | None = None, *, use_cache: bool = True, progress: bool = False) -> Study:
+    """Train (or load) and evaluate the whole study."""
+    config = config or StudyConfig()
+    ck, info = trained_checkpoints(config, use_cache=use_cache, progress=progress)
+    blocks, tour = evaluate(config, ck)
+    hit = bool(info.get("cache_hit", False))
+    return Study(config, config.scenarios(), blocks, tour,
+                 0.0 if hit else float(info.get("train_seconds", 0.0)), hit)
+
+
+class StudyAnalysis(NamedTuple):
+    """LoI, gains, allocations and correlations of a :class:`Study`.
+
+    Attributes:
+        loi: ``{estimator: (game, meet_prob)}`` scenario LoI.
+        p_values: ``(game, meet_prob)`` permutation p-values of the plug-in LoI.
+        gain: ``(game, meet_prob)`` mean PP5 minus mean SP tournament return.
+        gain_pp3: ``(game, meet_prob)`` mean PP3 minus mean SP.
+        allocations: per game ``(rule allocation, top30 Comparison, all-samples Comparison,
+            rank top30, rank all)``.
+        correlation: ``{estimator: (r, p)}`` of LoI vs gain pooled over all scenarios.
+        correlation_by_game: ``{estimator: {game: (r, p)}}``.
+    """
+
+    loi: dict[str, np.ndarray]
+    p_values: np.ndarray
+    gain: np.ndarray
+    gain_pp3: np.ndarray
+    allocations: dict[str, tuple]
+    correlation: dict[str, tuple[float, float]]
+    correlation_by_game: dict[str, dict[str, tuple[float, float]]]
+
+
+def analyse_study(study: Study, *, n_permutations: int = 200, k: int = 30) -> StudyAnalysis:
+    """All estimators per scenario, the allocation per game under both protocols, correlations."""
+    cfg = study.config
+    n_g, n_p = len(cfg.games), len(cfg.meet_probs)
+    est = [loi_all(b, n_permutations=n_permutations, seed=cfg.seed) for b in study.blocks]
+    lois = {name: np.array([e[name].value for e in est]).reshape(n_g, n_p) for name in est[0]}
+    pvals = np.array([e["null_corrected"].p_value for e in est]).reshape(n_g, n_p)
+    samples = [study.samples(c) for c in range(len(study.specs))]
+    gain = np.array([alloc.population_gain(s) for s in samples]).reshape(n_g, n_p)
+    gain3 = np.array([alloc.population_gain(s, method="PP3") for s in samples]).reshape(n_g, n_p)
+    allocations, by_game = {}, {name: {} for name in lois}
+    for i, g in enumerate(cfg.games):
+        sc = samples[i * n_p:(i + 1) * n_p]
+        rule = alloc.allocate_by_loi(lois["paper"][i])
+        allocations[g] = (rule, alloc.compare(sc, rule, protocol="top30", k=k),
+                          alloc.compare(sc, rule, protocol="all"),
+                          alloc.rank_allocation(sc, rule, protocol="top30", k=k),
+                          alloc.rank_allocation(sc, rule, protocol="all"))
+        if n_p >= 3:
+            for name in lois:
+                by_game[name][g] = _safe_corr(lois[name][i], gain[i])
+    corr = {name: _safe_corr(lois[name].ravel(), gain.ravel()) for name in lois}
+    return StudyAnalysis(lois, pvals, gain, gain3, allocations, corr, by_game)
+
+
+def _safe_corr(x, y) -> tuple[float, float]:
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan"), float("nan")
+    return alloc.loi_gain_correlation(x, y)
