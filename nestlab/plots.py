@@ -7,6 +7,9 @@ Mechanism-specific plots live in ``nestlab.<mechanism>.plots`` and start from
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib as mpl
@@ -46,3 +49,40 @@ def figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
     h = height if height is not None else 2.9 * nrows + 0.4
     kwargs.setdefault("layout", "constrained")
     return plt.subplots(nrows, ncols, figsize=(w, h), **kwargs)
+
+
+HEADLESS_ENV_VAR = "NESTLAB_HEADLESS"
+
+
+def is_headless() -> bool:
+    """True inside a ``nestlab run`` (papermill) execution, where nobody can turn a knob."""
+    return os.environ.get(HEADLESS_ENV_VAR, "") not in ("", "0")
+
+
+def interactive(fn: Callable[..., Any], /, **controls: Any) -> Any:
+    """Show ``fn`` with ipywidgets controls, or render it once with the defaults when headless.
+
+    In JupyterLab this is :func:`ipywidgets.interact`. Under ``nestlab run`` (papermill) the
+    widgets' own output would live only in widget state, invisible in the offline HTML report, so
+    instead ``fn`` is called once with each control's default value and its plots and prints
+    become ordinary cell output, preceded by a line naming the controls.
+
+    Args:
+        fn: the function to call; its keyword arguments are the controls.
+        **controls: anything :func:`ipywidgets.interact` accepts (widgets, ``(min, max, step)``
+            tuples, lists of options, fixed values).
+    """
+    import ipywidgets as widgets
+
+    if not is_headless():
+        return widgets.interact(fn, **controls)
+    @functools.wraps(fn)  # same signature, so the widgets resolve, but no call here
+    def _probe(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    w = widgets.interactive(_probe, **controls)
+    defaults = {wd._kwarg: wd.get_interact_value() for wd in w.kwargs_widgets}
+    shown = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
+    print(f"Interactive in JupyterLab (controls: {', '.join(defaults)}); shown here with {shown}.")
+    w.close()
+    return fn(**defaults)

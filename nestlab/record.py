@@ -30,7 +30,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return float(value) if math.isfinite(value) else None
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -62,12 +62,15 @@ def record(name: str, value: Any) -> Any:
             "and start with a letter or '_'"
         )
     stored = to_jsonable(value)
+    text = f"{name} = {stored!r}"
+    from IPython import get_ipython
+
+    if get_ipython() is None:  # plain Python: only the human-readable line
+        print(text)
+        return stored
     from IPython.display import display
 
-    display(
-        {MIME_TYPE: {"name": name, "value": stored}, "text/plain": f"{name} = {stored!r}"},
-        raw=True,
-    )
+    display({MIME_TYPE: {"name": name, "value": stored}, "text/plain": text}, raw=True)
     return stored
 
 

@@ -1,0 +1,52 @@
+"""Shared test fixtures: seeding, real-data location, and smoke-profile notebook runs."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from nestlab.paths import data_dir
+
+
+@pytest.fixture(autouse=True)
+def _seed_everything():
+    """Every test starts from the same seeds (numpy, random, torch if loaded)."""
+    random.seed(0)
+    np.random.seed(0)
+    import sys
+
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(0)
+    yield
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """Path of ``../shared/data``; the test is skipped cleanly if it is absent."""
+    try:
+        return data_dir()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def run_smoke(tmp_path_factory):
+    """``run_smoke(name)`` executes notebook ``name`` once per session with the smoke profile.
+
+    Returns the runner's :class:`nestlab.runner.NotebookRun` (``status``, ``results``,
+    ``runtime_s``, ``error``, ``outputs``).
+    """
+    from nestlab.runner import run_notebooks
+
+    memo: dict = {}
+
+    def _run(name: str):
+        if name not in memo:
+            out = tmp_path_factory.mktemp(f"smoke-{name}")
+            (memo[name],) = run_notebooks([name], profile="smoke", out_dir=out, progress=False,
+                                          build_index=False)
+        return memo[name]
+
+    return _run

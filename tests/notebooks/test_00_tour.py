@@ -1,0 +1,14 @@
+"""00_tour executes with the smoke profile and records the catalogue and the environment."""
+
+import os
+
+from nestlab import runner
+
+
+def test_tour_runs(run_smoke):
+    run = run_smoke("00_tour")
+    assert run.status == "ok", run.error
+    assert run.results["n_notebooks"] == len(runner.discover())
+    assert run.results["n_mechanisms"] == 4
+    assert run.results["env.cpu_count"] == str(os.cpu_count())
+    assert run.results["env.torch"].startswith("2.")

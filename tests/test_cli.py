@@ -1,0 +1,67 @@
+"""The nestlab command: refusals exit 2 before any kernel starts; list shows parameters."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nestlab import cli, runner
+
+BIN = Path(sys.executable).parent / "nestlab"
+
+
+def _run(*args, cwd=None):
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_unknown_notebook_exits_2_with_choices(tmp_path):
+    res = _run("run", "no_such_notebook", "--out", str(tmp_path / "r"))
+    assert res.returncode == 2
+    assert "unknown notebook 'no_such_notebook'" in res.stderr
+    assert "00_tour" in res.stderr
+    assert not (tmp_path / "r").exists()  # refused before anything ran or was written
+
+
+def test_unknown_parameter_exits_2_with_choices(tmp_path):
+    res = _run("run", "00_tour", "-p", "no_such_param", "1", "--out", str(tmp_path / "r"))
+    assert res.returncode == 2
+    assert "unknown parameter 'no_such_param'" in res.stderr
+    assert "focus=" in res.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_wrong_type_exits_2(capsys, monkeypatch):
+    fixtures = Path(__file__).parent / "fixtures" / "notebooks"
+    monkeypatch.setattr(runner, "_default_notebooks_dir", lambda: fixtures)
+    assert cli.main(["run", "01_square", "-p", "n", "three"]) == 2
+    assert "expects int" in capsys.readouterr().err
+
+
+def test_unknown_profile_exits_2(capsys):
+    assert cli.main(["run", "00_tour", "--profile", "nope"]) == 2
+    assert "valid profiles" in capsys.readouterr().err
+
+
+def test_list_shows_every_notebook_and_defaults(capsys):
+    assert cli.main(["list", "--profile", "smoke"]) == 0
+    out = capsys.readouterr().out
+    for name, info in runner.discover().items():
+        assert name in out
+        for key in info.parameters:
+            assert f"    {key} = " in out
+
+
+def test_run_failure_exit_status_is_1(tmp_path, monkeypatch, capsys):
+    fixtures = Path(__file__).parent / "fixtures" / "notebooks"
+    monkeypatch.setattr(runner, "_default_notebooks_dir", lambda: fixtures)
+    code = cli.main(["run", "02_broken", "--out", str(tmp_path), "--no-progress"])
+    assert code == 1
+    assert "failed: 02_broken" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"]])
+def test_bad_subcommand_is_usage_error(argv):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
