@@ -5,7 +5,8 @@ population play with 3 members (PP3, 3 units) or with 5 (PP5, 5 units). The budg
 PP3 everywhere (the uniform baseline). The paper's rule: with mean mu and population sd s of
 the scenarios' LoI, SP if LoI < mu - s, PP5 if LoI > mu + s, else PP3; then make #SP = #PP5
 (more SP than PP5: the arg-max LoI scenario becomes PP5; more PP5 than SP: the arg-min
-becomes SP).
+becomes SP; repeated on the remaining scenarios if one step does not balance, see
+:func:`allocate_by_loi`).
 
 Comparison protocols (ego returns against held-out partners, per scenario normalised by the
 scenario's mean SP return, pooled over scenarios, one-way ANOVA allocation vs uniform):
@@ -77,11 +78,19 @@ def allocate_by_loi(loi_values) -> tuple[str, ...]:
         raise ValueError(f"loi_values must be a 1-d array of >= 2 finite LoI values; got {x!r}")
     mu, s = x.mean(), x.std()
     methods = ["SP" if v < mu - s else "PP5" if v > mu + s else "PP3" for v in x]
-    n_sp, n_pp5 = methods.count("SP"), methods.count("PP5")
-    if n_sp > n_pp5:
-        methods[int(np.argmax(x))] = "PP5"
-    elif n_pp5 > n_sp:
-        methods[int(np.argmin(x))] = "SP"
+    # Budget fix. The paper changes one scenario (arg-max -> PP5 or arg-min -> SP), which
+    # balances every case that occurs with four scenarios. In general we repeat the step on
+    # the scenarios not already at the target, moving each one level (SP -> PP3 -> PP5 or
+    # back), until #SP = #PP5; with an imbalance of one and no scenario at the target yet,
+    # this is exactly the paper's step.
+    while methods.count("SP") > methods.count("PP5"):
+        cand = [i for i, m in enumerate(methods) if m != "PP5"]
+        i = max(cand, key=lambda j: (x[j], -j))
+        methods[i] = "PP5" if methods[i] == "PP3" else "PP3"
+    while methods.count("PP5") > methods.count("SP"):
+        cand = [i for i, m in enumerate(methods) if m != "SP"]
+        i = min(cand, key=lambda j: (x[j], j))
+        methods[i] = "SP" if methods[i] == "PP3" else "PP3"
     return tuple(methods)
 
 
