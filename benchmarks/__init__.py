@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks.<name>` times nestlab against a baseline in the same run."""
