@@ -1,0 +1,28 @@
+"""Nested (level-k) multi-agent reasoning with neural amortized importance sampling.
+
+Jha, Le, Jin, Kuo, Tenenbaum, Shu — *Neural Amortized Inference for Nested Multi-agent
+Reasoning* (arXiv 2308.11071, AAAI 2024). Spec: ``shared/spec/nested-reasoning.md``.
+
+Modules:
+
+* :mod:`.domains` — the :class:`~.domains.base.Domain` / :class:`~.domains.base.HypothesisModel`
+  protocols and the Construction domain;
+* :mod:`.planners` — level-0 (Boltzmann shortest-path builder) and level-1 (helper/hinderer)
+  agents, vectorised over hypotheses;
+* :mod:`.episodes` — simulated episodes and the level-1 / level-2 hypothesis models;
+* :mod:`.exact` — exact inference by enumeration with a cumulative likelihood cache;
+* :mod:`.importance` — importance sampling (proper weights, top-K, uniform proposals), ESS;
+* :mod:`.recognition` — GRU recognition networks (torch), KL / NLL training, cached;
+* :mod:`.experiments` — online comparison of the methods; :mod:`.plots` — figures.
+
+Importing this package is cheap: torch loads only with :mod:`.recognition`.
+"""
+
+from nestlab.nested.domains.construction import Construction, ConstructionConfig, ConstructionState
+from nestlab.nested.exact import ExactInference, LikelihoodCache, Posterior, ess
+from nestlab.nested.importance import gumbel_top_k, importance_step
+from nestlab.nested.planners import AgentParams
+
+__all__ = ["AgentParams", "Construction", "ConstructionConfig", "ConstructionState",
+           "ExactInference", "LikelihoodCache", "Posterior", "ess", "gumbel_top_k",
+           "importance_step"]

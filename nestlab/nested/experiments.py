@@ -1,0 +1,341 @@
+"""Online comparison of inference methods on simulated Construction episodes (spec Sec. 3-4).
+
+Methods (same test episodes, online at every step):
+
+* ``ei``: exact inference over all 2 x |G| level-2 hypotheses, with Bob's belief simulated by
+  exact level-1 inference over all |G| goals;
+* ``is``: importance sampling with K level-2 particles drawn from the level-2 recognition
+  network, Bob's belief simulated by level-1 IS with ``k1 = ceil(K |G| / n_hyp2)`` particles from
+  the level-1 network (same fraction of each level's space);
+* ``topk``: the authors' variant (top-K of each network, likelihood-only re-weighting);
+* ``uniform_is``: IS with uniform proposals at both levels (no network);
+* ``nn``: the KL-trained level-2 network alone; ``tomnet``: the NLL-trained network alone;
+* ``uniform``: 50/50.
+
+Accuracy: the argmax of the posterior over Bob's social goal equals the truth (ties count 1/2).
+KL(EI || method) is computed on that social-goal marginal (probabilities clipped at 1e-6).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from nestlab.nested.domains.construction import Construction, ConstructionConfig
+from nestlab.nested.episodes import Episode, Level1Model, Level2Model, StepCache, simulate_episode
+from nestlab.nested.exact import ExactInference, LikelihoodCache, Posterior
+from nestlab.nested.importance import importance_step, prior_particles
+from nestlab.nested.planners import AgentParams
+from nestlab.nested.recognition import OnlineGRU, TrainingSet, pad
+
+AMORTIZED = ("is", "topk", "uniform_is")
+ALL_METHODS = ("ei", "is", "topk", "uniform_is", "nn", "tomnet", "uniform")
+CLIP = 1e-6
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A Construction world and its agents (everything that defines the generative model)."""
+
+    config: ConstructionConfig
+    params: AgentParams
+
+    @functools.cached_property
+    def domain(self) -> Construction:
+        return Construction(self.config)
+
+    def key(self) -> dict:
+        c = self.config
+        return {"width": c.width, "height": c.height, "n_blocks": c.n_blocks,
+                "max_steps": c.max_steps, "walls": [list(w) for w in c.walls],
+                "beta0": self.params.beta0, "beta1": self.params.beta1,
+                "epsilon": self.params.epsilon, "hinder_radius": self.params.hinder_radius}
+
+
+TEST_OFFSET = 1_000_000
+
+
+def episodes(setup: Setup, n: int, *, seed: int, test: bool = False,
+             progress: bool = False) -> list[Episode]:
+    """``n`` simulated episodes; training and test seeds never overlap."""
+    dom = setup.domain
+    base = seed * 10_000_000 + (TEST_OFFSET if test else 0)
+    return [simulate_episode(dom, base + i, params=setup.params)
+            for i in tqdm(range(n), desc="simulate", disable=not progress, leave=False)]
+
+
+class Trace(NamedTuple):
+    """One method's online run on one episode.
+
+    Attributes:
+        post2: (T, 2|G|) level-2 posterior after each step.
+        post1: (T, |G|) level-1 posterior (over Alice's goal) after each step.
+        ess: (T,) level-2 effective sample size (NaN for non-particle methods).
+        seconds: (T,) wall time of each online step.
+        evaluations: (T,) (hypothesis, step) likelihood evaluations made in each step.
+    """
+
+    post2: np.ndarray
+    post1: np.ndarray
+    ess: np.ndarray
+    seconds: np.ndarray
+    evaluations: np.ndarray
+
+
+def exact_trace(setup: Setup, episode: Episode, *, domain: Construction | None = None) -> Trace:
+    """Online EI at levels 1 and 2 (Bob's belief simulated by exact level-1 inference)."""
+    dom = domain or setup.domain
+    cache = StepCache(dom, episode, setup.params)
+    m1 = Level1Model(dom, episode, params=setup.params, cache=cache)
+    ei1 = ExactInference(m1)
+    beliefs: dict[int, Posterior] = {0: ei1.prior()}
+
+    def belief(t: int):
+        return beliefs[t].idx, beliefs[t].weights
+
+    m2 = Level2Model(dom, episode, belief, params=setup.params, cache=cache)
+    ei2 = ExactInference(m2)
+    T = episode.n_steps
+    out = _empty(T, m1.n_hyp)
+    for t in range(T):
+        e0 = ei1.cache.evaluations + ei2.cache.evaluations
+        t0 = time.perf_counter()
+        p2 = ei2.step(t)
+        beliefs[t + 1] = ei1.step(t)
+        out.seconds[t] = time.perf_counter() - t0
+        out.evaluations[t] = ei1.cache.evaluations + ei2.cache.evaluations - e0
+        out.post2[t], out.post1[t], out.ess[t] = p2.weights, beliefs[t + 1].weights, p2.ess
+    return out
+
+
+def _empty(T: int, n_goals: int) -> Trace:
+    return Trace(np.zeros((T, 2 * n_goals)), np.zeros((T, n_goals)), np.full(T, np.nan),
+                 np.zeros(T), np.zeros(T, dtype=int))
+
+
+def level1_particles(k: int, n_goals: int) -> int:
+    """Level-1 particles for K level-2 particles: the same fraction of the level-1 space."""
+    return max(1, math.ceil(k * n_goals / (2 * n_goals)))
+
+
+def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
+                    net1: OnlineGRU | None, net2: OnlineGRU | None, seed: int = 0,
+                    domain: Construction | None = None) -> Trace:
+    """Online amortized inference: level-1 IS (recursive) inside level-2 IS.
+
+    Args:
+        setup: world and agents.
+        episode: the observed episode.
+        k: level-2 particles (level 1 uses :func:`level1_particles`).
+        scheme: ``"is"``, ``"topk"`` or ``"uniform_is"``.
+        net1, net2: level-1 / level-2 recognition networks (ignored for ``"uniform_is"``).
+        seed: seed of the particle draws.
+    """
+    if scheme not in AMORTIZED:
+        raise ValueError(f"unknown scheme {scheme!r}; valid: {AMORTIZED}")
+    dom = domain or setup.domain
+    n_goals = len(dom.goals)
+    k1 = level1_particles(k, n_goals)
+    rng = np.random.default_rng([seed, episode.seed, k, AMORTIZED.index(scheme)])
+    cache = StepCache(dom, episode, setup.params)
+    m1 = Level1Model(dom, episode, params=setup.params, cache=cache)
+    lp1, lp2 = np.full(n_goals, -np.log(n_goals)), np.full(2 * n_goals, -np.log(2 * n_goals))
+    beliefs: dict[int, Posterior] = {0: prior_particles(lp1, k1, rng)}
+
+    def belief(t: int):
+        return beliefs[t].idx, beliefs[t].weights
+
+    m2 = Level2Model(dom, episode, belief, params=setup.params, cache=cache)
+
+    c1, c2 = LikelihoodCache(m1.n_hyp), LikelihoodCache(m2.n_hyp)
+    use_net = scheme != "uniform_is"
+    if use_net:
+        if net1 is None or net2 is None:
+            raise ValueError(f"scheme {scheme!r} needs both recognition networks")
+        net1.reset()
+        net2.reset()
+    sub = "topk" if scheme == "topk" else "is"
+    T = episode.n_steps
+    out = _empty(T, n_goals)
+    for t in range(T):
+        e0 = c1.evaluations + c2.evaluations
+        t0 = time.perf_counter()
+        if use_net:
+            x = dom.features(episode.states[t], tuple(episode.actions[t]), episode.states[t + 1])
+            lq1, lq2 = net1.step(x.astype(float)), net2.step(x.astype(float))
+        else:
+            lq1, lq2 = lp1, lp2
+        p2 = importance_step(m2, c2, lp2, lq2, t, k=k, rng=rng, scheme=sub)
+        beliefs[t + 1] = importance_step(m1, c1, lp1, lq1, t, k=k1, rng=rng, scheme=sub)
+        out.seconds[t] = time.perf_counter() - t0
+        out.evaluations[t] = c1.evaluations + c2.evaluations - e0
+        out.post2[t] = p2.dense(2 * n_goals)
+        out.post1[t] = beliefs[t + 1].dense(n_goals)
+        out.ess[t] = p2.ess
+    return out
+
+
+def network_trace(net: OnlineGRU, episode: Episode, n_goals: int,
+                  domain: Construction) -> Trace:
+    """The recognition network alone (its ``q_t`` is the answer)."""
+    net.reset()
+    T = episode.n_steps
+    out = _empty(T, n_goals)
+    for t in range(T):
+        t0 = time.perf_counter()
+        x = domain.features(episode.states[t], tuple(episode.actions[t]), episode.states[t + 1])
+        q = np.exp(net.step(x.astype(float)))
+        out.seconds[t] = time.perf_counter() - t0
+        out.post2[t] = q
+        out.post1[t] = q.reshape(2, -1).sum(0)
+    return out
+
+
+def social_marginal(post2: np.ndarray) -> np.ndarray:
+    """(T, 2|G|) joint posteriors -> (T, 2) posterior over help/hinder."""
+    return post2.reshape(post2.shape[0], 2, -1).sum(-1)
+
+
+def accuracy(p_social: np.ndarray, truth: int) -> np.ndarray:
+    """Per-step accuracy of the argmax (ties count 1/2)."""
+    diff = p_social[:, truth] - p_social[:, 1 - truth]
+    return np.where(np.abs(diff) < 1e-12, 0.5, (diff > 0).astype(float))
+
+
+def kl_social(p_ei: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Per-step KL(EI || method) on the social-goal marginal."""
+    a, b = np.clip(p_ei, CLIP, 1.0), np.clip(p, CLIP, 1.0)
+    a, b = a / a.sum(1, keepdims=True), b / b.sum(1, keepdims=True)
+    return (a * (np.log(a) - np.log(b))).sum(1)
+
+
+# --------------------------------------------------------------------------- training data
+def training_set(setup: Setup, eps: list[Episode], *, level: int,
+                 progress: bool = False) -> TrainingSet:
+    """Features + EI soft targets (every step) + true labels for a level's network."""
+    feats, soft, labels = [], [], []
+    for ep in tqdm(eps, desc=f"EI targets (level {level})", disable=not progress, leave=False):
+        tr = exact_trace(setup, ep)
+        feats.append(ep.features)
+        if level == 1:
+            soft.append(tr.post1.astype(np.float32))
+            labels.append(ep.goal)
+        else:
+            soft.append(tr.post2.astype(np.float32))
+            labels.append(ep.label)
+    return pad(feats, soft, labels)
+
+
+def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int = 40,
+                   seed: int = 0, progress: bool = False) -> dict[str, OnlineGRU]:
+    """Train (or load from the cache) the level-1 and level-2 KL networks and the ToMnet baseline.
+
+    Returns:
+        ``{"level1": ..., "level2": ..., "tomnet": ...}`` as :class:`OnlineGRU` steppers; each
+        also has ``.info`` (training curve, seconds, cache hit).
+    """
+    from nestlab.nested.recognition import cached_recognition
+
+    memo: dict[str, TrainingSet] = {}
+    eps_memo: list[list[Episode]] = []
+
+    def data(level: int):
+        def build() -> TrainingSet:
+            if not eps_memo:
+                eps_memo.append(episodes(setup, n_train, seed=seed, progress=progress))
+            if level not in memo:
+                memo[level] = training_set(setup, eps_memo[0], level=level, progress=progress)
+            return memo[level]
+        return build
+
+    base = dict(setup.key(), n_train=n_train, data_seed=seed)
+    nets = {}
+    for name, level, loss in (("level1", 1, "kl"), ("level2", 2, "kl"), ("tomnet", 2, "nll")):
+        entry = cached_recognition(data(level), dict(base, level=level), loss=loss, hidden=hidden,
+                                   epochs=epochs, seed=seed, namespace=f"nested.construction.{name}",
+                                   progress=progress)
+        net = OnlineGRU(entry.tensors)
+        net.info = dict(entry.info, cache_hit=entry.hit)
+        nets[name] = net
+    return nets
+
+
+# --------------------------------------------------------------------------- evaluation
+def evaluate(setup: Setup, test_eps: list[Episode], nets: dict[str, OnlineGRU], *,
+             ks: list[int], seed: int = 0, methods: tuple[str, ...] = ALL_METHODS,
+             progress: bool = False) -> pd.DataFrame:
+    """Run every method online on every test episode; one row per (method, K, episode, step).
+
+    Columns: method, k, frac (share of the level-2 space evaluated), episode, t, T, decile,
+    acc, kl, p_true (posterior of the true social goal), ess, seconds, evaluations.
+    """
+    bad = [m for m in methods if m not in ALL_METHODS]
+    if bad:
+        raise ValueError(f"unknown methods {bad}; valid: {ALL_METHODS}")
+    dom = setup.domain
+    n_goals = len(dom.goals)
+    n2 = 2 * n_goals
+    rows: list[pd.DataFrame] = []
+    for ep in tqdm(test_eps, desc="evaluate", disable=not progress, leave=False):
+        ei = exact_trace(setup, ep, domain=dom)
+        p_ei = social_marginal(ei.post2)
+        runs: list[tuple[str, int, Trace]] = []
+        if "ei" in methods:
+            runs.append(("ei", n2, ei))
+        for scheme in AMORTIZED:
+            if scheme in methods:
+                for k in ks:
+                    runs.append((scheme, k, amortized_trace(
+                        setup, ep, k=k, scheme=scheme, net1=nets.get("level1"),
+                        net2=nets.get("level2"), seed=seed, domain=dom)))
+        if "nn" in methods:
+            runs.append(("nn", 0, network_trace(nets["level2"], ep, n_goals, dom)))
+        if "tomnet" in methods:
+            runs.append(("tomnet", 0, network_trace(nets["tomnet"], ep, n_goals, dom)))
+        if "uniform" in methods:
+            u = _empty(ep.n_steps, n_goals)
+            u.post2[:] = 1.0 / n2
+            runs.append(("uniform", 0, u))
+        T = ep.n_steps
+        t = np.arange(T)
+        for name, k, tr in runs:
+            ps = social_marginal(tr.post2)
+            rows.append(pd.DataFrame({
+                "method": name, "k": k, "frac": k / n2, "episode": ep.seed, "t": t, "T": T,
+                "decile": np.minimum(9, (10 * t) // T), "acc": accuracy(ps, ep.social),
+                "kl": kl_social(p_ei, ps), "p_true": ps[:, ep.social], "ess": tr.ess,
+                "seconds": tr.seconds, "evaluations": tr.evaluations}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean accuracy, KL, ESS, time per step and evaluations per step by (method, K)."""
+    g = df.groupby(["method", "k"], sort=False)
+    out = g.agg(frac=("frac", "first"), acc=("acc", "mean"), kl=("kl", "mean"),
+                ess=("ess", "mean"), ms_per_step=("seconds", "mean"),
+                evals_per_step=("evaluations", "mean"), steps=("acc", "size"))
+    out["ms_per_step"] *= 1e3
+    return out.reset_index()
+
+
+def headline(df: pd.DataFrame, *, max_frac: float = 0.2) -> dict:
+    """EI accuracy, IS accuracy at the largest K <= ``max_frac`` of the space, gap and speed-up."""
+    s = summary(df)
+    ei = s[s.method == "ei"].iloc[0]
+    cand = s[(s.method == "is") & (s.frac <= max_frac + 1e-9)]
+    if cand.empty:
+        raise ValueError(f"no IS run with at most {max_frac:.0%} of the space; add a smaller K")
+    best = cand.sort_values("k").iloc[-1]
+    return {"ei_accuracy": float(ei.acc), "is_accuracy": float(best.acc), "is_k": int(best.k),
+            "is_fraction": float(best.frac),
+            "accuracy_gap_pp": float(100 * (ei.acc - best.acc)),
+            "speedup_per_step": float(ei.ms_per_step / best.ms_per_step),
+            "evaluation_ratio": float(ei.evals_per_step / best.evals_per_step),
+            "ei_ms_per_step": float(ei.ms_per_step), "is_ms_per_step": float(best.ms_per_step)}

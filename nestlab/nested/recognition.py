@@ -1,0 +1,178 @@
+"""Recognition networks (Jha et al. 2024, Sec. 4.2): recurrent proposals ``q_t(h | history_{<=t})``.
+
+A GRU reads the per-step features of an episode and a linear head gives logits over the
+hypotheses at *every* step (the autoregressive factorisation that makes online inference at
+any step possible). Training on simulated full-length episodes:
+
+* ``loss="kl"``: ``sum_t KL(p_EI,t || q_t)`` with soft targets from exact enumeration (the paper's
+  objective L(phi, l));
+* ``loss="nll"``: ``-sum_t log q_t(h_true)`` on the true labels (the "ToMnet"-style baseline).
+
+Trained weights go through :func:`nestlab.cache.load_or_build` (tensors only). Online,
+:class:`OnlineGRU` steps the trained GRU in numpy one step at a time (no per-call torch overhead).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+LOSSES = ("kl", "nll")
+VERSION = "1"
+
+
+class RecognitionNet(nn.Module):
+    """GRU over per-step features + linear head over ``n_hyp`` hypotheses."""
+
+    def __init__(self, n_features: int, n_hyp: int, *, hidden: int = 64) -> None:
+        super().__init__()
+        self.gru = nn.GRU(n_features, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, n_hyp)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities ``log q_t`` for every step: (batch, T, n_hyp)."""
+        h, _ = self.gru(x)
+        return torch.log_softmax(self.head(h), dim=-1)
+
+
+class TrainingSet(NamedTuple):
+    """Padded training tensors.
+
+    Attributes:
+        x: (N, T, F) features; mask: (N, T) valid steps; soft: (N, T, n_hyp) EI posteriors;
+        labels: (N,) true hypotheses.
+    """
+
+    x: np.ndarray
+    mask: np.ndarray
+    soft: np.ndarray
+    labels: np.ndarray
+
+
+def pad(features: list[np.ndarray], soft: list[np.ndarray], labels: list[int]) -> TrainingSet:
+    """Stack variable-length episodes into padded arrays."""
+    n, tmax = len(features), max(f.shape[0] for f in features)
+    nf, nh = features[0].shape[1], soft[0].shape[1]
+    x = np.zeros((n, tmax, nf), np.float32)
+    s = np.zeros((n, tmax, nh), np.float32)
+    m = np.zeros((n, tmax), bool)
+    for i, (f, p) in enumerate(zip(features, soft, strict=True)):
+        x[i, : len(f)], s[i, : len(f)], m[i, : len(f)] = f, p, True
+    return TrainingSet(x, m, s, np.asarray(labels, dtype=np.int64))
+
+
+def train_recognition(data: TrainingSet, *, loss: str = "kl", hidden: int = 64, epochs: int = 40,
+                      batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
+                      progress: bool = False) -> tuple[dict[str, torch.Tensor], dict]:
+    """Fit a :class:`RecognitionNet`; returns ``(state_dict, info)`` for the cache."""
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; valid: {LOSSES}")
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    n, _, nf = data.x.shape
+    nh = data.soft.shape[2]
+    net = RecognitionNet(nf, nh, hidden=hidden)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    x, mask = torch.from_numpy(data.x), torch.from_numpy(data.mask).float()
+    soft, labels = torch.from_numpy(data.soft), torch.from_numpy(data.labels)
+    ent = (soft * torch.log(soft.clamp_min(1e-12))).sum(-1)  # target entropy term of the KL
+    curve: list[float] = []
+    t0 = time.perf_counter()
+    from tqdm.auto import trange
+
+    for _ in trange(epochs, desc=f"train q ({loss})", disable=not progress, leave=False):
+        perm = rng.permutation(n)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            b = torch.from_numpy(perm[start:start + batch_size])
+            logq = net(x[b])
+            if loss == "kl":
+                per_step = ent[b] - (soft[b] * logq).sum(-1)
+            else:
+                lab = labels[b][:, None, None].expand(-1, logq.shape[1], 1)
+                per_step = -logq.gather(-1, lab).squeeze(-1)
+            obj = (per_step * mask[b]).sum() / mask[b].sum()
+            opt.zero_grad()
+            obj.backward()
+            opt.step()
+            total += float(obj.detach()) * len(b)
+        curve.append(total / n)
+    info = {"loss_curve": curve, "train_seconds": time.perf_counter() - t0,
+            "n_episodes": n, "n_features": nf, "n_hyp": nh, "hidden": hidden}
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}, info
+
+
+def cached_recognition(data_fn, config: dict, *, loss: str, hidden: int, epochs: int, seed: int,
+                       namespace: str, progress: bool = False):
+    """Train (or load from the cache) a recognition network.
+
+    Args:
+        data_fn: zero-argument callable returning a :class:`TrainingSet` (called on a miss only).
+        config: everything that determines the training data (domain, agents, sizes, seeds).
+        loss, hidden, epochs, seed: training settings (part of the cache key).
+        namespace: cache namespace, e.g. ``"nested.construction.level2"``.
+
+    Returns:
+        The :class:`nestlab.cache.CacheEntry`.
+    """
+    from nestlab.cache import load_or_build
+
+    key = dict(config, loss=loss, hidden=hidden, epochs=epochs, train_seed=seed)
+
+    def build():
+        return train_recognition(data_fn(), loss=loss, hidden=hidden, epochs=epochs, seed=seed,
+                                 progress=progress)
+
+    return load_or_build(namespace, key, build, version=VERSION)
+
+
+class OnlineGRU:
+    """Numpy re-implementation of the trained GRU + head, stepped one observation at a time.
+
+    Args:
+        state_dict: tensors of a :class:`RecognitionNet` (e.g. ``CacheEntry.tensors``).
+    """
+
+    def __init__(self, state_dict: dict[str, torch.Tensor]) -> None:
+        g = {k: v.detach().cpu().double().numpy() for k, v in state_dict.items()}
+        self.w_ih, self.w_hh = g["gru.weight_ih_l0"], g["gru.weight_hh_l0"]
+        self.b_ih, self.b_hh = g["gru.bias_ih_l0"], g["gru.bias_hh_l0"]
+        self.w_out, self.b_out = g["head.weight"], g["head.bias"]
+        self.hidden = self.w_hh.shape[1]
+        self.n_hyp = self.w_out.shape[0]
+        self.info: dict = {}
+        self.reset()
+
+    def reset(self) -> None:
+        self.h = np.zeros(self.hidden)
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        """Consume one step's features; return ``log q_t`` over hypotheses."""
+        H = self.hidden
+        gi = self.w_ih @ x + self.b_ih
+        gh = self.w_hh @ self.h + self.b_hh
+        r = 1.0 / (1.0 + np.exp(-(gi[:H] + gh[:H])))
+        z = 1.0 / (1.0 + np.exp(-(gi[H:2 * H] + gh[H:2 * H])))
+        n = np.tanh(gi[2 * H:] + r * gh[2 * H:])
+        self.h = (1.0 - z) * n + z * self.h
+        logits = self.w_out @ self.h + self.b_out
+        return logits - np.logaddexp.reduce(logits)
+
+
+def net_from_state(state_dict: dict[str, torch.Tensor]) -> RecognitionNet:
+    """Rebuild a torch :class:`RecognitionNet` from cached tensors."""
+    nh, hidden = state_dict["head.weight"].shape
+    nf = state_dict["gru.weight_ih_l0"].shape[1]
+    net = RecognitionNet(nf, nh, hidden=hidden)
+    net.load_state_dict(state_dict)
+    return net
+
+
+def config_dict(obj) -> dict:
+    """A dataclass as a plain dict (for cache keys)."""
+    return asdict(obj)

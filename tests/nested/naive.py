@@ -1,0 +1,92 @@
+"""A deliberately naive, scalar re-statement of the agents (one hypothesis at a time), used to
+check the vectorised, cached implementation by brute-force enumeration."""
+
+import math
+
+from nestlab.nested.domains.construction import BIG
+
+
+def _ground(s):
+    return [b for b in range(len(s.block_pos)) if b not in s.holding]
+
+
+def _near(dom, s, q, y):
+    occupied = {s.block_pos[b] for b in _ground(s)}
+    best = BIG
+    for c in (s.block_pos[y] - dom.W, s.block_pos[y] + dom.W, s.block_pos[y] - 1, s.block_pos[y] + 1):
+        if not dom.wall[c] and c not in occupied:
+            best = min(best, dom.dist[q, c])
+    return best
+
+
+def builder(dom, s, agent, g):
+    i, j = dom.goals[g]
+    p, h, bp, gr = s.agent_pos[agent], s.holding[agent], s.block_pos, _ground(s)
+    if i in gr and j in gr and dom.adjacent(bp[i], bp[j]):
+        return 0.0
+    if h == i:
+        return min(_near(dom, s, p, j) + 1, BIG)
+    if h == j:
+        return min(_near(dom, s, p, i) + 1, BIG)
+    fi = dom.dist[p, bp[i]] + _near(dom, s, bp[i], j) + 1 if i in gr else BIG
+    fj = dom.dist[p, bp[j]] + _near(dom, s, bp[j], i) + 1 if j in gr else BIG
+    e = min(fi, fj)
+    return min(e if h < 0 else e + 1, BIG)
+
+
+def hinderer(dom, s, agent, g, radius):
+    i, j = dom.goals[g]
+    p, h, bp, gr = s.agent_pos[agent], s.holding[agent], s.block_pos, _ground(s)
+    if h == i:
+        return max(0.0, radius - dom.dist[p, bp[j]])
+    if h == j:
+        return max(0.0, radius - dom.dist[p, bp[i]])
+    short = max(0.0, radius - dom.dist[bp[i], bp[j]])
+    gi = dom.dist[p, bp[i]] + short if i in gr else BIG
+    gj = dom.dist[p, bp[j]] + short if j in gr else BIG
+    e = min(gi, gj) + 1
+    return min(e if h < 0 else e + 1, BIG)
+
+
+def policy(qs, beta, eps):
+    m = max(qs)
+    ex = [math.exp(beta * (q - m)) for q in qs]
+    z = sum(ex)
+    return [(1 - eps) * e / z + eps / len(qs) for e in ex]
+
+
+def alice_prob(dom, s, g, a, prm):
+    qs = [-(1 + builder(dom, dom.move_agent(s, 0, b), 0, g)) for b in range(6)]
+    return policy(qs, prm.beta0, prm.epsilon)[a]
+
+
+def bob_prob(dom, s, belief, sigma, a, prm):
+    qs = []
+    for b in range(6):
+        s2 = dom.move_agent(s, 1, b)
+        c = 0.0
+        for g, w in enumerate(belief):
+            c += w * (builder(dom, s2, 1, g) if sigma == 0 else hinderer(dom, s2, 1, g, prm.hinder_radius))
+        qs.append(-(1 + c))
+    return policy(qs, prm.beta1, prm.epsilon)[a]
+
+
+def brute_force(dom, ep, prm):
+    """Level-1 and level-2 posteriors after every step, by enumeration one hypothesis at a time."""
+    n = len(dom.goals)
+    post1, post2 = [], []
+    lik1 = [1.0] * n
+    lik2 = [1.0] * (2 * n)
+    for t in range(ep.n_steps):
+        s, (aa, ab) = ep.states[t], ep.actions[t]
+        z = sum(lik1)
+        belief = [v / z for v in lik1]  # Bob's belief before step t
+        pa = [alice_prob(dom, s, g, aa, prm) for g in range(n)]
+        pb = [bob_prob(dom, s, belief, sg, ab, prm) for sg in (0, 1)]
+        for sg in (0, 1):
+            for g in range(n):
+                lik2[sg * n + g] *= pa[g] * pb[sg]
+        lik1 = [lik1[g] * pa[g] for g in range(n)]
+        post1.append([v / sum(lik1) for v in lik1])
+        post2.append([v / sum(lik2) for v in lik2])
+    return post1, post2

@@ -1,0 +1,99 @@
+"""Importance sampling: exact at K = full space, ESS in 1..K, valid sampling-without-replacement weights."""
+
+import numpy as np
+import pytest
+
+from nestlab.nested.domains.construction import ConstructionConfig
+from nestlab.nested.episodes import Level1Model, simulate_episode
+from nestlab.nested.exact import LikelihoodCache, exact_posteriors
+from nestlab.nested.experiments import Setup, amortized_trace, exact_trace
+from nestlab.nested.importance import gumbel_top_k, importance_step
+from nestlab.nested.planners import AgentParams
+from nestlab.nested.recognition import OnlineGRU, RecognitionNet
+
+SETUP = Setup(ConstructionConfig(width=6, height=6, n_blocks=5, max_steps=10), AgentParams())
+
+
+def random_nets(seed=0):
+    import torch
+
+    torch.manual_seed(seed)
+    d = SETUP.domain
+    n = len(d.goals)
+    return (OnlineGRU(RecognitionNet(d.n_features, n, hidden=16).state_dict()),
+            OnlineGRU(RecognitionNet(d.n_features, 2 * n, hidden=16).state_dict()))
+
+
+@pytest.mark.parametrize("scheme", ["is", "topk", "uniform_is"])
+def test_full_space_equals_exact(scheme):
+    net1, net2 = random_nets()
+    for seed in (0, 1):
+        ep = simulate_episode(SETUP.domain, seed, params=SETUP.params)
+        ei = exact_trace(SETUP, ep)
+        tr = amortized_trace(SETUP, ep, k=2 * len(SETUP.domain.goals), scheme=scheme,
+                             net1=net1, net2=net2, seed=3)
+        np.testing.assert_allclose(tr.post2, ei.post2, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(tr.post1, ei.post1, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 7, 20])
+def test_ess_between_one_and_k(k):
+    net1, net2 = random_nets(1)
+    ep = simulate_episode(SETUP.domain, 2, params=SETUP.params)
+    tr = amortized_trace(SETUP, ep, k=k, scheme="is", net1=net1, net2=net2, seed=0)
+    assert np.all(tr.ess >= 1 - 1e-9) and np.all(tr.ess <= k + 1e-9)
+    np.testing.assert_allclose(tr.post2.sum(1), 1.0)
+    assert ((tr.post2 > 0).sum(1) <= k).all()
+
+
+def test_gumbel_top_k_draws_distinct_indices():
+    rng = np.random.default_rng(0)
+    log_q = np.log(rng.dirichlet(np.ones(12)))
+    for k in (1, 5, 11, 12):
+        idx, log_incl = gumbel_top_k(log_q, k, rng)
+        assert len(set(idx.tolist())) == k
+        assert np.all(log_incl <= 1e-12)
+    with pytest.raises(ValueError, match="k=13"):
+        gumbel_top_k(log_q, 13, rng)
+
+
+def test_priority_weights_give_unbiased_sums():
+    """E[sum_{i in S} f_i p_i / pi_i] = sum_i f_i p_i for the without-replacement scheme."""
+    rng = np.random.default_rng(1)
+    n, k = 8, 3
+    log_q = np.log(rng.dirichlet(np.ones(n)))
+    p, f = rng.dirichlet(np.ones(n)), rng.normal(size=n)
+    est = []
+    for _ in range(20000):
+        idx, log_incl = gumbel_top_k(log_q, k, rng)
+        est.append(np.sum(f[idx] * p[idx] / np.exp(log_incl)))
+    est = np.array(est)
+    assert abs(est.mean() - f @ p) < 4 * est.std() / np.sqrt(len(est))
+
+
+def test_topk_keeps_the_most_probable_hypotheses():
+    dom = SETUP.domain
+    ep = simulate_episode(dom, 1, params=SETUP.params)
+    m = Level1Model(dom, ep)
+    lp = np.full(m.n_hyp, -np.log(m.n_hyp))
+    log_q = np.log(np.linspace(1, 2, m.n_hyp))
+    log_q -= np.logaddexp.reduce(log_q)
+    post = importance_step(m, LikelihoodCache(m.n_hyp), lp, log_q, ep.n_steps - 1, k=3,
+                           rng=np.random.default_rng(0), scheme="topk")
+    assert sorted(post.idx.tolist()) == list(range(m.n_hyp - 3, m.n_hyp))
+    exact = exact_posteriors(m)[-1][post.idx]
+    np.testing.assert_allclose(post.weights, exact / exact.sum())  # likelihood-only re-weighting
+
+
+def test_bad_options_refused():
+    dom = SETUP.domain
+    ep = simulate_episode(dom, 1)
+    m = Level1Model(dom, ep)
+    lp = np.zeros(m.n_hyp)
+    with pytest.raises(ValueError, match="unknown scheme"):
+        importance_step(m, LikelihoodCache(m.n_hyp), lp, lp, 0, k=2,
+                        rng=np.random.default_rng(0), scheme="smc")
+    with pytest.raises(ValueError, match="unknown scheme"):
+        amortized_trace(SETUP, ep, k=2, scheme="bogus", net1=None, net2=None)
+    with pytest.raises(ValueError, match="needs both"):
+        amortized_trace(SETUP, ep, k=2, scheme="is", net1=None, net2=None)

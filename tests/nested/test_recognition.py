@@ -1,0 +1,64 @@
+"""Recognition networks: numpy stepping equals torch, training lowers the loss, cache reuse."""
+
+import numpy as np
+import pytest
+import torch
+
+from nestlab.nested.domains.construction import ConstructionConfig
+from nestlab.nested.experiments import Setup, episodes, train_networks, training_set
+from nestlab.nested.planners import AgentParams
+from nestlab.nested.recognition import (
+    OnlineGRU,
+    RecognitionNet,
+    net_from_state,
+    pad,
+    train_recognition,
+)
+
+SETUP = Setup(ConstructionConfig(width=5, height=5, n_blocks=4, max_steps=8), AgentParams())
+
+
+def test_online_gru_matches_torch():
+    torch.manual_seed(0)
+    net = RecognitionNet(7, 5, hidden=8)
+    x = torch.randn(1, 6, 7)
+    ref = net(x)[0].detach().numpy()
+    online = OnlineGRU(net.state_dict())
+    got = np.stack([online.step(x[0, t].double().numpy()) for t in range(6)])
+    np.testing.assert_allclose(got, ref, atol=1e-5)
+    online.reset()
+    np.testing.assert_allclose(online.step(x[0, 0].double().numpy()), ref[0], atol=1e-5)
+    np.testing.assert_allclose(net_from_state(net.state_dict())(x).detach().numpy()[0], ref)
+
+
+def test_pad_masks_variable_lengths():
+    data = pad([np.ones((2, 3)), np.ones((4, 3))], [np.full((2, 5), .2), np.full((4, 5), .2)], [1, 2])
+    assert data.x.shape == (2, 4, 3) and data.mask.sum() == 6 and data.labels.tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("loss", ["kl", "nll"])
+def test_training_lowers_loss(loss):
+    eps = episodes(SETUP, 40, seed=0)
+    data = training_set(SETUP, eps, level=2)
+    np.testing.assert_allclose(data.soft.sum(-1)[data.mask], 1.0, rtol=1e-5)
+    _, info = train_recognition(data, loss=loss, hidden=16, epochs=20, batch_size=8, seed=0)
+    curve = info["loss_curve"]
+    assert curve[-1] < 0.8 * curve[0]
+    if loss == "kl":
+        assert min(curve) >= -1e-5  # a KL is non-negative
+
+
+def test_unknown_loss_refused():
+    with pytest.raises(ValueError, match="unknown loss"):
+        train_recognition(pad([np.ones((2, 3))], [np.full((2, 5), .2)], [0]), loss="mse")
+
+
+def test_networks_are_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("NESTLAB_CACHE", str(tmp_path))
+    nets = train_networks(SETUP, n_train=12, hidden=8, epochs=2, seed=0)
+    assert set(nets) == {"level1", "level2", "tomnet"}
+    assert not nets["level2"].info["cache_hit"]
+    again = train_networks(SETUP, n_train=12, hidden=8, epochs=2, seed=0)
+    assert all(n.info["cache_hit"] for n in again.values())
+    np.testing.assert_array_equal(again["level2"].w_out, nets["level2"].w_out)
+    assert nets["level1"].n_hyp == 6 and nets["level2"].n_hyp == 12
