@@ -93,8 +93,8 @@ def rollout(theta_ego, theta_bob, payoff, meet_prob, solo_reward, uniforms) -> R
         uniforms: ``(*A, episodes, rounds, 3)`` U(0,1) draws (ego action, Bob action, meeting);
             passing the draws in keeps vectorised and per-agent runs identical.
     """
-    te = np.asarray(theta_ego, float)[..., None, :]
-    tb = np.asarray(theta_bob, float)[..., None, :]
+    te = sigmoid(np.asarray(theta_ego, float)[..., None, :])  # P(action 1 | state)
+    tb = sigmoid(np.asarray(theta_bob, float)[..., None, :])
     pay = np.asarray(payoff, float)
     p00, p01, p10, p11 = (pay[..., i, j][..., None] for i in (0, 1) for j in (0, 1))
     meet = np.asarray(meet_prob, float)[..., None]
@@ -109,8 +109,8 @@ def rollout(theta_ego, theta_bob, payoff, meet_prob, solo_reward, uniforms) -> R
     probs = np.empty(shape)
     rewards = np.empty(shape)
     for t in range(n_rounds):
-        p_e = sigmoid(np.take_along_axis(te, s_e[..., None], axis=-1)[..., 0])
-        p_b = sigmoid(np.take_along_axis(tb, s_b[..., None], axis=-1)[..., 0])
+        p_e = np.take_along_axis(te, s_e[..., None], axis=-1)[..., 0]
+        p_b = np.take_along_axis(tb, s_b[..., None], axis=-1)[..., 0]
         a_e = (u[..., t, 0] < p_e).astype(np.intp)
         a_b = (u[..., t, 1] < p_b).astype(np.intp)
         met = u[..., t, 2] < meet

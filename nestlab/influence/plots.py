@@ -82,3 +82,15 @@ def study_curves(meet_probs: Sequence[float], loi: Mapping[str, np.ndarray], gai
     axes[-1].set_xlabel("meeting probability")
     axes[-1].legend(fontsize=7)
     return fig
+
+
+def block_returns(blocks: np.ndarray, bob_labels: Sequence[str], *, title: str = ""):
+    """Ego returns against each Bob checkpoint, pooled over the leading block axes (box plot)."""
+    arr = np.asarray(blocks)
+    per_bob = np.moveaxis(arr, -2, 0).reshape(arr.shape[-2], -1)
+    fig, ax = figure(1, 1, width=6.4)
+    ax.boxplot(list(per_bob), tick_labels=[str(b) for b in bob_labels])
+    ax.set_xlabel("Bob checkpoint (generation)")
+    ax.set_ylabel("ego return")
+    ax.set_title(title)
+    return fig

@@ -266,16 +266,18 @@ class StudyAnalysis(NamedTuple):
         loi: ``{estimator: (game, meet_prob)}`` scenario LoI.
         p_values: ``(game, meet_prob)`` permutation p-values of the plug-in LoI.
         gain: ``(game, meet_prob)`` mean PP5 minus mean SP tournament return.
+        gain_rel: ``gain`` divided by the scenario's mean SP return (comparable across games).
         gain_pp3: ``(game, meet_prob)`` mean PP3 minus mean SP.
         allocations: per game ``(rule allocation, top30 Comparison, all-samples Comparison,
             rank top30, rank all)``.
-        correlation: ``{estimator: (r, p)}`` of LoI vs gain pooled over all scenarios.
-        correlation_by_game: ``{estimator: {game: (r, p)}}``.
+        correlation: ``{estimator: (r, p)}`` of LoI vs relative gain pooled over all scenarios.
+        correlation_by_game: ``{estimator: {game: (r, p)}}`` of LoI vs gain within each game.
     """
 
     loi: dict[str, np.ndarray]
     p_values: np.ndarray
     gain: np.ndarray
+    gain_rel: np.ndarray
     gain_pp3: np.ndarray
     allocations: dict[str, tuple]
     correlation: dict[str, tuple[float, float]]
@@ -292,6 +294,8 @@ def analyse_study(study: Study, *, n_permutations: int = 200, k: int = 30) -> St
     samples = [study.samples(c) for c in range(len(study.specs))]
     gain = np.array([alloc.population_gain(s) for s in samples]).reshape(n_g, n_p)
     gain3 = np.array([alloc.population_gain(s, method="PP3") for s in samples]).reshape(n_g, n_p)
+    sp_mean = np.array([np.mean(s["SP"]) for s in samples]).reshape(n_g, n_p)
+    gain_rel = gain / np.where(sp_mean == 0, np.nan, sp_mean)
     allocations, by_game = {}, {name: {} for name in lois}
     for i, g in enumerate(cfg.games):
         sc = samples[i * n_p:(i + 1) * n_p]
@@ -303,11 +307,70 @@ def analyse_study(study: Study, *, n_permutations: int = 200, k: int = 30) -> St
         if n_p >= 3:
             for name in lois:
                 by_game[name][g] = _safe_corr(lois[name][i], gain[i])
-    corr = {name: _safe_corr(lois[name].ravel(), gain.ravel()) for name in lois}
-    return StudyAnalysis(lois, pvals, gain, gain3, allocations, corr, by_game)
+    corr = {name: _safe_corr(lois[name].ravel(), gain_rel.ravel()) for name in lois}
+    return StudyAnalysis(lois, pvals, gain, gain_rel, gain3, allocations, corr, by_game)
 
 
 def _safe_corr(x, y) -> tuple[float, float]:
-    if np.ptp(x) == 0 or np.ptp(y) == 0:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))) or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan"), float("nan")
     return alloc.loi_gain_correlation(x, y)
+
+
+class ReplicateSummary(NamedTuple):
+    """Several independent studies (seeds) of the same configuration.
+
+    Attributes:
+        seeds: the study seeds.
+        loi: ``{estimator: (game, meet_prob)}`` LoI averaged over replicates.
+        gain: ``(game, meet_prob)`` PP5 - SP gain averaged over replicates.
+        gain_rel: the same relative to the SP mean.
+        correlation: ``{estimator: (r, p)}`` of the averaged LoI vs the averaged relative gain,
+            pooled over all scenarios.
+        correlation_by_game: ``{estimator: {game: (r, p)}}`` averaged LoI vs averaged gain.
+        replicate_r: ``{estimator: [pooled r per replicate]}``.
+        allocation_gain: ``{protocol: (replicate, game)}`` gain of the LoI-guided allocation.
+        allocation_p: ``{protocol: (replicate, game)}`` its ANOVA p-value.
+        rank: ``{protocol: (replicate, game)}`` its rank among the budget-equal allocations.
+        analyses: the per-replicate :class:`StudyAnalysis`.
+    """
+
+    seeds: list[int]
+    loi: dict[str, np.ndarray]
+    gain: np.ndarray
+    gain_rel: np.ndarray
+    correlation: dict[str, tuple[float, float]]
+    correlation_by_game: dict[str, dict[str, tuple[float, float]]]
+    replicate_r: dict[str, list[float]]
+    allocation_gain: dict[str, np.ndarray]
+    allocation_p: dict[str, np.ndarray]
+    rank: dict[str, np.ndarray]
+    analyses: list[StudyAnalysis]
+
+
+def run_replicates(config: StudyConfig, seeds, *, use_cache: bool = True, progress: bool = False) -> list[Study]:
+    """One :func:`run_study` per seed (``config`` with its ``seed`` replaced)."""
+    from dataclasses import replace
+
+    return [run_study(replace(config, seed=int(s)), use_cache=use_cache, progress=progress) for s in seeds]
+
+
+def summarise_replicates(studies: list[Study], *, n_permutations: int = 200, k: int = 30) -> ReplicateSummary:
+    """Average LoI and gains over replicates; correlations and allocation results per replicate."""
+    analyses = [analyse_study(s, n_permutations=n_permutations, k=k) for s in studies]
+    names = list(analyses[0].loi)
+    lois = {n: np.mean([a.loi[n] for a in analyses], axis=0) for n in names}
+    gain = np.mean([a.gain for a in analyses], axis=0)
+    gain_rel = np.mean([a.gain_rel for a in analyses], axis=0)
+    corr = {n: _safe_corr(lois[n].ravel(), gain_rel.ravel()) for n in names}
+    games = studies[0].config.games
+    by_game = {n: {g: _safe_corr(lois[n][i], gain[i]) for i, g in enumerate(games)}
+               if gain.shape[1] >= 3 else {} for n in names}
+    rep_r = {n: [a.correlation[n][0] for a in analyses] for n in names}
+    pick = {"top30": (1, 3), "all": (2, 4)}
+    a_gain = {p: np.array([[a.allocations[g][i].gain for g in games] for a in analyses]) for p, (i, _) in pick.items()}
+    a_p = {p: np.array([[a.allocations[g][i].p_value for g in games] for a in analyses]) for p, (i, _) in pick.items()}
+    rank = {p: np.array([[a.allocations[g][j].rank for g in games] for a in analyses]) for p, (_, j) in pick.items()}
+    return ReplicateSummary([s.config.seed for s in studies], lois, gain, gain_rel, corr, by_game, rep_r,
+                            a_gain, a_p, rank, analyses)
