@@ -1,0 +1,52 @@
+"""40_loi_reanalysis reproduces the paper's published numbers from the authors' logs (smoke profile)."""
+
+import math
+
+import pytest
+
+SPEC_LOI = {
+    "chicken": (1.291, 1.364, 1.438, 1.227),
+    "pure_coordination": (1.117, 1.071, 0.975, 0.976),
+    "prisoners_dilemma": (1.377, 1.385, 1.180, 1.100),
+    "stag_hunt": (1.397, 1.431, 1.424, 1.063),
+}
+SPEC_P = {"chicken": "2.1e-04", "pure_coordination": "2.4e-07", "prisoners_dilemma": "4.5e-01",
+          "stag_hunt": "8.6e-03"}
+
+
+@pytest.fixture(scope="module")
+def run(run_smoke, shared_data):
+    r = run_smoke("40_loi_reanalysis")
+    assert r.status == "ok", r.error
+    return r.results
+
+
+def test_sixteen_loi_values_match_spec(run):
+    for g, vals in SPEC_LOI.items():
+        for m, v in zip("SMLO", vals, strict=True):
+            assert f"{run[f'loi.arxiv.{g}.{m}']:.3f}" == f"{v:.3f}", (g, m)
+    assert run["loi.arxiv.n_match_3dp"] == 16
+
+
+def test_four_p_values_match_spec(run):
+    for g, p in SPEC_P.items():
+        assert f"{run[f'p_value.{g}']:.1e}" == p, g
+    assert run["gain_percent.chicken"] == pytest.approx(4.0, abs=0.05)
+    assert run["gain_percent.pure_coordination"] == pytest.approx(4.2, abs=0.05)
+
+
+def test_correlation_and_bias_analysis(run):
+    assert round(run["pd_loi_gain_r"], 2) == 0.94 and round(run["pd_loi_gain_p"], 2) == 0.06
+    lo, hi = run["null_mean_range"]
+    assert 0.3 < lo <= hi < math.log(9)
+    c_lo, c_hi = run["null_corrected_range"]
+    assert -0.2 < c_lo <= c_hi < lo  # the corrected values are far below the plug-in's null floor
+    assert 0 <= run["n_significant_005"] <= 16
+
+
+def test_protocols_ranks_and_labels(run):
+    for g in SPEC_P:
+        assert run[f"all_samples_gain_percent.{g}"] < run[f"gain_percent.{g}"]
+        assert 1 <= run[f"rank_top30.{g}"] <= run["n_candidates"] == 19
+    assert run["n_games_relabelled"] == 4 and run["n_games_rlc_relabelled"] == 0
+    assert run["r_arxiv_vs_rlc_relabelled"] > run["r_arxiv_vs_rlc"]
