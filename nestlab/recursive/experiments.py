@@ -1,0 +1,258 @@
+"""Experiment drivers behind the GR2 notebooks (30-32): run, summarise, check the paper's claims.
+
+Each driver returns plain numpy arrays / dicts so that a notebook cell is one call, one plot or
+one ``record``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from nestlab.recursive import dynamics as dyn
+from nestlab.recursive.games import BeautyContest, GameBatch, MaxOfTwoQuadratics, matrix_game
+
+# ----------------------------------------------------------------------------------------------
+# 30: learning dynamics
+# ----------------------------------------------------------------------------------------------
+
+
+class DynamicsResult(NamedTuple):
+    """Trajectories ``traj[game][level]`` and a summary table ``summary[game][level]``."""
+
+    traj: dict
+    summary: dict
+
+
+def dynamics_experiment(games: Sequence[str] = ("rotational", "matching_pennies"),
+                        levels: Sequence[int] = (0, 1, 2, 3), *, zeta: float = 0.1,
+                        dt: float = 0.01, n_steps: int = 3000,
+                        start: Sequence[float] = (0.9, 0.5), n_check: int = 200,
+                        seed: int = 0) -> DynamicsResult:
+    """Integrate IGA and level-k dynamics (GR2 Theorem 1) and measure F and dF/dt.
+
+    The summary holds, per game and level: ``F0``, ``F_final``, ``F_rel_change`` (max relative
+    deviation of F along the path), ``final_distance`` to the centre, and ``max_dFdt`` / ``min_dFdt``
+    over ``n_check`` random points of the unit square (numerical dF/dt, unprojected).
+    """
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0.02, 0.98, size=(n_check, 2))
+    traj: dict = {}
+    summary: dict = {}
+    for name in games:
+        g = matrix_game(name)
+        traj[name], summary[name] = {}, {}
+        for k in levels:
+            tr = dyn.integrate(g, np.asarray(start, float), level=int(k), zeta=zeta, dt=dt,
+                               n_steps=n_steps)
+            rate = dyn.lyapunov_rate(g, pts, level=int(k), zeta=zeta)
+            F0 = float(tr.F[0])
+            traj[name][int(k)] = tr
+            summary[name][int(k)] = {
+                "F0": F0, "F_final": float(tr.F[-1]),
+                "F_rel_change": float(np.max(np.abs(tr.F - F0)) / abs(F0)),
+                "final_distance": float(dyn.distance_to_centre(g, tr.points[-1])),
+                "max_dFdt": float(rate.max()), "min_dFdt": float(rate.min()),
+            }
+    return DynamicsResult(traj, summary)
+
+
+# ----------------------------------------------------------------------------------------------
+# 31: beauty contest
+# ----------------------------------------------------------------------------------------------
+
+
+class BeautyResult(NamedTuple):
+    """``numbers[method][setting]``: mean chosen number ``[runs, T]``; ``settings``: labels
+    ``"p=0.7/abs"``; ``equilibrium[setting]``; ``seconds[method]``."""
+
+    numbers: dict
+    settings: list
+    equilibrium: dict
+    seconds: dict
+
+
+def setting_label(p: float, reward: str) -> str:
+    return f"p={p:g}/{reward}"
+
+
+def beauty_contest_experiment(methods: Sequence[str], *, ps: Sequence[float] = (0.7, 1.1),
+                              rewards: Sequence[str] = ("abs", "square"), n_players: int = 10,
+                              n_runs: int = 3, n_iters: int = 100, steps_per_iter: int = 10,
+                              batch_size: int = 64, seed: int = 0, hidden: int = 16,
+                              cache: bool = True,
+                              progress: bool = True) -> BeautyResult:
+    """Train every method on every (p, reward) setting x ``n_runs`` runs (one batched call per
+    method) and return the mean chosen number per iteration.
+
+    Args:
+        methods: method names (:func:`nestlab.recursive.train.parse_method`), e.g.
+            ``"GR2-L2"``, ``"GR2-M(0.5)"``, ``"DDPG"``.
+    """
+    from nestlab.recursive.train import run_cached, split_runs
+
+    games = [BeautyContest(n_players, float(p), r) for p in ps for r in rewards]
+    labels = [setting_label(g.p, g.reward) for g in games]
+    batch = GameBatch(games, n_runs)
+    game_key = [{"n": g.n, "p": g.p, "reward": g.reward} for g in games]
+    numbers: dict = {}
+    seconds: dict = {}
+    it = methods
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(methods, desc="methods")
+    for m in it:
+        over = {} if m == "level-0" else {"hidden": hidden}
+        res = run_cached(batch, m, game_key=game_key, seed=seed, n_iters=n_iters,
+                         steps_per_iter=steps_per_iter, batch_size=batch_size, cache=cache, **over)
+        per = split_runs(50.0 * (res.history + 1.0), len(games))  # [G, T, runs, n]
+        numbers[m] = {lab: per[i].mean(-1).T for i, lab in enumerate(labels)}  # [runs, T]
+        seconds[m] = res.seconds
+    eq = {lab: g.equilibrium_number() for lab, g in zip(labels, games, strict=True)}
+    return BeautyResult(numbers, labels, eq, seconds)
+
+
+def beauty_summary(res: BeautyResult, *, threshold: float = 5.0, frac: float = 0.1) -> dict:
+    """``summary[method][setting]`` of distance-to-equilibrium curves (see
+    :func:`nestlab.recursive.train.summarise`)."""
+    from nestlab.recursive.train import summarise
+
+    out: dict = {}
+    for m, per in res.numbers.items():
+        out[m] = {s: summarise(np.abs(c - res.equilibrium[s]), threshold=threshold, frac=frac)
+                  for s, c in per.items()}
+    return out
+
+
+def beauty_claims(summary: dict, *, levels: Sequence[str] = ("GR2-L1", "GR2-L2", "GR2-L3"),
+                  noisy: str = "GR2-L4", lam_methods: dict | None = None,
+                  threshold: float = 5.0) -> dict[str, dict[str, Any]]:
+    """Check the paper's appendix claims against measured summaries.
+
+    Returns ``{claim: {"held": bool | None, "evidence": str}}`` for: ``L1-L3 converge`` (final
+    distance < ``threshold`` in every setting), ``L4 noisier`` (L4's mean time fluctuation in the
+    final window above the mean of L1-L3), ``square faster than abs`` (mean settle iterations of
+    L1-L3 smaller with the square reward; unsettled runs count as the full length), and
+    ``lambda=1.5 best`` (smallest mean final distance among the GR2-M variants).
+    """
+    claims: dict[str, dict[str, Any]] = {}
+    present = [m for m in levels if m in summary]
+    if present:
+        worst = {m: max(v["final_mean"] for v in summary[m].values()) for m in present}
+        claims["L1-L3 converge"] = {
+            "held": all(w < threshold for w in worst.values()),
+            "evidence": ", ".join(f"{m}: worst final distance {w:.1f}" for m, w in worst.items())}
+    if noisy in summary and present:
+        f4 = np.mean([v["fluctuation"] for v in summary[noisy].values()])
+        f13 = np.mean([v["fluctuation"] for m in present for v in summary[m].values()])
+        claims["L4 noisier"] = {"held": bool(f4 > f13),
+                                "evidence": f"fluctuation L4 {f4:.2f} vs L1-L3 {f13:.2f}"}
+    if present:
+        settle = {"abs": [], "square": []}
+        for m in present:
+            for s, v in summary[m].items():
+                r = s.split("/")[-1]
+                t = v["settle_iters"]
+                settle[r].append(t if np.isfinite(t) else np.nan)
+        if settle["abs"] and settle["square"]:
+            sa, sq = (np.nanmean(settle[k]) if np.any(np.isfinite(settle[k])) else np.inf
+                      for k in ("abs", "square"))
+            claims["square faster than abs"] = {
+                "held": bool(sq < sa),
+                "evidence": f"mean iterations to settle within {threshold:g}: square {sq:.1f}, abs {sa:.1f}"}
+    if lam_methods:
+        finals = {lam: np.mean([v["final_mean"] for v in summary[m].values()])
+                  for lam, m in lam_methods.items() if m in summary}
+        if finals:
+            best = min(finals, key=finals.get)
+            claims["lambda=1.5 best"] = {
+                "held": bool(best == 1.5),
+                "evidence": ", ".join(f"lambda={lam:g}: {f:.1f}" for lam, f in finals.items())}
+    return claims
+
+
+# ----------------------------------------------------------------------------------------------
+# 32: matrix and differential games
+# ----------------------------------------------------------------------------------------------
+
+GAME_NAMES = ("stag_hunt", "rotational", "max_of_two_quadratics")
+
+
+def _game(name: str):
+    return MaxOfTwoQuadratics() if name == "max_of_two_quadratics" else matrix_game(name)
+
+
+class GamesResult(NamedTuple):
+    """``actions[method][game]``: mean played actions ``[runs, T, 2]`` in [-1, 1]."""
+
+    actions: dict
+    games: list
+    seconds: dict
+
+
+def games_experiment(methods: Sequence[str], *, games: Sequence[str] = GAME_NAMES,
+                     n_runs: int = 8, n_iters: int = 100, steps_per_iter: int = 10,
+                     batch_size: int = 64, seed: int = 0, hidden: int = 16, cache: bool = True,
+                     progress: bool = True) -> GamesResult:
+    """Train each method on every game x ``n_runs`` runs (one batched call per method)."""
+    from nestlab.recursive.train import run_cached, split_runs
+
+    gs = [_game(g) for g in games]
+    batch = GameBatch(gs, n_runs)
+    actions: dict = {}
+    seconds: dict = {}
+    it = methods
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(methods, desc="methods")
+    for m in it:
+        over = {} if m == "level-0" else {"hidden": hidden}
+        res = run_cached(batch, m, game_key=list(games), seed=seed, n_iters=n_iters,
+                         steps_per_iter=steps_per_iter, batch_size=batch_size, cache=cache, **over)
+        per = split_runs(res.history, len(gs))  # [G, T, runs, 2]
+        actions[m] = {g: per[i].transpose(1, 0, 2) for i, g in enumerate(games)}
+        seconds[m] = res.seconds
+    return GamesResult(actions, list(games), seconds)
+
+
+def games_summary(res: GamesResult, *, frac: float = 0.1, stag_threshold: float = 0.9,
+                  ne_threshold: float = 0.1, optimum_radius: float = 1.0) -> dict:
+    """Per method and game: success rates and final distances.
+
+    * stag hunt: success = both players' final probability of stag > ``stag_threshold``;
+      ``final_distance`` = distance of (alpha, beta) to (1, 1);
+    * rotational: ``final_distance`` to the mixed equilibrium (0.5, 0.5); success = below
+      ``ne_threshold``; also the mean distance over the final window's iterations;
+    * max of two quadratics: success = final position within ``optimum_radius`` of (5, 5); also
+      the rate of ending near the local optimum (-5, -5).
+    """
+    from nestlab.recursive.train import final_window
+
+    out: dict = {}
+    for m, per in res.actions.items():
+        out[m] = {}
+        for g, a in per.items():
+            fin = final_window(a.transpose(1, 0, 2), frac).mean(0)  # [runs, 2]
+            if g == "max_of_two_quadratics":
+                x = 10.0 * fin
+                d_glob = np.hypot(x[:, 0] - 5, x[:, 1] - 5)
+                d_loc = np.hypot(x[:, 0] + 5, x[:, 1] + 5)
+                out[m][g] = {"success": float((d_glob < optimum_radius).mean()),
+                             "local": float((d_loc < optimum_radius).mean()),
+                             "final_distance": float(d_glob.mean())}
+            else:
+                p = (fin + 1.0) / 2.0
+                if g == "stag_hunt":
+                    d = np.hypot(p[:, 0] - 1, p[:, 1] - 1)
+                    ok = (p > stag_threshold).all(-1)
+                else:
+                    eq = matrix_game(g).mixed_equilibrium()
+                    d = np.hypot(p[:, 0] - eq[0], p[:, 1] - eq[1])
+                    ok = d < ne_threshold
+                out[m][g] = {"success": float(ok.mean()), "final_distance": float(d.mean()),
+                             "final_distance_std": float(d.std())}
+    return out

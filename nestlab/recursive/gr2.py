@@ -1,0 +1,366 @@
+"""GR2 learners: level-k (GR2-L) and Poisson-mixture (GR2-M) recursive reasoning.
+
+Implements Wen, Yang, Luo, Wang, *Modelling Bounded Rationality in Multi-Agent Interactions by
+Generalized Recursive Reasoning* (IJCAI 2020), Sec. 3 and the practical algorithm of Sec. 4.2,
+for stateless repeated games (the beauty contest, matrix games and the differential game have no
+state, so ``s`` is dropped throughout).
+
+Per agent ``i`` there are three small networks (all agents stacked along one axis, see
+:class:`~nestlab.recursive.nets.BatchedMLP`):
+
+* a joint soft Q-function ``Q_i(a_i, a_-i)`` and a target copy (Polyak-averaged, used for the
+  bootstrapped target when ``gamma > 0``; the games here are one-shot, so ``gamma = 0`` by default);
+* an opponent conditional model ``rho_-i(a_-i | a_i)`` (tanh-Gaussian);
+* a conditional policy ``pi_i(a_i | a_-i)`` (tanh-Gaussian) shared by every level.
+
+**Level-k chain (GR2-L, Eq. 4-5).** Level 0 is non-strategic, uniform on [-1, 1]. A level-k
+action of ``i`` best-responds to the opponents' level-(k-1) action, which ``i`` models as the
+opponents' response ``rho`` to ``i``'s level-(k-2) action, and so on down to a uniform level-0
+action: ``a_k = pi(rho(pi(rho(... a_0))))``. The same ``pi`` and ``rho`` serve every link. As in
+the paper, the inner links are deterministic (tanh of the Gaussian mean); only the top action is
+sampled.
+
+**GR2-M (Eq. 6).** Level m responds to a cognitive-hierarchy mixture of the other side's levels
+0..m-1 with weights ``Pois(j; lambda)`` normalised over those levels. The mixture is realised by
+drawing one level per sample, so a GR2-M top action ``pi(a_-i)`` sees opponent actions from every
+lower level in the right proportions.
+
+**Training.**
+
+* Q: ``0.5 (Q(a_i, a_-i) - y)^2`` with ``y = r`` (+ ``gamma V_target`` when ``gamma > 0``,
+  ``V = Q(a_i) - T log pi``, ``Q(a_i) = T log E_rho exp(Q(a_i, a_-i) / T)``).
+* rho: the paper fits ``rho(a_-i | a_i) ∝ exp((Q(a_i, a_-i) - Q(a_i)) / T)`` with amortized SVGD.
+  **We use the reparameterised KL objective** ``E_rho[T log rho(a_-i | a_i) - Q(a_i, a_-i)]``
+  (= ``T KL(rho || target) - Q(a_i)``; ``Q(a_i)`` does not depend on rho). Why: with the
+  tanh-Gaussian family it is an unbiased, single-sample, fully batched gradient of the same
+  objective SVGD approximates, needs no particle set, kernel or bandwidth heuristic, and costs one
+  forward pass per agent batch; the price is that a Gaussian cannot represent multi-modal
+  conditionals (SVGD's amortized sampler could, in principle).
+* pi: ``E[T log pi(a_k | a_-i) - Q(a_k, a_-i)]`` at the top of the chain, plus the
+  **auxiliary inter-level loss** ``sum_{m >= 2} Q(a_{m-2}, a^-i_{m-1}) - Q(a_m, a^-i_{m-1})`` over the
+  own levels of the chain (level m must do at least as well as level m-2 against the same
+  level-(m-1) opponent). Inputs of each link are detached: a level best-responds to the lower
+  level, it does not steer it.
+
+All three losses are summed over agents (mean over the batch) and minimised with one Adam
+optimiser; rho and pi losses see the Q parameters detached. Because nothing couples agents
+inside an update, agent ``j`` of a batched learner follows exactly the trajectory of a single
+agent with the same weights and data (tested).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
+
+import torch
+
+from nestlab.recursive.nets import BatchedMLP, mlp_sizes, split_gaussian, squashed_sample
+
+MODES = ("L", "M")
+
+
+@dataclass(frozen=True)
+class GR2Config:
+    """Hyper-parameters of a GR2 learner.
+
+    Args:
+        level: reasoning depth k >= 1.
+        mode: ``"L"`` (level-k chain) or ``"M"`` (Poisson mixture of lower levels).
+        lam: Poisson rate of GR2-M (the paper's best: 1.5).
+        hidden: width of the two hidden layers of every network.
+        lr: Adam learning rate.
+        temperature: entropy weight ``T`` of pi (and of rho's target ``exp(Q/T)``).
+        gamma: discount (0 for one-shot games).
+        tau: Polyak rate of the target Q.
+        aux_weight: weight of the auxiliary inter-level loss.
+        marginal_samples: rho samples for the soft marginal ``Q(a_i)`` (only used if gamma > 0).
+    """
+
+    level: int = 1
+    mode: str = "L"
+    lam: float = 1.5
+    hidden: int = 32
+    lr: float = 3e-3
+    temperature: float = 0.01
+    gamma: float = 0.0
+    tau: float = 0.05
+    aux_weight: float = 1.0
+    marginal_samples: int = 8
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.level, int) or self.level < 1:
+            raise ValueError(f"GR2Config: level must be an integer >= 1 (level 0 is the uniform "
+                             f"non-strategic player), got {self.level!r}")
+        if self.mode not in MODES:
+            raise ValueError(f"GR2Config: unknown mode {self.mode!r}; choose one of {MODES}")
+        if not (self.lam > 0 and math.isfinite(self.lam)):
+            raise ValueError(f"GR2Config: lam must be a finite number > 0, got {self.lam!r}")
+        if self.temperature <= 0:
+            raise ValueError(f"GR2Config: temperature must be > 0, got {self.temperature!r}")
+        if not 0 <= self.gamma < 1:
+            raise ValueError(f"GR2Config: gamma must be in [0, 1), got {self.gamma!r}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def poisson_weights(lam: float, n_levels: int) -> torch.Tensor:
+    """``Pois(j; lam)`` for ``j = 0..n_levels-1``, normalised to sum to one (GR2 Eq. 6)."""
+    j = torch.arange(n_levels, dtype=torch.float64)
+    logw = j * math.log(lam) - lam - torch.lgamma(j + 1)
+    w = torch.softmax(logw, 0)
+    return w.to(torch.float32)
+
+
+class Noise(NamedTuple):
+    """Every random number one forward pass of the chain needs (explicit, for reproducibility).
+
+    Shapes for ``A`` agents, batch ``B``, ``d = n_players - 1``, depth ``K``:
+    ``own0 [A,B,1]``, ``opp0 [A,B,d]`` (uniform level-0 actions), ``mix [2,K+1,A,B,1]``
+    (uniforms picking mixture levels), ``top [A,B,1]`` (Gaussian noise of the top action).
+    """
+
+    own0: torch.Tensor
+    opp0: torch.Tensor
+    mix: torch.Tensor
+    top: torch.Tensor
+
+    def select(self, idx: torch.Tensor) -> Noise:
+        """The noise of agents ``idx``."""
+        return Noise(self.own0[idx], self.opp0[idx], self.mix[:, :, idx], self.top[idx])
+
+
+def draw_noise(n_agents: int, batch: int, n_players: int, level: int,
+               generator: torch.Generator) -> Noise:
+    """Draw a :class:`Noise` with the given generator."""
+    d = n_players - 1
+    g = generator
+    return Noise(
+        own0=torch.rand(n_agents, batch, 1, generator=g) * 2 - 1,
+        opp0=torch.rand(n_agents, batch, d, generator=g) * 2 - 1,
+        mix=torch.rand(2, level + 1, n_agents, batch, 1, generator=g),
+        top=torch.randn(n_agents, batch, 1, generator=g),
+    )
+
+
+class Chain(NamedTuple):
+    """Output of :func:`reasoning_chain`.
+
+    ``action``/``log_prob``: the sampled top (level-k) action ``[A,B,1]`` and its log-density;
+    ``mean``: the deterministic top action; ``own[m]``: own level-m actions; ``opp_in[m]``: the
+    opponent action that own level m responded to.
+    """
+
+    action: torch.Tensor
+    log_prob: torch.Tensor
+    mean: torch.Tensor
+    own: dict
+    opp_in: dict
+
+
+def _mixture(side: dict, m: int, u: torch.Tensor, lam: float) -> torch.Tensor:
+    """Per-sample draw from levels ``0..m-1`` of ``side`` with normalised Poisson weights."""
+    if m == 1:
+        return side[0]
+    w = poisson_weights(lam, m)
+    edges = torch.cumsum(w, 0)[:-1]
+    idx = (u >= edges).sum(-1)  # [A,B]
+    stacked = torch.stack([side[j] for j in range(m)], 0)  # [m,A,B,d]
+    sel = torch.nn.functional.one_hot(idx, m).to(stacked.dtype).permute(2, 0, 1).unsqueeze(-1)
+    return (stacked * sel).sum(0)
+
+
+def reasoning_chain(pi: BatchedMLP, rho: BatchedMLP, noise: Noise, *, level: int, mode: str = "L",
+                    lam: float = 1.5) -> Chain:
+    """Level-k (``mode="L"``) or mixture (``"M"``) action of every agent (GR2 Eq. 4-6).
+
+    Args:
+        pi: conditional policies ``[A]``: ``a_-i [d] -> (mean, log_std) [2]``.
+        rho: opponent models ``[A]``: ``a_i [1] -> (mean, log_std) [2d]``.
+        noise: :class:`Noise` (level-0 actions, mixture draws, top-action noise).
+        level: k >= 1.
+        mode: ``"L"`` or ``"M"``.
+        lam: Poisson rate (``"M"`` only).
+    """
+    own = {0: noise.own0}
+    opp = {0: noise.opp0}
+    opp_in: dict = {}
+
+    def pi_mean(x):
+        mean, log_std = split_gaussian(pi(x.detach()))
+        return mean, log_std
+
+    def rho_det(x):
+        mean, _ = split_gaussian(rho(x.detach()))
+        return torch.tanh(mean)
+
+    if mode == "L":
+        needed_own = [m for m in range(level % 2, level + 1, 2) if m > 0]
+        for m in range(1, level + 1):
+            if m in needed_own:
+                opp_in[m] = opp[m - 1]
+                if m < level:
+                    own[m] = torch.tanh(pi_mean(opp_in[m])[0])
+            else:
+                opp[m] = rho_det(own[m - 1])
+    else:
+        for m in range(1, level + 1):
+            opp_in[m] = _mixture(opp, m, noise.mix[0, m], lam)
+            if m < level:
+                own[m] = torch.tanh(pi_mean(opp_in[m])[0])
+                opp[m] = rho_det(_mixture(own, m, noise.mix[1, m], lam))
+    mean, log_std = pi_mean(opp_in[level])
+    action, log_prob = squashed_sample(mean, log_std, noise.top)
+    own[level] = action
+    return Chain(action, log_prob, torch.tanh(mean), own, opp_in)
+
+
+def joint_input(own: torch.Tensor, others: torch.Tensor) -> torch.Tensor:
+    """Q-network input ``[A,B,n]``: own action first, then the others'."""
+    return torch.cat([own, others], -1)
+
+
+class GR2Learner(torch.nn.Module):
+    """``n_runs`` independent games x ``n_players`` GR2 agents, stacked along one agent axis.
+
+    Agent ``a = run * n_players + j`` is player ``j`` of run ``run``.
+
+    Args:
+        n_runs: number of independent runs trained together.
+        n_players: players per game.
+        config: :class:`GR2Config`.
+        seed: initialisation seed.
+    """
+
+    def __init__(self, n_runs: int, n_players: int, config: GR2Config = GR2Config(), *,
+                 seed: int = 0) -> None:
+        super().__init__()
+        if n_runs < 1 or n_players < 2:
+            raise ValueError(f"GR2Learner: need n_runs >= 1 and n_players >= 2, got {n_runs}, {n_players}")
+        self.config = config
+        self.n_runs, self.n_players = int(n_runs), int(n_players)
+        A, n, h = self.n_agents, self.n_players, config.hidden
+        g = torch.Generator().manual_seed(int(seed))
+        self.q = BatchedMLP(A, mlp_sizes(n, 1, h), generator=g)
+        self.q_target = BatchedMLP(A, mlp_sizes(n, 1, h), generator=g)
+        self.q_target.load_state_dict(self.q.state_dict())
+        self.q_target.requires_grad_(False)
+        self.rho = BatchedMLP(A, mlp_sizes(1, 2 * (n - 1), h), generator=g)
+        self.pi = BatchedMLP(A, mlp_sizes(n - 1, 2, h), generator=g)
+        self.optimizer = torch.optim.Adam(
+            [*self.q.parameters(), *self.rho.parameters(), *self.pi.parameters()], lr=config.lr)
+
+    @property
+    def n_agents(self) -> int:
+        return self.n_runs * self.n_players
+
+    # ---- views -------------------------------------------------------------------------------
+    def split_joint(self, joint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Joint actions ``[B, R, n]`` -> own ``[A, B, 1]`` and others ``[A, B, n-1]``."""
+        return split_joint(joint, self.n_players)
+
+    # ---- acting ------------------------------------------------------------------------------
+    def chain(self, noise: Noise) -> Chain:
+        c = self.config
+        return reasoning_chain(self.pi, self.rho, noise, level=c.level, mode=c.mode, lam=c.lam)
+
+    @torch.no_grad()
+    def act(self, generator: torch.Generator, *, deterministic: bool = False) -> torch.Tensor:
+        """One joint action per run, ``[R, n]`` (sampled top action, or its mean)."""
+        noise = draw_noise(self.n_agents, 1, self.n_players, self.config.level, generator)
+        ch = self.chain(noise)
+        a = ch.mean if deterministic else ch.action
+        return a.reshape(self.n_runs, self.n_players)
+
+    # ---- losses ------------------------------------------------------------------------------
+    def losses(self, own: torch.Tensor, others: torch.Tensor, reward: torch.Tensor,
+               noise: Noise, rho_noise: torch.Tensor, rho_own: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The three GR2 losses (summed over agents, mean over the batch).
+
+        Args:
+            own, others, reward: a replay batch in agent view, ``[A,B,1]``, ``[A,B,d]``, ``[A,B,1]``
+                (reward already scaled).
+            noise: chain noise for the policy loss.
+            rho_noise: Gaussian noise ``[A, 2B, d]`` for rho's samples.
+            rho_own: uniform own actions ``[A, B, 1]`` added to the buffer's as rho's inputs.
+        """
+        c = self.config
+        T = c.temperature
+        q_det = self.q.detached()
+        # --- Q ---
+        y = reward
+        if c.gamma > 0:
+            y = y + c.gamma * self._target_value(noise, rho_noise)
+        q = self.q(joint_input(own, others))
+        q_loss = (0.5 * (q - y.detach()).pow(2)).mean(1).sum()
+        # --- rho (reparameterised KL to exp(Q/T)) ---
+        rin = torch.cat([own, rho_own], 1)
+        mean, log_std = split_gaussian(self.rho(rin))
+        a_opp, log_rho = squashed_sample(mean, log_std, rho_noise)
+        # --- pi: top level + auxiliary inter-level loss ---
+        ch = self.chain(noise)
+        k = c.level
+        inputs = [joint_input(rin, a_opp), joint_input(ch.action, ch.opp_in[k])]
+        aux_levels = [m for m in sorted(ch.opp_in) if m >= 2 and (m - 2) in ch.own]
+        for m in aux_levels:
+            o = ch.opp_in[m]
+            inputs += [joint_input(ch.own[m - 2].detach(), o), joint_input(ch.own[m], o)]
+        # one forward pass of the (frozen) critic for every evaluation
+        sizes = [x.shape[1] for x in inputs]
+        qs = self.q(torch.cat(inputs, 1), q_det).split(sizes, 1)
+        rho_loss = (T * log_rho - qs[0]).mean(1).sum()
+        pi_main = T * ch.log_prob - qs[1]
+        aux = torch.zeros_like(pi_main)
+        for i in range(len(aux_levels)):
+            aux = aux + (qs[2 + 2 * i] - qs[3 + 2 * i])
+        pi_loss = (pi_main + c.aux_weight * aux).mean(1).sum()
+        return {"q": q_loss, "rho": rho_loss, "pi": pi_loss,
+                "aux": aux.mean(1).sum().detach()}
+
+    @torch.no_grad()
+    def _target_value(self, noise: Noise, rho_noise: torch.Tensor) -> torch.Tensor:
+        """``V = T log E_rho exp(Q_target(a, a_-i)/T) - T log pi(a)`` at a fresh top action."""
+        c = self.config
+        ch = self.chain(noise)
+        a = ch.action
+        M = c.marginal_samples
+        mean, log_std = split_gaussian(self.rho(a))
+        A, B, d2 = mean.shape
+        # reuse rho's noise (shifted per marginal sample) so the target stays deterministic
+        eps = torch.stack([rho_noise[:, :B].roll(i, 1) for i in range(M)], 0)
+        opp = torch.tanh(mean.unsqueeze(0) + log_std.exp().unsqueeze(0) * eps)
+        qs = torch.stack([self.q_target(joint_input(a, opp[i])) for i in range(M)], 0)
+        q_marg = c.temperature * (torch.logsumexp(qs / c.temperature, 0) - math.log(M))
+        return q_marg - c.temperature * ch.log_prob
+
+    # ---- update ------------------------------------------------------------------------------
+    def update(self, joint: torch.Tensor, reward: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
+        """One gradient step on a replay batch ``joint [B,R,n]``, ``reward [B,R,n]`` (scaled)."""
+        B = joint.shape[0]
+        own, others = self.split_joint(joint)
+        r, _ = self.split_joint(reward)
+        noise = draw_noise(self.n_agents, B, self.n_players, self.config.level, generator)
+        rho_noise = torch.randn(self.n_agents, 2 * B, self.n_players - 1, generator=generator)
+        rho_own = torch.rand(self.n_agents, B, 1, generator=generator) * 2 - 1
+        parts = self.losses(own, others, r, noise, rho_noise, rho_own)
+        total = parts["q"] + parts["rho"] + parts["pi"]
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        self.optimizer.step()
+        with torch.no_grad():
+            for pt, p in zip(self.q_target.parameters(), self.q.parameters(), strict=True):
+                pt.lerp_(p, self.config.tau)
+        return {k: float(v.detach()) for k, v in parts.items()}
+
+
+def split_joint(joint: torch.Tensor, n_players: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Joint ``[B, R, n]`` -> own ``[R*n, B, 1]`` and others ``[R*n, B, n-1]`` (agent view)."""
+    B, R, n = joint.shape
+    if n != n_players:
+        raise ValueError(f"split_joint(): expected {n_players} players, got {n}")
+    others_idx = torch.tensor([[j for j in range(n) if j != i] for i in range(n)], dtype=torch.long)
+    own = joint.permute(1, 2, 0).reshape(R * n, B, 1)
+    others = joint[:, :, others_idx].permute(1, 2, 0, 3).reshape(R * n, B, n - 1)
+    return own, others
