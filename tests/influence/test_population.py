@@ -61,3 +61,13 @@ def test_bad_config_rejected():
         pop.StudyConfig(games=("go",))
     with pytest.raises(ValueError, match="tournament_episodes"):
         pop.StudyConfig(tournament_episodes={"SP": 1})
+
+
+@pytest.mark.slow
+def test_default_study_loi_tracks_interaction(tmp_path, monkeypatch):
+    """Full-size replicate: LoI falls with interaction strength; at the weakest the plug-in is at its null."""
+    monkeypatch.setenv("NESTLAB_CACHE", str(tmp_path))
+    an = pop.analyse_study(pop.run_study(pop.StudyConfig()), n_permutations=100)
+    assert np.sum(an.loi["paper"][:, 0] > an.loi["paper"][:, -1]) >= 3
+    assert np.sum(an.loi["knn"][:, 0] > an.loi["knn"][:, -1]) >= 3
+    assert np.all(np.abs(an.loi["null_corrected"][:, -1]) < 0.1)

@@ -98,3 +98,9 @@ def test_map_label_check_prefers_old_labels_for_arxiv_only(root):
 
 def test_relabel():
     assert list(ra.relabel([10, 20, 30, 40], (2, 0, 1, 3))) == [20, 30, 10, 40]
+
+
+def test_tournament_anova_matches_readme(root):
+    p = ra.tournament_anova(ra.all_samples(root=root))
+    assert f"{p[GAMES.index('chicken'), 1]:.1e}" == "1.2e-11"
+    assert f"{p[GAMES.index('prisoners_dilemma'), 1]:.1e}" == "1.9e-56"
