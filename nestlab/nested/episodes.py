@@ -25,7 +25,6 @@ from nestlab.nested.planners import (
     Successors,
     level0_logpolicy,
     level1_logpolicy,
-    stack_successors,
     successors,
 )
 
@@ -108,12 +107,22 @@ class StepCache:
     def __init__(self, domain: Construction, episode: Episode, params: AgentParams) -> None:
         self.domain, self.episode, self.params = domain, episode, params
         self._succ: dict[tuple[int, int], Successors] = {}
-        self.level0 = np.full((episode.n_steps, len(domain.goals)), np.nan)
+        T, n = episode.n_steps, domain.n_blocks
+        self.level0 = np.full((T, len(domain.goals)), np.nan)
+        # Alice's successors of every step in preallocated arrays (row t filled on first use),
+        # so a catch-up over many past steps is one vectorised call without re-stacking
+        self._alice = Successors(np.zeros((T, 6), int), np.zeros((T, 6), int),
+                                 np.zeros((T, 6, n), int), np.zeros((T, 6, n), bool),
+                                 np.zeros((T, 6, n + 1, n)))
 
     def succ(self, t: int, agent: int) -> Successors:
         key = (t, agent)
         if key not in self._succ:
-            self._succ[key] = successors(self.domain, self.episode.states[t], agent)
+            s = successors(self.domain, self.episode.states[t], agent)
+            self._succ[key] = s
+            if agent == 0:
+                for dst, src in zip(self._alice, s, strict=True):
+                    dst[t] = src
         return self._succ[key]
 
     def alice_loglik(self, ts: np.ndarray, goals: np.ndarray) -> np.ndarray:
@@ -121,15 +130,12 @@ class StepCache:
         vals = self.level0[ts, goals]
         miss = np.isnan(vals)
         if miss.any():
-            mt, mg = ts[miss], goals[miss]
-            pairs = np.unique(mt * self.level0.shape[1] + mg)
-            pt, pg = np.divmod(pairs, self.level0.shape[1])
-            steps, cols = np.unique(pt, return_inverse=True)
-            if steps.size == 1:
-                succ, cols = self.succ(int(steps[0]), 0), None
-            else:
-                succ = stack_successors([self.succ(int(t), 0) for t in steps])
-            lp = level0_logpolicy(self.domain, succ, pg, self.params, cols)
+            ng = self.level0.shape[1]
+            pairs = np.unique(ts[miss] * ng + goals[miss])
+            pt, pg = np.divmod(pairs, ng)
+            for t in np.unique(pt):
+                self.succ(int(t), 0)
+            lp = level0_logpolicy(self.domain, self._alice, pg, self.params, pt)
             self.level0[pt, pg] = lp[self.episode.actions[pt, 0], np.arange(pg.size)]
             vals = self.level0[ts, goals]
         return vals

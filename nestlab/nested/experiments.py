@@ -339,3 +339,69 @@ def headline(df: pd.DataFrame, *, max_frac: float = 0.2) -> dict:
             "speedup_per_step": float(ei.ms_per_step / best.ms_per_step),
             "evaluation_ratio": float(ei.evals_per_step / best.evals_per_step),
             "ei_ms_per_step": float(ei.ms_per_step), "is_ms_per_step": float(best.ms_per_step)}
+
+
+def by_decile(df: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    """Accuracy per episode decile for EI, IS / top-K / uniform IS at ``k``, and the networks."""
+    keep = (df.method.isin(["ei", "nn", "tomnet", "uniform"])
+            | (df.method.isin(AMORTIZED) & (df.k == k)))
+    out = df[keep].groupby(["method", "decile"], sort=False).acc.mean().unstack("decile")
+    return out.sort_index(axis=1)
+
+
+def ess_uncertainty(df: pd.DataFrame, *, k: int, method: str = "is", bins: int = 4) -> dict:
+    """ESS as an uncertainty signal at ``k`` particles: error rate by ESS bin and rank correlation.
+
+    Returns:
+        ``{"table": DataFrame(ess_bin, ess, error, kl, steps), "spearman": rho}`` where ``rho`` is
+        the Spearman correlation between ESS and the error (1 - accuracy) over steps.
+    """
+    from scipy.stats import spearmanr
+
+    d = df[(df.method == method) & (df.k == k)].copy()
+    d["error"] = 1.0 - d.acc
+    d["ess_bin"] = pd.qcut(d.ess.rank(method="first"), bins, labels=False)
+    table = d.groupby("ess_bin").agg(ess=("ess", "mean"), error=("error", "mean"),
+                                     p_true=("p_true", "mean"), steps=("ess", "size"))
+    rho = spearmanr(d.ess, d.error).statistic if d.error.nunique() > 1 else float("nan")
+    return {"table": table.reset_index(), "spearman": float(rho)}
+
+
+def time_scaling(blocks: list[int], *, k: int, n_episodes: int = 3, width: int = 8,
+                 height: int = 8, max_steps: int = 20, params: AgentParams | None = None,
+                 hidden: int = 64, seed: int = 0, progress: bool = False) -> pd.DataFrame:
+    """Wall time per online step of EI and IS (K fixed) as the block count grows.
+
+    IS uses recognition networks with *random* weights here: the time per step does not depend
+    on the weights (same shapes, same work), and training one per block count would cost minutes.
+
+    Returns:
+        One row per (n_blocks, method): n_goals, n_hyp, ms_per_step, evals_per_step.
+    """
+    import torch
+
+    from nestlab.nested.recognition import RecognitionNet
+
+    params = params or AgentParams()
+    rows = []
+    for nb in tqdm(blocks, desc="blocks", disable=not progress, leave=False):
+        setup = Setup(ConstructionConfig(width=width, height=height, n_blocks=nb,
+                                         max_steps=max_steps), params)
+        dom = setup.domain
+        ng = len(dom.goals)
+        torch.manual_seed(seed)
+        net1 = OnlineGRU(RecognitionNet(dom.n_features, ng, hidden=hidden).state_dict())
+        net2 = OnlineGRU(RecognitionNet(dom.n_features, 2 * ng, hidden=hidden).state_dict())
+        eps = episodes(setup, n_episodes, seed=seed, test=True)
+        res: dict[str, list[Trace]] = {"ei": [], "is": []}
+        for ep in eps:
+            res["ei"].append(exact_trace(setup, ep, domain=dom))
+            res["is"].append(amortized_trace(setup, ep, k=min(k, 2 * ng), scheme="is",
+                                             net1=net1, net2=net2, seed=seed, domain=dom))
+        for name, trs in res.items():
+            sec = np.concatenate([t.seconds for t in trs])
+            ev = np.concatenate([t.evaluations for t in trs])
+            rows.append({"n_blocks": nb, "n_goals": ng, "n_hyp": 2 * ng, "method": name,
+                         "k": 2 * ng if name == "ei" else min(k, 2 * ng),
+                         "ms_per_step": 1e3 * sec.mean(), "evals_per_step": ev.mean()})
+    return pd.DataFrame(rows)
