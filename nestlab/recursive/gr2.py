@@ -235,12 +235,13 @@ class GR2Learner(torch.nn.Module):
     """
 
     def __init__(self, n_runs: int, n_players: int, config: GR2Config = GR2Config(), *,
-                 seed: int = 0) -> None:
+                 seed: int = 0, n_agents: int | None = None) -> None:
         super().__init__()
         if n_runs < 1 or n_players < 2:
             raise ValueError(f"GR2Learner: need n_runs >= 1 and n_players >= 2, got {n_runs}, {n_players}")
         self.config = config
         self.n_runs, self.n_players = int(n_runs), int(n_players)
+        self._n_agents = int(n_agents) if n_agents is not None else self.n_runs * self.n_players
         A, n, h = self.n_agents, self.n_players, config.hidden
         g = torch.Generator().manual_seed(int(seed))
         self.q = BatchedMLP(A, mlp_sizes(n, 1, h), generator=g)
@@ -254,7 +255,9 @@ class GR2Learner(torch.nn.Module):
 
     @property
     def n_agents(self) -> int:
-        return self.n_runs * self.n_players
+        """Agents on the stacked axis: ``n_runs * n_players`` unless ``n_agents`` was given
+        (e.g. 1, to drive a single agent of a game by hand)."""
+        return self._n_agents
 
     # ---- views -------------------------------------------------------------------------------
     def split_joint(self, joint: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -267,12 +270,15 @@ class GR2Learner(torch.nn.Module):
         return reasoning_chain(self.pi, self.rho, noise, level=c.level, mode=c.mode, lam=c.lam)
 
     @torch.no_grad()
-    def act(self, generator: torch.Generator, *, deterministic: bool = False) -> torch.Tensor:
-        """One joint action per run, ``[R, n]`` (sampled top action, or its mean)."""
+    def act_agents(self, generator: torch.Generator, *, deterministic: bool = False) -> torch.Tensor:
+        """One action per agent, ``[A]`` (sampled top action, or its mean)."""
         noise = draw_noise(self.n_agents, 1, self.n_players, self.config.level, generator)
         ch = self.chain(noise)
-        a = ch.mean if deterministic else ch.action
-        return a.reshape(self.n_runs, self.n_players)
+        return (ch.mean if deterministic else ch.action).reshape(-1)
+
+    def act(self, generator: torch.Generator, *, deterministic: bool = False) -> torch.Tensor:
+        """One joint action per run, ``[R, n]``."""
+        return self.act_agents(generator, deterministic=deterministic).reshape(self.n_runs, self.n_players)
 
     # ---- losses ------------------------------------------------------------------------------
     def losses(self, own: torch.Tensor, others: torch.Tensor, reward: torch.Tensor,
@@ -338,9 +344,14 @@ class GR2Learner(torch.nn.Module):
     # ---- update ------------------------------------------------------------------------------
     def update(self, joint: torch.Tensor, reward: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
         """One gradient step on a replay batch ``joint [B,R,n]``, ``reward [B,R,n]`` (scaled)."""
-        B = joint.shape[0]
         own, others = self.split_joint(joint)
         r, _ = self.split_joint(reward)
+        return self.update_agents(own, others, r, generator)
+
+    def update_agents(self, own: torch.Tensor, others: torch.Tensor, r: torch.Tensor,
+                      generator: torch.Generator) -> dict[str, float]:
+        """One gradient step on a batch in agent view (``[A,B,1]``, ``[A,B,d]``, ``[A,B,1]``)."""
+        B = own.shape[1]
         noise = draw_noise(self.n_agents, B, self.n_players, self.config.level, generator)
         rho_noise = torch.randn(self.n_agents, 2 * B, self.n_players - 1, generator=generator)
         rho_own = torch.rand(self.n_agents, B, 1, generator=generator) * 2 - 1
