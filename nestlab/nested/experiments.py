@@ -217,20 +217,30 @@ def kl_social(p_ei: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- training data
+def training_sets(setup: Setup, eps: list[Episode], *,
+                  progress: bool = False) -> dict[int, TrainingSet]:
+    """Features + EI soft targets (every step) + true labels for the level-1 and level-2 networks.
+
+    One online EI run per episode gives both levels' targets.
+    """
+    feats, soft1, soft2, lab1, lab2 = [], [], [], [], []
+    dom = setup.domain
+    for ep in tqdm(eps, desc="EI targets", disable=not progress, leave=False):
+        tr = exact_trace(setup, ep, domain=dom)
+        feats.append(ep.features)
+        soft1.append(tr.post1.astype(np.float32))
+        soft2.append(tr.post2.astype(np.float32))
+        lab1.append(ep.goal)
+        lab2.append(ep.label)
+    return {1: pad(feats, soft1, lab1), 2: pad(feats, soft2, lab2)}
+
+
 def training_set(setup: Setup, eps: list[Episode], *, level: int,
                  progress: bool = False) -> TrainingSet:
-    """Features + EI soft targets (every step) + true labels for a level's network."""
-    feats, soft, labels = [], [], []
-    for ep in tqdm(eps, desc=f"EI targets (level {level})", disable=not progress, leave=False):
-        tr = exact_trace(setup, ep)
-        feats.append(ep.features)
-        if level == 1:
-            soft.append(tr.post1.astype(np.float32))
-            labels.append(ep.goal)
-        else:
-            soft.append(tr.post2.astype(np.float32))
-            labels.append(ep.label)
-    return pad(feats, soft, labels)
+    """The training set of one level (see :func:`training_sets`)."""
+    if level not in (1, 2):
+        raise ValueError(f"level must be 1 or 2, got {level!r}")
+    return training_sets(setup, eps, progress=progress)[level]
 
 
 def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int = 40,
@@ -243,15 +253,13 @@ def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int 
     """
     from nestlab.nested.recognition import cached_recognition
 
-    memo: dict[str, TrainingSet] = {}
-    eps_memo: list[list[Episode]] = []
+    memo: dict[int, TrainingSet] = {}
 
     def data(level: int):
         def build() -> TrainingSet:
-            if not eps_memo:
-                eps_memo.append(episodes(setup, n_train, seed=seed, progress=progress))
-            if level not in memo:
-                memo[level] = training_set(setup, eps_memo[0], level=level, progress=progress)
+            if not memo:
+                eps = episodes(setup, n_train, seed=seed, progress=progress)
+                memo.update(training_sets(setup, eps, progress=progress))
             return memo[level]
         return build
 
