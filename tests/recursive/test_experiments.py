@@ -1,0 +1,70 @@
+import matplotlib
+import numpy as np
+import pytest
+
+from nestlab.recursive import experiments as ex
+from nestlab.recursive import plots
+from nestlab.recursive.games import rotational
+
+matplotlib.use("Agg")
+
+
+def test_dynamics_experiment_summary():
+    res = ex.dynamics_experiment(["rotational"], [0, 1], n_steps=500, n_check=50)
+    s = res.summary["rotational"]
+    assert s[0]["F_rel_change"] < 1e-6 and s[1]["max_dFdt"] < 0
+    assert s[1]["final_distance"] < s[0]["final_distance"]
+
+
+def test_beauty_experiment_and_claims(tmp_path, monkeypatch):
+    monkeypatch.setenv("NESTLAB_CACHE", str(tmp_path))
+    res = ex.beauty_contest_experiment(["GR2-L1", "level-0"], ps=[0.7], rewards=["abs", "square"],
+                                       n_players=3, n_runs=2, n_iters=3, steps_per_iter=2,
+                                       batch_size=4, hidden=8, progress=False)
+    assert res.settings == ["p=0.7/abs", "p=0.7/square"]
+    assert res.numbers["GR2-L1"]["p=0.7/abs"].shape == (2, 3)
+    summ = ex.beauty_summary(res, threshold=5)
+    assert 0 <= summ["level-0"]["p=0.7/abs"]["final_mean"] <= 100
+
+
+def test_beauty_claims_logic():
+    def entry(final, fluct, settle):
+        return {"final_mean": final, "final_std": 0.0, "fluctuation": fluct, "success": float(final < 5),
+                "settle_iters": settle}
+
+    summary = {f"GR2-L{k}": {"p=0.7/abs": entry(1, 0.1, 30), "p=0.7/square": entry(1, 0.1, 10)} for k in (1, 2, 3)}
+    summary["GR2-L4"] = {"p=0.7/abs": entry(3, 1.0, 30), "p=0.7/square": entry(3, 1.0, 20)}
+    summary["GR2-M3(0.5)"] = {"p=0.7/abs": entry(9, 0, 1), "p=0.7/square": entry(9, 0, 1)}
+    summary["GR2-M3(1.5)"] = {"p=0.7/abs": entry(2, 0, 1), "p=0.7/square": entry(2, 0, 1)}
+    c = ex.beauty_claims(summary, lam_methods={0.5: "GR2-M3(0.5)", 1.5: "GR2-M3(1.5)"})
+    assert all(v["held"] for v in c.values()) and len(c) == 4
+    summary["GR2-L2"]["p=0.7/abs"] = entry(20, 0.1, float("nan"))
+    c = ex.beauty_claims(summary, lam_methods={0.5: "GR2-M3(0.5)", 1.5: "GR2-M3(1.5)"})
+    assert not c["L1-L3 converge"]["held"]
+
+
+def test_games_experiment_summary(tmp_path, monkeypatch):
+    monkeypatch.setenv("NESTLAB_CACHE", str(tmp_path))
+    res = ex.games_experiment(["DDPG"], n_runs=2, n_iters=3, steps_per_iter=2, batch_size=4,
+                              hidden=8, progress=False)
+    s = ex.games_summary(res)
+    assert set(s["DDPG"]) == set(ex.GAME_NAMES)
+    for v in s["DDPG"].values():
+        assert 0 <= v["success"] <= 1 and v["final_distance"] >= 0
+
+
+def test_plots_draw_without_rendering():
+    res = ex.dynamics_experiment(["rotational"], [0, 1], n_steps=50, n_check=5)
+    ax = plots.plot_phase(rotational(), res.traj["rotational"])
+    assert len(ax.lines) >= 3
+    ax = plots.plot_lyapunov(res.traj["rotational"])
+    assert len(ax.lines) == 2
+    ax = plots.plot_learning_curves({"a": np.zeros((2, 5)), "b": np.ones((2, 5))}, equilibrium=0.0)
+    assert len(ax.lines) == 3
+    ax = plots.plot_success_bars({"a": {"g": {"success": 0.5}}}, "g")
+    assert ax.patches[0].get_height() == pytest.approx(0.5)
+    ax = plots.plot_quadratics({"a": np.array([[5.0, 5.0]])})
+    assert ax.get_xlim() == (-10, 10)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
