@@ -28,7 +28,7 @@ from nestlab.recursive.baselines import DDPGConfig, DDPGLearner, uniform_actions
 from nestlab.recursive.games import GameBatch
 from nestlab.recursive.gr2 import GR2Config, GR2Learner
 
-TRAIN_VERSION = "1"
+TRAIN_VERSION = "2"
 _GR2_L = re.compile(r"^GR2-L(\d+)$")
 _GR2_M = re.compile(r"^GR2-M(\d+)?(?:\(([\d.]+)\))?$")
 
@@ -106,7 +106,7 @@ class TrainResult(NamedTuple):
 
 
 def train(games: GameBatch, method: str, *, n_iters: int = 400, steps_per_iter: int = 10,
-          batch_size: int = 64, warmup: int = 64, seed: int = 0, progress: bool = False,
+          batch_size: int = 64, warmup: int | None = None, seed: int = 0, progress: bool = False,
           **overrides: Any) -> TrainResult:
     """Train ``method`` on every run of ``games`` at once (all agents batched).
 
@@ -116,7 +116,7 @@ def train(games: GameBatch, method: str, *, n_iters: int = 400, steps_per_iter: 
         n_iters: iterations.
         steps_per_iter: environment steps and gradient steps per iteration.
         batch_size: replay batch size.
-        warmup: environment steps before the first gradient step.
+        warmup: environment steps before the first gradient step (default ``batch_size``).
         seed: seed of the initialisation and of every random draw.
         progress: show a tqdm bar.
         **overrides: learner config fields.
@@ -124,6 +124,7 @@ def train(games: GameBatch, method: str, *, n_iters: int = 400, steps_per_iter: 
     if n_iters < 1 or steps_per_iter < 1 or batch_size < 1:
         raise ValueError("train(): n_iters, steps_per_iter and batch_size must be >= 1")
     R, n = games.n_runs, games.n_players
+    warmup = batch_size if warmup is None else int(warmup)
     learner = make_learner(method, R, n, seed=seed, **overrides)
     gen = torch.Generator().manual_seed(int(seed) + 1_000_003)
     scale = torch.as_tensor(games.reward_scale(), dtype=torch.float32)[:, None]
