@@ -1,0 +1,337 @@
+"""Cost families, closed-form optimal actions and a numerical solver (spec Sec. 2).
+
+The actor's optimal planned action minimises the posterior expected cost of the *noisy*
+response (paper Sec. 2.2)::
+
+    a*(m, theta) = argmin_a E_{s ~ p(s|m)} E_{r ~ LogNormal(log a, sigma_r)} [cost(r, s)]
+
+Seven families live in :data:`COSTS` under stable names. Three have closed forms:
+
+* ``quadratic`` ``(s - r)^2``: ``E[(s-r)^2] = E s^2 - 2 E s E r + E r^2`` with
+  ``E r = a exp(sigma_r^2/2)``, ``E r^2 = a^2 exp(2 sigma_r^2)``; setting the derivative to zero
+  gives ``a* = E[s|m] exp(-3 sigma_r^2/2)``, ``E[s|m] = exp(mu_post + sigma_post^2/2)``.
+* ``quadratic_effort`` ``beta (s-r)^2 + (1-beta) r^2``: the same steps give
+  ``a* = beta E[s|m] exp(-3 sigma_r^2/2)``.
+* ``absolute`` ``|s - r|``: write ``r = a exp(sigma_r eps)``. Then
+  ``d/da E|s - r| = E[sign(r - s) r] / a``; the optimum satisfies ``E[r 1(r>s)] = E[r 1(r<s)]``.
+  Tilting by ``r / E r`` turns ``eps ~ N(0,1)`` into ``eps ~ N(sigma_r, 1)``, i.e. under the
+  tilted law ``log r ~ N(log a + sigma_r^2, sigma_r^2)`` and the condition reads
+  ``P(log r > log s) = 1/2``; both logs are Gaussian and independent, so their medians must
+  coincide: ``log a + sigma_r^2 = mu_post``, i.e. ``a* = exp(mu_post - sigma_r^2)``.
+
+The numerical solver (:func:`optimal_action` with ``method="numerical"``) minimises the
+expected cost over ``log a`` by golden-section search. The expectation is a 2-d quadrature in
+rotated coordinates ``d = log r - log s`` and ``t`` (the combination of ``log r`` and ``log s``
+independent of ``d``): every cost's kink (``r = s``) sits at ``d = 0``, so Gauss–Legendre on
+each side of 0 in ``d`` times Gauss–Hermite in ``t`` converges spectrally even for the
+non-smooth costs. ``method="mc"`` does the same with common random numbers (the reference's
+Monte-Carlo approach), as an independent check.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from nestlab.actors.models import ActorParams, posterior
+
+
+class ParamPrior(NamedTuple):
+    """Prior (and training distribution) of one cost parameter, restricted to ``box``."""
+
+    kind: str  # "uniform" | "lognormal"
+    a: float  # uniform: low; lognormal: log-median
+    b: float  # uniform: high; lognormal: sd of the log
+    box: tuple[float, float]
+
+
+class CostFamily(NamedTuple):
+    """One cost family.
+
+    Attributes:
+        name: stable registry name.
+        params: names of the family's parameters (in network input order).
+        priors: prior / training distribution for each parameter.
+        fn: ``fn(r, s, p, xp)`` -> cost, for numpy/torch/JAX (``xp`` the array module,
+            ``p`` a mapping of parameter values).
+        closed_form: ``closed_form(mu_post, sd_post, sigma_r, p, xp)`` -> a*, or ``None``.
+        degree: scale degree used to normalise the training loss (cost ~ s**degree); ``None``
+            for self-normalisation (heavy-tailed linex, see :mod:`nestlab.actors.policy`).
+        homogeneous: the cost is homogeneous in (r, s), so ``a*`` is exactly a power law in m.
+        formula: human-readable cost.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    priors: dict[str, ParamPrior]
+    fn: Callable[..., Any]
+    closed_form: Callable[..., Any] | None
+    degree: float | None
+    homogeneous: bool
+    formula: str
+
+
+def _quadratic(r, s, p, xp):
+    return (s - r) ** 2
+
+
+def _quadratic_effort(r, s, p, xp):
+    b = p["beta"]
+    return b * (s - r) ** 2 + (1 - b) * r ** 2
+
+
+def _absolute(r, s, p, xp):
+    return abs(s - r)
+
+
+def _absolute_effort(r, s, p, xp):
+    b = p["beta"]
+    return b * abs(s - r) + (1 - b) * r ** 2
+
+
+def _asymmetric(r, s, p, xp):
+    alpha = p["alpha"]
+    w = xp.where(r > s, 1 - alpha, alpha + 0 * r)  # |alpha - H(r - s)|
+    return 2 * w * (r - s) ** 2
+
+
+def _linex(r, s, p, xp):
+    c = p["c"]
+    x = c * (r - s)
+    if xp.__name__ == "torch":
+        x = x.clamp(max=30.0)
+    elif hasattr(xp, "clip"):
+        x = xp.clip(x, None, 30.0)
+    return 2.0 / c ** 2 * (xp.expm1(x) - x)
+
+
+def _inverted_gaussian(r, s, p, xp):
+    g = p["gamma"]
+    return -xp.expm1(-((s - r) ** 2) / (2 * g ** 2))
+
+
+def _cf_quadratic(mu, sd, sr, p, xp):
+    return xp.exp(mu + sd ** 2 / 2 - 1.5 * sr ** 2)
+
+
+def _cf_quadratic_effort(mu, sd, sr, p, xp):
+    return p["beta"] * xp.exp(mu + sd ** 2 / 2 - 1.5 * sr ** 2)
+
+
+def _cf_absolute(mu, sd, sr, p, xp):
+    return xp.exp(mu - sr ** 2)
+
+
+_BETA = ParamPrior("uniform", 0.5, 1.0, (0.5, 1.0))
+
+#: the cost registry: stable name -> :class:`CostFamily`
+COSTS: dict[str, CostFamily] = {
+    "quadratic": CostFamily("quadratic", (), {}, _quadratic, _cf_quadratic, 2.0, True,
+                            "(s - r)^2"),
+    "quadratic_effort": CostFamily("quadratic_effort", ("beta",), {"beta": _BETA},
+                                   _quadratic_effort, _cf_quadratic_effort, 2.0, True,
+                                   "beta (s - r)^2 + (1 - beta) r^2"),
+    "absolute": CostFamily("absolute", (), {}, _absolute, _cf_absolute, 1.0, True, "|s - r|"),
+    "absolute_effort": CostFamily("absolute_effort", ("beta",), {"beta": _BETA},
+                                  _absolute_effort, None, 1.5, False,
+                                  "beta |s - r| + (1 - beta) r^2"),
+    "asymmetric_quadratic": CostFamily(
+        "asymmetric_quadratic", ("alpha",),
+        {"alpha": ParamPrior("uniform", 0.1, 0.9, (0.1, 0.9))}, _asymmetric, None, 2.0, True,
+        "2 |alpha - H(r - s)| (r - s)^2"),
+    "linex": CostFamily("linex", ("c",),
+                        {"c": ParamPrior("lognormal", math.log(0.5), 1.0, (0.05, 1.5))},
+                        _linex, None, None, False, "b (exp(c (r - s)) - c (r - s) - 1), b = 2/c^2"),
+    "inverted_gaussian": CostFamily(
+        "inverted_gaussian", ("gamma",),
+        {"gamma": ParamPrior("lognormal", math.log(2.5), 0.5, (0.5, 10.0))}, _inverted_gaussian,
+        None, 0.0, False, "1 - exp(-(s - r)^2 / (2 gamma^2))"),
+}
+
+
+def get_cost(name: str) -> CostFamily:
+    """Look up a cost family; unknown names raise ``ValueError`` listing the valid ones."""
+    if name not in COSTS:
+        raise ValueError(f"unknown cost {name!r}; valid choices: {', '.join(COSTS)}")
+    return COSTS[name]
+
+
+def check_cost_params(name: str, cost_params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate a family's parameters (names and training-box ranges); return a plain dict.
+
+    Raises:
+        ValueError: unknown cost, missing/unknown parameter, or value outside its valid range.
+    """
+    fam = get_cost(name)
+    cp = dict(cost_params or {})
+    missing = [k for k in fam.params if k not in cp]
+    extra = [k for k in cp if k not in fam.params]
+    if missing or extra:
+        raise ValueError(f"cost {name!r} takes parameters {list(fam.params)}; "
+                         f"missing {missing}, unknown {extra}")
+    for k in fam.params:
+        arr = np.asarray(cp[k], dtype=float)
+        lo, hi = fam.priors[k].box
+        if not np.all(np.isfinite(arr)) or np.any(arr < lo) or np.any(arr > hi):
+            raise ValueError(f"cost parameter {k}={cp[k]!r} of {name!r} must lie in [{lo}, {hi}]")
+    return cp
+
+
+def cost_value(name: str, r: Any, s: Any, cost_params: Mapping[str, Any] | None = None, *,
+               xp: Any = np) -> Any:
+    """``cost(r, s)`` of family ``name`` (``xp``: numpy, torch or jax.numpy)."""
+    return get_cost(name).fn(r, s, dict(cost_params or {}), xp)
+
+
+def has_closed_form(name: str) -> bool:
+    """Whether family ``name`` has a closed-form optimal action."""
+    return get_cost(name).closed_form is not None
+
+
+def closed_form_action(name: str, mu_post: Any, sd_post: Any, sigma_r: Any,
+                       cost_params: Mapping[str, Any] | None = None, *, xp: Any = np) -> Any:
+    """Closed-form ``a*`` from the posterior moments (see the module docstring).
+
+    Raises:
+        ValueError: if the family has no closed form.
+    """
+    fam = get_cost(name)
+    if fam.closed_form is None:
+        valid = [k for k, f in COSTS.items() if f.closed_form is not None]
+        raise ValueError(f"cost {name!r} has no closed-form optimal action; families with one: "
+                         f"{', '.join(valid)} (use method='numerical')")
+    return fam.closed_form(mu_post, sd_post, sigma_r, dict(cost_params or {}), xp)
+
+
+# --------------------------------------------------------------------------- numerical solver
+
+
+def _rotated_nodes(n_t: int, n_d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    t, wt = np.polynomial.hermite_e.hermegauss(n_t)
+    wt = wt / math.sqrt(2 * math.pi)
+    u, wu = np.polynomial.legendre.leggauss(n_d)
+    return t, wt, (u + 1) / 2, wu / 2  # Legendre nodes/weights on [0, 1]
+
+
+def expected_cost_quadrature(name: str, log_a: np.ndarray, mu_post: np.ndarray,
+                             sd_post: np.ndarray, sigma_r: np.ndarray,
+                             cost_params: Mapping[str, Any] | None = None, *,
+                             n_t: int = 12, n_d: int = 10, width: float = 8.0) -> np.ndarray:
+    """Posterior expected cost ``E_s E_r cost(r, s)`` for each item, by rotated quadrature.
+
+    ``x = log r ~ N(log a, sigma_r^2)`` and ``y = log s ~ N(mu_post, sd_post^2)`` are rotated to
+    ``d = x - y`` and ``t = (sd^2 x + sigma_r^2 y) / S`` (``S = sd^2 + sigma_r^2``), which are
+    independent; ``d`` is integrated by Gauss–Legendre on ``[md - w, 0]`` and ``[0, md + w]``
+    (the kink of every family is at ``d = 0``), ``t`` by Gauss–Hermite.
+    """
+    fam = get_cost(name)
+    la, mu, sp, sr = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in
+                                            (log_a, mu_post, sd_post, sigma_r)))
+    cp = {k: np.asarray(v, dtype=float)[..., None, None] * np.ones(la.shape)[..., None, None]
+          for k, v in dict(cost_params or {}).items()}
+    S = sp ** 2 + sr ** 2
+    md, sdd = la - mu, np.sqrt(S)
+    mt = (sp ** 2 * la + sr ** 2 * mu) / S
+    sdt = np.sqrt(sp ** 2 * sr ** 2 / S)
+    tn, tw, un, uw = _rotated_nodes(n_t, n_d)
+    lo, hi = md - width * sdd, md + width * sdd
+    zero = np.clip(0.0, lo, hi)
+    # d is split at 0 (the kink) and at its mean md: Legendre nodes on each of 3 segments
+    b1, b2 = np.minimum(zero, md), np.maximum(zero, md)
+    edges = [lo, b1, b2, hi]
+    d = np.concatenate([edges[i][..., None] + (edges[i + 1] - edges[i])[..., None] * un
+                        for i in range(3)], axis=-1)
+    dw = np.concatenate([(edges[i + 1] - edges[i])[..., None] * uw for i in range(3)], axis=-1)
+    dens = np.exp(-0.5 * ((d - md[..., None]) / sdd[..., None]) ** 2) / (
+        sdd[..., None] * math.sqrt(2 * math.pi))
+    t = mt[..., None] + sdt[..., None] * tn  # (..., n_t)
+    x = t[..., :, None] + (sr ** 2 / S)[..., None, None] * d[..., None, :]
+    y = t[..., :, None] - (sp ** 2 / S)[..., None, None] * d[..., None, :]
+    cost = fam.fn(np.exp(x), np.exp(y), cp, np)
+    return np.einsum("...td,t,...d->...", cost, tw, dw * dens)
+
+
+def expected_cost_mc(name: str, log_a: np.ndarray, mu_post: np.ndarray, sd_post: np.ndarray,
+                     sigma_r: np.ndarray, cost_params: Mapping[str, Any] | None = None, *,
+                     n_samples: int = 10_000, seed: int = 0) -> np.ndarray:
+    """Monte-Carlo expected cost with common random numbers (fixed ``seed`` -> same draws)."""
+    fam = get_cost(name)
+    la, mu, sp, sr = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in
+                                            (log_a, mu_post, sd_post, sigma_r)))
+    rng = np.random.default_rng(seed)
+    z, eps = rng.standard_normal((2, n_samples))
+    s = np.exp(mu[..., None] + sp[..., None] * z)
+    r = np.exp(la[..., None] + sr[..., None] * eps)
+    cp = {k: np.asarray(v, dtype=float)[..., None] * np.ones(la.shape)[..., None]
+          for k, v in dict(cost_params or {}).items()}
+    return fam.fn(r, s, cp, np).mean(axis=-1)
+
+
+def _golden_section(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
+                    *, iters: int = 40) -> np.ndarray:
+    """Vectorised golden-section minimisation of ``f`` on ``[lo, hi]`` (elementwise)."""
+    g = (math.sqrt(5) - 1) / 2
+    a, b = lo.copy(), hi.copy()
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(iters):
+        left = fc < fd  # minimum in [a, d]
+        a, b = np.where(left, a, c), np.where(left, d, b)
+        keep = np.where(left, c, d)  # the interior point carried over
+        fkeep = np.where(left, fc, fd)
+        new = np.where(left, b - g * (b - a), a + g * (b - a))
+        fnew = f(new)
+        c, d = np.where(left, new, keep), np.where(left, keep, new)
+        fc, fd = np.where(left, fnew, fkeep), np.where(left, fkeep, fnew)
+    return (a + b) / 2
+
+
+METHODS = ("analytic", "numerical", "mc")
+
+
+def optimal_action(cost: str, m: Any, params: ActorParams,
+                   cost_params: Mapping[str, Any] | None = None, *,
+                   method: str | None = None, n_samples: int = 10_000, seed: int = 0) -> np.ndarray:
+    """Optimal planned action ``a*(m, theta)`` (paper Eq. 3; spec Sec. 2).
+
+    Args:
+        cost: family name (see :data:`COSTS`).
+        m: measurement(s).
+        params: actor parameters (arrays broadcast against ``m``).
+        cost_params: the family's parameters.
+        method: ``"analytic"`` (closed form), ``"numerical"`` (rotated quadrature + golden
+            section), ``"mc"`` (common-random-number Monte Carlo + golden section), or ``None``
+            for analytic when available, else numerical.
+        n_samples, seed: for ``method="mc"``.
+
+    Returns:
+        numpy array of ``a*`` with the broadcast shape of ``m`` and the parameters.
+    """
+    fam = get_cost(cost)
+    cp = check_cost_params(cost, cost_params)
+    if method is None:
+        method = "analytic" if fam.closed_form is not None else "numerical"
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; valid choices: {', '.join(METHODS)}")
+    params = ActorParams(*(np.asarray(v, dtype=float) for v in params)).validate()
+    m = np.asarray(m, dtype=float)
+    if not np.all(np.isfinite(m)) or not np.all(m > 0):
+        raise ValueError("measurements m must be finite and positive")
+    post = posterior(m, params)
+    mu, sp = np.broadcast_arrays(post.mu, post.sd)
+    sr = np.broadcast_to(params.sigma_r, mu.shape)
+    if method == "analytic":
+        return np.asarray(closed_form_action(cost, mu, sp, sr, cp))
+    cpb = {k: np.broadcast_to(np.asarray(v, dtype=float), mu.shape) for k, v in cp.items()}
+    if method == "numerical":
+        def f(la):
+            return expected_cost_quadrature(cost, la, mu, sp, sr, cpb)
+    else:
+        def f(la):
+            return expected_cost_mc(cost, la, mu, sp, sr, cpb, n_samples=n_samples, seed=seed)
+    spread = 3.0 * np.sqrt(sp ** 2 + sr ** 2) + 0.5
+    lo, hi = mu - spread - 3.0, mu + spread
+    return np.exp(_golden_section(f, np.asarray(lo, float), np.asarray(hi, float)))

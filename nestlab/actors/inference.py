@@ -1,0 +1,327 @@
+"""Inverse decision-making: posterior over an actor's parameters with numpyro NUTS (spec Sec. 4).
+
+Data are trials ``(s_i, r_i)`` (optionally with a condition label). The measurement ``m_i`` is
+never observed; it is integrated out:
+
+* ``likelihood="marginal"`` (default): ``p(r_i | s_i, theta) = ∫ LogNormal(r_i; log a(m, theta),
+  sigma_r) p(m | s_i) dm`` by Gauss–Hermite quadrature in ``log m``. The observed site is the
+  resulting finite mixture of log-normals, so pointwise log-likelihoods (PSIS-LOO) and posterior
+  predictive draws come out of the same distribution object.
+* ``likelihood="latent"`` (the reference code's choice): one non-centred latent
+  ``z_i ~ N(0, 1)``, ``log m_i = log s_i + sigma z_i``, per trial, sampled by NUTS.
+
+The planned action comes from the closed form (``policy="analytic"``; quadratic,
+quadratic_effort, absolute) or from an amortized network evaluated in JAX
+(``policy="network"``; see :mod:`nestlab.actors.bridge`).
+
+Priors (reference, paper Sec. 4): ``sigma, sigma0, sigma_r ~ HalfNormal(0.25)`` truncated to the
+training box; ``mu0 ~ U(0.1, 5)`` (clipped to the box); cost parameters as in training.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from nestlab.actors.costs import closed_form_action, get_cost
+from nestlab.actors.models import PARAM_NAMES
+
+POLICIES = ("analytic", "network")
+LIKELIHOODS = ("marginal", "latent")
+
+
+class FitSpec(NamedTuple):
+    """Everything that defines the numpyro model of :func:`fit` (besides the data)."""
+
+    cost: str
+    policy: str
+    likelihood: str
+    free: tuple[str, ...]
+    fixed: dict[str, Any]
+    n_conditions: int
+    box: dict[str, tuple[float, float]]
+    n_nodes: int
+
+
+def parameter_names(cost: str) -> tuple[str, ...]:
+    """All parameters of an actor with cost family ``cost`` (actor first, then cost)."""
+    return PARAM_NAMES + get_cost(cost).params
+
+
+def _priors(spec: FitSpec) -> dict[str, Any]:
+    import numpyro.distributions as dist
+
+    fam = get_cost(spec.cost)
+    out = {}
+    for k in ("sigma", "sigma0", "sigma_r"):
+        lo, hi = spec.box[k]
+        out[k] = dist.TruncatedNormal(0.0, 0.25, low=lo, high=hi)
+    lo, hi = spec.box["mu0"]
+    out["mu0"] = dist.Uniform(max(lo, 0.1), min(hi, 5.0))
+    for k in fam.params:
+        pr, (lo, hi) = fam.priors[k], spec.box[k]
+        if pr.kind == "uniform":
+            out[k] = dist.Uniform(max(lo, pr.a), min(hi, pr.b))
+        else:
+            out[k] = dist.TransformedDistribution(
+                dist.TruncatedNormal(pr.a, pr.b, low=math.log(lo), high=math.log(hi)),
+                dist.transforms.ExpTransform())
+    return out
+
+
+def _action_fn(spec: FitSpec, network: Any):
+    import jax.numpy as jnp
+
+    if spec.policy == "analytic":
+        def act(m, theta):
+            v, v0 = theta["sigma"] ** 2, theta["sigma0"] ** 2
+            mu = (v * jnp.log(theta["mu0"]) + v0 * jnp.log(m)) / (v + v0)
+            sd = jnp.sqrt(v * v0 / (v + v0))
+            cp = {k: theta[k] for k in get_cost(spec.cost).params}
+            return closed_form_action(spec.cost, mu, sd, theta["sigma_r"], cp, xp=jnp)
+        return act
+    from nestlab.actors.bridge import jax_forward
+
+    def act(m, theta):
+        return jax_forward(network, m, theta)
+    return act
+
+
+def make_model(spec: FitSpec, network: Any = None):
+    """The numpyro model ``model(s, cond, r=None)`` for :func:`fit`."""
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+
+    priors = _priors(spec)
+    act = _action_fn(spec, network)
+    x, w = np.polynomial.hermite_e.hermegauss(spec.n_nodes)
+    x = jnp.asarray(x)
+    probs = jnp.asarray(w / w.sum())
+
+    def model(s, cond, r=None):
+        theta = {}
+        for k in parameter_names(spec.cost):
+            if k in spec.fixed:
+                theta[k] = jnp.asarray(spec.fixed[k])
+            elif k == "sigma" and spec.n_conditions > 1:
+                theta[k] = numpyro.sample(k, priors[k].expand([spec.n_conditions]).to_event(1))
+            else:
+                theta[k] = numpyro.sample(k, priors[k])
+        sig = jnp.broadcast_to(theta["sigma"], (spec.n_conditions,))[cond]
+        sr = theta["sigma_r"]
+        with numpyro.plate("trials", s.shape[0]):
+            if spec.likelihood == "marginal":
+                m = s[:, None] * jnp.exp(sig[:, None] * x)
+                a = act(m, {**theta, "sigma": sig[:, None]})
+                mix = dist.MixtureSameFamily(dist.Categorical(probs=probs),
+                                             dist.LogNormal(jnp.log(a), sr))
+                numpyro.sample("r", mix, obs=r)
+            else:
+                z = numpyro.sample("z", dist.Normal(0.0, 1.0))
+                m = s * jnp.exp(sig * z)
+                a = act(m, {**theta, "sigma": sig})
+                numpyro.sample("r", dist.LogNormal(jnp.log(a), sr), obs=r)
+
+    return model
+
+
+def _check_data(stimuli, responses, conditions):
+    s = np.asarray(stimuli, dtype=float)
+    r = np.asarray(responses, dtype=float)
+    if s.ndim != 1 or s.size == 0 or s.shape != r.shape:
+        raise ValueError(f"stimuli and responses must be 1-d arrays of equal, non-zero length; "
+                         f"got shapes {s.shape} and {r.shape}")
+    for name, arr in (("stimuli", s), ("responses", r)):
+        if not np.all(np.isfinite(arr)) or not np.all(arr > 0):
+            raise ValueError(f"{name} must be finite and positive (log-normal actor)")
+    if conditions is None:
+        return s, r, np.zeros(s.size, dtype=np.int32), 1
+    c = np.asarray(conditions)
+    if c.shape != s.shape or not np.issubdtype(c.dtype, np.integer) or c.min() < 0:
+        raise ValueError("conditions must be non-negative integers, one per trial")
+    k = int(c.max()) + 1
+    if len(np.unique(c)) != k:
+        raise ValueError(f"conditions must use every label 0..{k - 1}")
+    return s, r, c.astype(np.int32), k
+
+
+def _resolve_policy(policy: str, cost: str, network: Any):
+    from nestlab.actors.costs import has_closed_form
+
+    if policy not in POLICIES:
+        raise ValueError(f"unknown policy {policy!r}; valid choices: {', '.join(POLICIES)}")
+    if policy == "analytic":
+        if not has_closed_form(cost):
+            raise ValueError(f"cost {cost!r} has no closed form: use policy='network'")
+        from nestlab.actors.policy import make_box
+        return None, make_box(cost)
+    from nestlab.actors.bridge import JaxPolicy, export_policy
+    from nestlab.actors.policy import Policy, load_policy
+
+    if network is None:
+        network = load_policy(cost)
+    if isinstance(network, Policy):
+        network = export_policy(network)
+    if not isinstance(network, JaxPolicy):
+        raise ValueError("network must be a Policy (load_policy) or a JaxPolicy (export_policy)")
+    if network.cost != cost:
+        raise ValueError(f"network was trained for cost {network.cost!r}, not {cost!r}")
+    return network, dict(network.box)
+
+
+def _check_fixed(fixed, cost, box, n_conditions):
+    names = parameter_names(cost)
+    out = {}
+    for k, v in dict(fixed or {}).items():
+        if k not in names:
+            raise ValueError(f"cannot fix unknown parameter {k!r}; valid: {', '.join(names)}")
+        arr = np.asarray(v, dtype=float)
+        if k == "sigma" and arr.ndim == 1 and arr.size != n_conditions:
+            raise ValueError(f"fixed sigma needs one value per condition ({n_conditions})")
+        if arr.ndim > (1 if k == "sigma" else 0):
+            raise ValueError(f"fixed {k} must be a scalar")
+        lo, hi = box[k]
+        if not np.all(np.isfinite(arr)) or np.any(arr < lo) or np.any(arr > hi):
+            raise ValueError(f"fixed {k}={v!r} lies outside the training box [{lo}, {hi}]")
+        out[k] = arr.astype(np.float32)
+    return out
+
+
+def _post_process(model, free, args, robs, flat, keys_pp, keys_prior):
+    """Pointwise log-likelihood, log-prior, posterior predictive and prior draws in one jit.
+
+    One compiled function instead of numpyro's separate ``log_likelihood`` / ``Predictive``
+    calls (each of which compiles its own trace): the posterior predictive redraws the
+    measurement (new ``m`` and motor noise), so it checks the model, not the fitted latents.
+    """
+    import jax
+    from numpyro import handlers
+
+    def one(theta, key):
+        tr = handlers.trace(handlers.substitute(handlers.seed(model, 0), data=theta)).get_trace(
+            *args, r=robs)
+        ll = tr["r"]["fn"].log_prob(tr["r"]["value"])
+        lp = {p: tr[p]["fn"].log_prob(tr[p]["value"]).sum() for p in free}
+        no_z = {k: v for k, v in theta.items() if k != "z"}
+        tr2 = handlers.trace(handlers.substitute(handlers.seed(model, key), data=no_z)).get_trace(
+            *args)
+        return ll, lp, tr2["r"]["value"]
+
+    def prior_one(key):
+        tr = handlers.trace(handlers.seed(model, key)).get_trace(*args)
+        return {p: tr[p]["value"] for p in free}, tr["r"]["value"]
+
+    @jax.jit
+    def run(flat, keys_pp, keys_prior):
+        return jax.vmap(one)(flat, keys_pp), jax.vmap(prior_one)(keys_prior)
+
+    (ll, lp, pp), (prior, prior_r) = run(flat, keys_pp, keys_prior)
+    return ll, lp, pp, prior, prior_r
+
+
+def _chain_method(chains: int) -> str:
+    import jax
+
+    return "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
+
+
+def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
+        likelihood: str = "marginal", fixed: Mapping[str, Any] | None = None,
+        conditions: Any = None, chains: int = 4, warmup: int = 1000, draws: int = 1000,
+        seed: int = 0, network: Any = None, n_nodes: int = 24, target_accept: float = 0.85,
+        prior_draws: int = 500, progress_bar: bool = False, keep_latent: bool = False):
+    """Posterior over a Bayesian actor's parameters given (stimulus, response) trials.
+
+    Args:
+        stimuli, responses: 1-d positive arrays of equal length.
+        cost: cost family (see :data:`nestlab.actors.COSTS`).
+        policy: ``"analytic"`` (closed form) or ``"network"`` (amortized policy in JAX).
+        likelihood: ``"marginal"`` (Gauss–Hermite over log m) or ``"latent"`` (one m per trial).
+        fixed: parameters clamped to a value, e.g. ``{"sigma": 0.2}``; with conditions,
+            ``sigma`` may be a list (one per condition).
+        conditions: integer condition label per trial; each condition gets its own ``sigma``,
+            every other parameter is shared (the two-noise design, spec Sec. 5.4).
+        chains, warmup, draws: NUTS settings (chains run in parallel when enough JAX host
+            devices exist, else vectorised).
+        seed: PRNG seed.
+        network: a :class:`~nestlab.actors.policy.Policy` or exported
+            :class:`~nestlab.actors.bridge.JaxPolicy` (default: the cached default network).
+        n_nodes: Gauss–Hermite nodes of the marginal likelihood.
+        target_accept: NUTS target acceptance probability.
+        prior_draws: draws for the prior / prior predictive groups.
+        progress_bar: numpyro's progress bar.
+        keep_latent: keep the per-trial ``z`` of the latent likelihood in the posterior group.
+
+    Returns:
+        ``arviz.InferenceData`` with groups posterior, sample_stats, log_likelihood, log_prior,
+        prior, prior_predictive, posterior_predictive, observed_data and constant_data.
+
+    Raises:
+        ValueError: bad data, unknown cost / policy / likelihood / fixed parameter, a cost
+            without closed form under ``policy="analytic"``, or fixed values outside the box.
+    """
+    import jax
+    import jax.numpy as jnp
+    from numpyro.infer import MCMC, NUTS
+
+    from nestlab.diagnostics import to_inference_data
+
+    get_cost(cost)
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"unknown likelihood {likelihood!r}; valid choices: "
+                         f"{', '.join(LIKELIHOODS)}")
+    for name, val in (("chains", chains), ("warmup", warmup), ("draws", draws)):
+        if not isinstance(val, int | np.integer) or val < 1:
+            raise ValueError(f"{name} must be a positive integer, got {val!r}")
+    s, r, cond, k = _check_data(stimuli, responses, conditions)
+    net, box = _resolve_policy(policy, cost, network)
+    fx = _check_fixed(fixed, cost, box, k)
+    free = tuple(p for p in parameter_names(cost) if p not in fx)
+    spec = FitSpec(cost, policy, likelihood, free, fx, k, box, n_nodes)
+    model = make_model(spec, net)
+    args = (jnp.asarray(s, dtype=jnp.float32), jnp.asarray(cond))
+    robs = jnp.asarray(r, dtype=jnp.float32)
+
+    key = jax.random.PRNGKey(seed)
+    k_mcmc, k_prior, k_pp = jax.random.split(key, 3)
+    mcmc = MCMC(NUTS(model, target_accept_prob=target_accept), num_warmup=warmup,
+                num_samples=draws, num_chains=chains, chain_method=_chain_method(chains),
+                progress_bar=progress_bar)
+    mcmc.run(k_mcmc, *args, r=robs,
+             extra_fields=("diverging", "num_steps", "accept_prob", "energy"))
+    samples = mcmc.get_samples(group_by_chain=True)
+    extra = mcmc.get_extra_fields(group_by_chain=True)
+    flat = {p: v.reshape((-1,) + v.shape[2:]) for p, v in samples.items()}
+    n_flat = chains * draws
+    ll, lp, pp, prior, prior_r = _post_process(model, free, args, robs, flat,
+                                               jax.random.split(k_pp, n_flat),
+                                               jax.random.split(k_prior, prior_draws))
+
+    def grouped(v):
+        return np.asarray(v).reshape((chains, draws) + tuple(np.shape(v)[1:]))
+
+    post = {p: np.asarray(v) for p, v in samples.items() if p != "z" or keep_latent}
+    dims = {"r": ["trial"], "z": ["trial"], "sigma": ["condition"] if k > 1 else []}
+    return to_inference_data(
+        posterior=post,
+        sample_stats={"diverging": np.asarray(extra["diverging"]),
+                      "n_steps": np.asarray(extra["num_steps"]),
+                      "acceptance_rate": np.asarray(extra["accept_prob"]),
+                      "energy": np.asarray(extra["energy"])},
+        log_likelihood={"r": grouped(ll)},
+        log_prior={p: grouped(v) for p, v in lp.items()},
+        prior={p: np.asarray(prior[p])[None] for p in free},
+        prior_predictive={"r": np.asarray(prior_r)[None]},
+        posterior_predictive={"r": grouped(pp)},
+        observed_data={"r": r},
+        constant_data={"s": s, "condition": cond},
+        dims=dims,
+        attrs={"cost": cost, "policy": policy, "likelihood": likelihood,
+               "fixed": {p: np.asarray(v).tolist() for p, v in fx.items()},
+               "n_nodes": n_nodes, "chains": chains, "warmup": warmup, "draws": draws,
+               "chain_method": _chain_method(chains)},
+    )

@@ -1,0 +1,183 @@
+"""The log-normal Bayesian actor (Straub et al. 2025, arXiv 2409.03710, Sec. 2; spec Sec. 1).
+
+Everything is log-normal and positive:
+
+* subjective prior ``s ~ LogNormal(log mu0, sigma0)`` (``mu0`` is the prior *median*);
+* perception ``m | s ~ LogNormal(log s, sigma)``;
+* posterior ``log s | m ~ Normal(mu_post, sigma_post)`` with
+  ``sigma_post^2 = 1 / (1/sigma0^2 + 1/sigma^2)``, ``mu_post = w0 log mu0 + wm log m``,
+  ``w0 = sigma^2 / (sigma0^2 + sigma^2)``, ``wm = sigma0^2 / (sigma0^2 + sigma^2)``;
+* motor noise ``r | a ~ LogNormal(log a, sigma_r)`` (the planned action ``a`` is the median
+  response).
+
+The functions here are written with plain arithmetic so that they accept numpy arrays, torch
+tensors and JAX arrays alike (only :func:`simulate` and :func:`response_law` use numpy).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+#: the actor's (perceptual / prior / motor) parameter names, in the network's input order
+PARAM_NAMES = ("sigma", "sigma0", "mu0", "sigma_r")
+
+
+class ActorParams(NamedTuple):
+    """Perceptual, prior and motor parameters of a log-normal Bayesian actor.
+
+    Attributes:
+        sigma: perceptual noise (sd of ``log m`` given ``log s``).
+        sigma0: prior width (sd of ``log s`` under the subjective prior).
+        mu0: prior median (``exp`` of the prior mean of ``log s``).
+        sigma_r: motor noise (sd of ``log r`` given the planned action ``log a``).
+    """
+
+    sigma: Any
+    sigma0: Any
+    mu0: Any
+    sigma_r: Any
+
+    def validate(self) -> ActorParams:
+        """Return ``self`` if every field is finite and positive, else raise ``ValueError``.
+
+        Raises:
+            ValueError: naming the offending field (e.g. ``"sigma0 must be positive"``).
+        """
+        for name, value in zip(self._fields, self, strict=True):
+            arr = np.asarray(value, dtype=float)
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"ActorParams.{name} must be finite, got {value!r}")
+            if not np.all(arr > 0):
+                raise ValueError(f"ActorParams.{name} must be positive, got {value!r}")
+        return self
+
+
+class Posterior(NamedTuple):
+    """Gaussian posterior over ``log s`` given a measurement (spec Sec. 1)."""
+
+    mu: Any
+    sd: Any
+    w0: Any
+    wm: Any
+
+
+def posterior(m: Any, params: ActorParams) -> Posterior:
+    """The actor's posterior ``log s | m ~ Normal(mu_post, sigma_post)`` (paper Sec. 2.1).
+
+    Args:
+        m: measurement(s), positive (numpy, torch or JAX array, or float).
+        params: the actor's parameters (may be arrays broadcasting against ``m``).
+
+    Returns:
+        :class:`Posterior` with ``mu`` (mean of log s), ``sd``, and the weights ``w0``, ``wm``.
+    """
+    v0 = params.sigma0 ** 2
+    v = params.sigma ** 2
+    w0 = v / (v0 + v)
+    wm = v0 / (v0 + v)
+    log = np.log if isinstance(m, float | int | np.ndarray) else _log_of(m)
+    mu = w0 * log(params.mu0) + wm * log(m)
+    sd = (v0 * v / (v0 + v)) ** 0.5
+    return Posterior(mu, sd, w0, wm)
+
+
+def _log_of(x: Any):
+    mod = type(x).__module__
+    if mod.startswith("torch"):
+        import torch
+
+        return lambda v: torch.log(torch.as_tensor(v, dtype=x.dtype))
+    if mod.startswith("jax") or mod.startswith("jaxlib"):
+        import jax.numpy as jnp
+
+        return jnp.log
+    return np.log
+
+
+def _check_positive_array(name: str, x: Any) -> np.ndarray:
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-d array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or not np.all(arr > 0):
+        raise ValueError(f"{name} must hold finite positive values")
+    return arr
+
+
+def sample_measurements(stimuli: Any, sigma: Any, *, rng: np.random.Generator) -> np.ndarray:
+    """Draw ``m ~ LogNormal(log s, sigma)`` for each stimulus."""
+    s = np.asarray(stimuli, dtype=float)
+    return s * np.exp(np.asarray(sigma, dtype=float) * rng.standard_normal(s.shape))
+
+
+def simulate(
+    stimuli: Any,
+    params: ActorParams,
+    *,
+    cost: str = "quadratic",
+    cost_params: Mapping[str, float] | None = None,
+    policy: Any = None,
+    conditions: Any = None,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Simulate an actor's responses to a stimulus design (spec Sec. 1).
+
+    Args:
+        stimuli: 1-d array of positive stimuli (the experimenter's design).
+        params: the actor; ``params.sigma`` may be a sequence with one perceptual noise per
+            condition (then ``conditions`` gives each trial's condition index).
+        cost: cost family name (see :data:`nestlab.actors.COSTS`).
+        cost_params: the family's parameters, e.g. ``{"beta": 0.9}``.
+        policy: ``None`` for :func:`nestlab.actors.costs.optimal_action` (closed form when
+            available, else the numerical solver), or a callable ``policy(m, params, cost_params)``
+            such as a trained network.
+        conditions: integer condition index per trial (needed when ``sigma`` is per condition).
+        seed: random seed (measurement and motor noise).
+
+    Returns:
+        dict with ``stimuli``, ``measurements``, ``actions``, ``responses`` and ``conditions``.
+    """
+    from nestlab.actors.costs import check_cost_params, optimal_action
+
+    s = _check_positive_array("stimuli", stimuli)
+    params.validate()
+    cp = check_cost_params(cost, cost_params)
+    sig = np.atleast_1d(np.asarray(params.sigma, dtype=float))
+    if conditions is None:
+        if sig.size != 1:
+            raise ValueError("params.sigma has one value per condition: pass conditions=")
+        cond = np.zeros(s.size, dtype=int)
+    else:
+        cond = np.asarray(conditions)
+        if cond.shape != s.shape or not np.issubdtype(cond.dtype, np.integer):
+            raise ValueError("conditions must be an integer array with one entry per stimulus")
+        if cond.min() < 0 or cond.max() >= sig.size:
+            raise ValueError(f"conditions must index params.sigma (0..{sig.size - 1})")
+    sigma_trial = sig[cond] if sig.size > 1 else np.full(s.size, sig[0])
+    rng = np.random.default_rng(seed)
+    m = sample_measurements(s, sigma_trial, rng=rng)
+    p_trial = ActorParams(sigma_trial, params.sigma0, params.mu0, params.sigma_r)
+    a = optimal_action(cost, m, p_trial, cp) if policy is None else np.asarray(
+        policy(m, p_trial, cp), dtype=float)
+    r = a * np.exp(float(params.sigma_r) * rng.standard_normal(s.shape))
+    return {"stimuli": s, "measurements": m, "actions": a, "responses": r, "conditions": cond}
+
+
+def response_law(stimuli: Any, params: ActorParams, *, beta: float = 1.0) -> tuple[Any, Any]:
+    """Exact law of ``log r | s`` for the quadratic(+effort) actor (spec Sec. 1).
+
+    With ``a* = beta E[s|m] exp(-3 sigma_r^2/2)`` and ``E[s|m] = exp(mu_post + sigma_post^2/2)``,
+    ``log a*`` is linear in ``log m``, so ``log r | s ~ Normal(c + wm log s, wm^2 sigma^2 +
+    sigma_r^2)`` with ``c = log beta + w0 log mu0 + sigma_post^2/2 - 3 sigma_r^2/2``.
+
+    Returns:
+        ``(mean, sd)`` of ``log r`` for each stimulus.
+    """
+    post = posterior(1.0, params)  # mu at m = 1 is w0 log mu0
+    c = math.log(beta) + post.mu + post.sd ** 2 / 2 - 1.5 * params.sigma_r ** 2
+    mean = c + post.wm * np.log(np.asarray(stimuli, dtype=float))
+    sd = np.sqrt(post.wm ** 2 * params.sigma ** 2 + params.sigma_r ** 2)
+    return mean, sd
