@@ -333,15 +333,38 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def paired_gap_se(df: pd.DataFrame, a: tuple[str, int], b: tuple[str, int], *,
+                  n_boot: int = 2000, seed: int = 0) -> float:
+    """Bootstrap (over episodes) standard error of accuracy(a) - accuracy(b) on the same steps.
+
+    Steps of one episode are correlated, so episodes are the resampling unit.
+    """
+    def per_episode(m):
+        d = df[(df.method == m[0]) & (df.k == m[1])]
+        return d.groupby("episode").acc.agg(["sum", "size"])
+
+    pa, pb = per_episode(a), per_episode(b)
+    diff = (pa["sum"] - pb["sum"]).to_numpy()
+    steps = pa["size"].to_numpy()
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(len(diff), size=(n_boot, len(diff)))
+    boot = diff[pick].sum(1) / steps[pick].sum(1)
+    return float(boot.std(ddof=1))
+
+
 def headline(df: pd.DataFrame, *, max_frac: float = 0.2) -> dict:
-    """EI accuracy, IS accuracy at the largest K <= ``max_frac`` of the space, gap and speed-up."""
+    """EI accuracy, IS accuracy at the largest K <= ``max_frac`` of the space, gap and speed-up.
+
+    The gap comes with its bootstrap standard error over episodes (``accuracy_gap_se_pp``).
+    """
     s = summary(df)
     ei = s[s.method == "ei"].iloc[0]
     cand = s[(s.method == "is") & (s.frac <= max_frac + 1e-9)]
     if cand.empty:
         raise ValueError(f"no IS run with at most {max_frac:.0%} of the space; add a smaller K")
     best = cand.sort_values("k").iloc[-1]
-    return {"ei_accuracy": float(ei.acc), "is_accuracy": float(best.acc), "is_k": int(best.k),
+    gap_se = paired_gap_se(df, ("ei", int(ei.k)), ("is", int(best.k)))
+    return {"accuracy_gap_se_pp": 100 * gap_se, "ei_accuracy": float(ei.acc), "is_accuracy": float(best.acc), "is_k": int(best.k),
             "is_fraction": float(best.frac),
             "accuracy_gap_pp": float(100 * (ei.acc - best.acc)),
             "speedup_per_step": float(ei.ms_per_step / best.ms_per_step),

@@ -56,6 +56,7 @@ def test_evaluate_frame(frame):
 def test_headline_and_tables(frame):
     h = ex.headline(frame, max_frac=0.2)
     assert h["is_k"] == 4 and h["is_fraction"] == pytest.approx(0.2)
+    assert h["accuracy_gap_se_pp"] >= 0
     assert h["accuracy_gap_pp"] == pytest.approx(100 * (h["ei_accuracy"] - h["is_accuracy"]))
     with pytest.raises(ValueError, match="smaller K"):
         ex.headline(frame[~((frame.method == "is") & (frame.k < 20))], max_frac=0.2)

@@ -19,6 +19,7 @@ def test_headline_numbers_recorded(results):
     assert results["accuracy_gap_pp"] == pytest.approx(
         100 * (results["ei_accuracy"] - results["is_accuracy_20pct"]))
     assert results["speedup_per_step"] > 0
+    assert results["accuracy_gap_se_pp"] >= 0
     assert isinstance(results["target_met"], bool)
 
 
