@@ -14,6 +14,7 @@ options after it.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -228,15 +229,19 @@ def plot_pair(posteriors: Mapping[str, Any], *, var_names: Sequence[str], log: b
 
     apply_style()
     colors = list(colors or PALETTE)
-    transform = np.log if log else None
     for i, (label, idata) in enumerate(posteriors.items()):
         thin = max(1, idata.posterior.sizes["chain"] * idata.posterior.sizes["draw"] // max_points)
-        sub = idata.sel(draw=slice(None, None, thin), groups="posterior")
-        axes = az.plot_pair(sub, var_names=list(var_names), kind="scatter", marginals=True,
-                            transform=transform, ax=axes, textsize=9,
-                            scatter_kwargs={"color": colors[i % len(colors)], "alpha": 0.25,
-                                            "label": label, "markersize": 2},
-                            marginal_kwargs={"color": colors[i % len(colors)]})
+        draws = {}
+        for v in var_names:
+            x = np.asarray(idata.posterior[v].values, dtype=float)[:, ::thin]
+            draws[f"log {v}" if log else v] = np.log(x) if log else x
+        sub = to_inference_data(posterior=draws)
+        with warnings.catch_warnings():  # arviz 0.23 uses a matplotlib 3.11-deprecated helper
+            warnings.filterwarnings("ignore", message=".*alias_mapping.*")
+            axes = az.plot_pair(sub, kind="scatter", marginals=True, ax=axes, textsize=9,
+                                scatter_kwargs={"color": colors[i % len(colors)], "alpha": 0.3,
+                                                "label": label, "markersize": 2},
+                                marginal_kwargs={"color": colors[i % len(colors)]})
     return axes
 
 

@@ -335,8 +335,8 @@ def evaluate(predict, vset: Mapping[str, np.ndarray], *, cost: str, n_bins: int 
 def _net_predict(net: PolicyNet):
     def predict(m, theta):
         with torch.no_grad():
-            t = {k: torch.as_tensor(np.asarray(v), dtype=torch.float32) for k, v in theta.items()}
-            return net(torch.as_tensor(np.asarray(m), dtype=torch.float32), t).double().numpy()
+            t = {k: torch.tensor(np.array(v, dtype=np.float32)) for k, v in theta.items()}
+            return net(torch.tensor(np.array(m, dtype=np.float32)), t).double().numpy()
     return predict
 
 

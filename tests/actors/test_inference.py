@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from nestlab import diagnostics as D
+from nestlab.actors import ActorParams, simulate
+from nestlab.actors.inference import fit
+
+TRUTH = ActorParams(0.2, 0.15, 1.5, 0.1)
+
+
+@pytest.fixture(scope="module")
+def data():
+    s = np.random.default_rng(0).uniform(0.1, 5, 60)
+    return s, simulate(s, TRUTH, seed=2)["responses"]
+
+
+@pytest.fixture(scope="module")
+def idata(data):
+    s, r = data
+    return fit(s, r, cost="quadratic", fixed={"sigma": 0.2}, chains=2, warmup=300, draws=400,
+               seed=1)
+
+
+def test_fit_recovers_known_parameters(idata):
+    cover = D.interval_covers(idata, {"mu0": 1.5, "sigma0": 0.15, "sigma_r": 0.1}, prob=0.9)
+    assert all(cover.values()), cover
+    summ = D.posterior_summary(idata)
+    assert summ.loc["mu0", "sd"] < 0.1  # informative, not the U(0.1, 5) prior
+    conv = D.convergence(idata, ess_min=100)
+    assert conv.ok, conv.problems
+
+
+def test_fit_returns_all_groups(idata, data):
+    for g in ("posterior", "sample_stats", "log_likelihood", "prior", "posterior_predictive",
+              "log_prior", "observed_data"):
+        assert hasattr(idata, g), g
+    assert "sigma" not in idata.posterior  # fixed
+    assert idata.log_likelihood["r"].shape == (2, 400, 60)
+    assert np.all(idata.posterior_predictive["r"].values > 0)
+    np.testing.assert_allclose(idata.observed_data["r"].values, data[1])
+
+
+def test_latent_likelihood_agrees_with_marginal(idata, data):
+    s, r = data
+    lat = fit(s, r, cost="quadratic", likelihood="latent", fixed={"sigma": 0.2}, chains=2,
+              warmup=300, draws=400, seed=1)
+    a, b = D.posterior_summary(idata), D.posterior_summary(lat)
+    for k in ("mu0", "sigma0", "sigma_r"):
+        assert abs(a.loc[k, "mean"] - b.loc[k, "mean"]) < 0.5 * a.loc[k, "sd"] + 1e-3
+
+
+def test_fit_refusals(data):
+    s, r = data
+    with pytest.raises(ValueError, match="no closed form"):
+        fit(s, r, cost="linex")
+    with pytest.raises(ValueError, match="likelihood"):
+        fit(s, r, cost="quadratic", likelihood="exact")
+    with pytest.raises(ValueError, match="policy"):
+        fit(s, r, cost="quadratic", policy="lookup")
+    with pytest.raises(ValueError, match="cannot fix unknown parameter 'beta'"):
+        fit(s, r, cost="quadratic", fixed={"beta": 0.9})
+    with pytest.raises(ValueError, match="outside the training box"):
+        fit(s, r, cost="quadratic", fixed={"sigma": 2.0})
+    with pytest.raises(ValueError, match="equal"):
+        fit(s, r[:-1], cost="quadratic")
+    with pytest.raises(ValueError, match="positive"):
+        fit(s, -r, cost="quadratic")
+    with pytest.raises(ValueError, match="conditions"):
+        fit(s, r, cost="quadratic", conditions=np.full(60, 0.5))
+    with pytest.raises(ValueError, match="chains"):
+        fit(s, r, cost="quadratic", chains=0)
