@@ -36,10 +36,14 @@ def test_pad_masks_variable_lengths():
     assert data.x.shape == (2, 4, 3) and data.mask.sum() == 6 and data.labels.tolist() == [1, 2]
 
 
+@pytest.fixture(scope="module")
+def level2_data():
+    return training_set(SETUP, episodes(SETUP, 40, seed=0), level=2)
+
+
 @pytest.mark.parametrize("loss", ["kl", "nll"])
-def test_training_lowers_loss(loss):
-    eps = episodes(SETUP, 40, seed=0)
-    data = training_set(SETUP, eps, level=2)
+def test_training_lowers_loss(loss, level2_data):
+    data = level2_data
     np.testing.assert_allclose(data.soft.sum(-1)[data.mask], 1.0, rtol=1e-5)
     _, info = train_recognition(data, loss=loss, hidden=16, epochs=20, batch_size=8, seed=0)
     curve = info["loss_curve"]
