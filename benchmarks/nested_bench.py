@@ -2,7 +2,8 @@
 
 Runs exact inference (all 2 x |G| level-2 hypotheses, exact level-1 belief simulation) and
 importance sampling (K level-2 particles, ceil(K/2) level-1 particles, recognition networks
-with random weights: the cost of a step does not depend on the weights) on the same simulated
+with random weights: a forward pass costs the same, but random proposals draw more new particles
+to catch up, so IS timings here are pessimistic) on the same simulated
 Construction episodes, in the same process, for 5..10 blocks (|G| = 10..45), and prints a ratio
 table. IS is timed twice: with a fixed K and with K = 20 % of the level-2 space.
 

@@ -403,8 +403,10 @@ def time_scaling(blocks: list[int], *, k: int, n_episodes: int = 3, width: int =
                  hidden: int = 64, seed: int = 0, progress: bool = False) -> pd.DataFrame:
     """Wall time per online step of EI and IS (K fixed) as the block count grows.
 
-    IS uses recognition networks with *random* weights here: the time per step does not depend
-    on the weights (same shapes, same work), and training one per block count would cost minutes.
+    IS uses recognition networks with *random* weights here (training one per block count would
+    cost minutes): a forward pass costs the same whatever the weights, but a random proposal draws
+    more new particles per step, each caught up over the past steps, so this is a pessimistic
+    timing for IS (trained networks need fewer catch-ups).
 
     Returns:
         One row per (n_blocks, method): n_goals, n_hyp, ms_per_step, evals_per_step.
