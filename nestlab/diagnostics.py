@@ -240,7 +240,7 @@ def plot_pair(posteriors: Mapping[str, Any], *, var_names: Sequence[str], log: b
             warnings.filterwarnings("ignore", message=".*alias_mapping.*")
             axes = az.plot_pair(sub, kind="scatter", marginals=True, ax=axes, textsize=9,
                                 scatter_kwargs={"color": colors[i % len(colors)], "alpha": 0.3,
-                                                "label": label, "markersize": 2},
+                                                "label": label, "s": 4},
                                 marginal_kwargs={"color": colors[i % len(colors)]})
     return axes
 
@@ -277,5 +277,6 @@ def plot_ecdf_ranks(ranks: np.ndarray, *, n_draws: int, ax=None, label: str | No
         _, ax = figure()
     u = np.asarray(ranks, dtype=float) / n_draws
     az.plot_ecdf(u, cdf=stats.uniform(0, 1).cdf, difference=True, confidence_bands=True, ax=ax,
+                 eval_points=np.linspace(1 / 100, 1, 100), rvs=stats.uniform(0, 1).rvs,
                  plot_kwargs={"label": label} if label else None)
     return ax

@@ -21,6 +21,7 @@ training box; ``mu0 ~ U(0.1, 5)`` (clipped to the box); cost parameters as in tr
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -258,7 +259,8 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
 
     Returns:
         ``arviz.InferenceData`` with groups posterior, sample_stats, log_likelihood, log_prior,
-        prior, prior_predictive, posterior_predictive, observed_data and constant_data.
+        prior, prior_predictive, posterior_predictive, observed_data and constant_data; the
+        attribute ``sampling_seconds`` is the wall time of ``MCMC.run`` (compilation included).
 
     Raises:
         ValueError: bad data, unknown cost / policy / likelihood / fixed parameter, a cost
@@ -291,8 +293,11 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     mcmc = MCMC(NUTS(model, target_accept_prob=target_accept), num_warmup=warmup,
                 num_samples=draws, num_chains=chains, chain_method=_chain_method(chains),
                 progress_bar=progress_bar)
+    t0 = time.perf_counter()
     mcmc.run(k_mcmc, *args, r=robs,
              extra_fields=("diverging", "num_steps", "accept_prob", "energy"))
+    jax.block_until_ready(mcmc.get_samples())
+    sampling_seconds = time.perf_counter() - t0
     samples = mcmc.get_samples(group_by_chain=True)
     extra = mcmc.get_extra_fields(group_by_chain=True)
     flat = {p: v.reshape((-1,) + v.shape[2:]) for p, v in samples.items()}
@@ -323,5 +328,5 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         attrs={"cost": cost, "policy": policy, "likelihood": likelihood,
                "fixed": {p: np.asarray(v).tolist() for p, v in fx.items()},
                "n_nodes": n_nodes, "chains": chains, "warmup": warmup, "draws": draws,
-               "chain_method": _chain_method(chains)},
+               "chain_method": _chain_method(chains), "sampling_seconds": sampling_seconds},
     )
