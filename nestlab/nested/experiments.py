@@ -38,6 +38,9 @@ from nestlab.nested.recognition import OnlineGRU, TrainingSet, pad
 AMORTIZED = ("is", "topk", "uniform_is")
 ALL_METHODS = ("ei", "is", "topk", "uniform_is", "nn", "tomnet", "uniform")
 CLIP = 1e-6
+#: version of the simulated training data (domain rules, agents, features, EI targets); part of
+#: every cached network's key — bump it when any of those change so stale networks are retrained
+DATA_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -263,7 +266,7 @@ def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int 
             return memo[level]
         return build
 
-    base = dict(setup.key(), n_train=n_train, data_seed=seed)
+    base = dict(setup.key(), n_train=n_train, data_seed=seed, data_version=DATA_VERSION)
     nets = {}
     for name, level, loss in (("level1", 1, "kl"), ("level2", 2, "kl"), ("tomnet", 2, "nll")):
         entry = cached_recognition(data(level), dict(base, level=level), loss=loss, hidden=hidden,
