@@ -3,6 +3,7 @@
 Three ways to train the same thing (GR2-L<k>, p = 0.7, abs reward, n = 10 players), timed in one
 process:
 
+* ``one agent alone`` — the reference cost of training a single agent (others act only);
 * ``per-agent``  — 10 separate single-agent learners, stepped one after another (a Python loop
   over agents, the way a naive implementation trains them);
 * ``batched``    — the 10 agents stacked along one tensor axis (``GR2Learner(1, 10)``);
@@ -39,7 +40,10 @@ def run_batched(n_runs: int, cfg: GR2Config, iters: int, steps: int, seed: int =
     return time.perf_counter() - t0
 
 
-def run_per_agent(cfg: GR2Config, iters: int, steps: int, seed: int = 0) -> float:
+def run_per_agent(cfg: GR2Config, iters: int, steps: int, seed: int = 0,
+                  n_updating: int = 10) -> float:
+    """10 single-agent learners in a Python loop; only the first ``n_updating`` are trained
+    (``n_updating=1`` measures what one agent alone costs)."""
     game = BeautyContest(10, 0.7, "abs")
     agents = [GR2Learner(1, 10, cfg, seed=seed + j, n_agents=1) for j in range(10)]
     gen = torch.Generator().manual_seed(seed)
@@ -51,7 +55,7 @@ def run_per_agent(cfg: GR2Config, iters: int, steps: int, seed: int = 0) -> floa
         joint, reward = buf.sample(64, gen)
         own, others = split_joint(joint, 10)
         r, _ = split_joint(reward, 10)
-        for j, ag in enumerate(agents):
+        for j, ag in enumerate(agents[:n_updating]):
             ag.update_agents(own[j:j + 1], others[j:j + 1], r[j:j + 1], gen)
     return time.perf_counter() - t0
 
@@ -69,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     cfg = GR2Config(level=args.level, hidden=args.hidden)
     run_batched(1, cfg, 1, 2)  # warm-up
     rows = []
+    t_one = run_per_agent(cfg, args.iters, args.steps, n_updating=1)
+    rows.append(("one agent alone (reference)", 1, 1, t_one))
     t_agent = run_per_agent(cfg, args.iters, args.steps)
     rows.append(("per-agent (10 learners, loop)", 10, 1, t_agent))
     t_b = run_batched(1, cfg, args.iters, args.steps)
@@ -82,7 +88,12 @@ def main(argv: list[str] | None = None) -> None:
     base = 1 / t_agent
     for name, agents, runs, t in rows:
         rps = runs / t
+        if agents == 1:  # the reference row trains one agent, not a whole run
+            print(f"{name:34s} {agents:6d} {'-':>5s} {t:8.2f} {'-':>8s} {'-':>12s}")
+            continue
         print(f"{name:34s} {agents:6d} {runs:5d} {t:8.2f} {rps:8.4f} {rps / base:11.1f}x")
+    print(f"10 batched agents cost {t_b / t_one:.1f}x one agent alone; "
+          f"10 looped agents cost {t_agent / t_one:.1f}x")
 
 
 if __name__ == "__main__":
