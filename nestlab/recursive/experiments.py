@@ -127,6 +127,14 @@ def beauty_summary(res: BeautyResult, *, threshold: float = 5.0, frac: float = 0
     return out
 
 
+def final_numbers(res: BeautyResult, *, frac: float = 0.1) -> dict:
+    """``{method: {setting: mean chosen number over the final window, averaged over runs}}``."""
+    from nestlab.recursive.train import final_window
+
+    return {m: {s: float(final_window(c.T, frac).mean()) for s, c in per.items()}
+            for m, per in res.numbers.items()}
+
+
 def beauty_claims(summary: dict, *, levels: Sequence[str] = ("GR2-L1", "GR2-L2", "GR2-L3"),
                   noisy: str = "GR2-L4", lam_methods: dict | None = None,
                   threshold: float = 5.0) -> dict[str, dict[str, Any]]:
