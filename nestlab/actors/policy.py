@@ -57,7 +57,7 @@ DEFAULT_BOX: dict[str, tuple[float, float]] = {
 class TrainConfig(NamedTuple):
     """Hyper-parameters of :func:`train_policy` (all enter the cache key)."""
 
-    n_steps: int = 4000
+    n_steps: int = 3000
     batch: int = 512
     n_mc: int = 64
     lr: float = 3e-3

@@ -1,0 +1,120 @@
+"""Figures of the Bayesian-actor notebooks (one style: :func:`nestlab.plots.figure`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from nestlab.actors.costs import COSTS, cost_value, get_cost, optimal_action
+from nestlab.actors.models import ActorParams
+from nestlab.plots import PALETTE, figure
+
+DEFAULT_COST_PARAMS = {"beta": 0.8, "alpha": 0.7, "c": 0.5, "gamma": 1.0}
+
+
+def default_cost_params(cost: str, **overrides: float) -> dict[str, float]:
+    """Representative parameter values of a family (for plots)."""
+    return {k: overrides.get(k, DEFAULT_COST_PARAMS[k]) for k in get_cost(cost).params}
+
+
+def cost_table():
+    """The registry as a table: formula, parameters, closed form?"""
+    import pandas as pd
+
+    return pd.DataFrame([{"cost": k, "formula": f.formula, "parameters": ", ".join(f.params) or "-",
+                          "closed form": f.closed_form is not None,
+                          "homogeneous": f.homogeneous} for k, f in COSTS.items()]).set_index("cost")
+
+
+def plot_costs(costs: Sequence[str] | None = None, *, s: float = 2.0, ax=None):
+    """Each cost as a function of the response ``r`` for a fixed stimulus ``s``."""
+    if ax is None:
+        _, ax = figure(width=6.5, height=4)
+    r = np.linspace(0.05, 2 * s, 400)
+    for i, c in enumerate(costs or list(COSTS)):
+        y = cost_value(c, r, np.full_like(r, s), default_cost_params(c))
+        ax.plot(r, y / y.max(), color=PALETTE[i % len(PALETTE)], label=c)
+    ax.axvline(s, color="k", lw=0.8, ls=":")
+    ax.set_xlabel(f"response r (stimulus s = {s})")
+    ax.set_ylabel("cost (scaled to max 1)")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_actions(cost: str, settings: Mapping[str, ActorParams], *, cost_params=None,
+                 policy: Any = None, m: np.ndarray | None = None, ax=None):
+    """Optimal action against measurement for several actors: reference (line), network (dashes)."""
+    if ax is None:
+        _, ax = figure()
+    m = np.geomspace(0.1, 7, 60) if m is None else m
+    cp = default_cost_params(cost) if cost_params is None else cost_params
+    for i, (label, p) in enumerate(settings.items()):
+        col = PALETTE[i % len(PALETTE)]
+        ax.plot(m, optimal_action(cost, m, p, cp), color=col, label=label)
+        if policy is not None:
+            ax.plot(m, policy(m, p, cp), "--", color="k", lw=1)
+    ax.plot(m, m, ":", color="grey", lw=0.8, label="a = m")
+    ax.set_xlabel("measurement m")
+    ax.set_ylabel("optimal action a*")
+    ax.set_title(cost + (" (dashed: network)" if policy is not None else ""), fontsize=9)
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_training_curves(policies: Mapping[str, Any], *, target: float = 0.01, ax=None):
+    """Relative RMSE on held-out draws against training seconds, one line per family."""
+    if ax is None:
+        _, ax = figure(width=6.5, height=4)
+    for i, (cost, pol) in enumerate(policies.items()):
+        curve = np.asarray(pol.info["curve"], dtype=float)
+        if curve.size:
+            ax.plot(curve[:, 1], curve[:, 2], "-o", ms=2, color=PALETTE[i % len(PALETTE)],
+                    label=cost)
+    ax.axhline(target, color="k", ls=":", lw=0.8, label=f"{target:.0%}")
+    ax.set_yscale("log")
+    ax.set_xlabel("training seconds")
+    ax.set_ylabel("relative RMSE (held-out)")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_network_vs_reference(policy: Any, *, n: int = 2000, seed: int = 1, ax=None):
+    """Scatter of network action against the reference (closed form or numerical solver)."""
+    from nestlab.actors.policy import theta_names, validation_set
+
+    vset = validation_set(policy.cost, box=policy.box, n=n, seed=seed)
+    theta = {k: vset[k] for k in theta_names(policy.cost)}
+    p = ActorParams(*(theta[k] for k in ("sigma", "sigma0", "mu0", "sigma_r")))
+    cp = {k: theta[k] for k in get_cost(policy.cost).params}
+    a_net = policy(vset["m"], p, cp)
+    if ax is None:
+        _, ax = figure()
+    ax.loglog(vset["a_star"], a_net, ".", ms=2, alpha=0.5)
+    lims = [vset["a_star"].min(), vset["a_star"].max()]
+    ax.plot(lims, lims, "k:", lw=0.8)
+    ax.set_xlabel("reference a*")
+    ax.set_ylabel("network a")
+    ax.set_title(policy.cost, fontsize=9)
+    return ax
+
+
+def plot_predicted_curve(stimuli, responses, *, cost: str, params: ActorParams, cost_params=None,
+                         ax=None):
+    """Data (s, r) with the median response curve of an actor with the given parameters."""
+    from nestlab.actors.models import posterior
+
+    if ax is None:
+        _, ax = figure()
+    s = np.geomspace(min(stimuli), max(stimuli), 80)
+    a = optimal_action(cost, s, params, cost_params)  # action at the noiseless measurement
+    ax.plot(stimuli, responses, "o", ms=3, color="k", label="data")
+    ax.plot(s, a, color=PALETTE[1], label="a*(m = s)")
+    post = posterior(s, params)
+    ax.plot(s, np.exp(post.mu), ":", color=PALETTE[0], label="posterior median")
+    ax.plot(s, s, "--", color="grey", lw=0.8, label="r = s")
+    ax.set_xlabel("stimulus s")
+    ax.set_ylabel("response r")
+    ax.legend(fontsize=8)
+    return ax
