@@ -50,3 +50,9 @@ def test_each_notebook_is_executed_by_a_test(path):
 def test_profiles_are_valid_for_every_notebook(profile):
     plans = runner.plan_runs(profile=profile)  # raises on unknown names, parameters or types
     assert {p.info.name for p in plans} == {p.stem for p in NOTEBOOKS}
+
+
+@pytest.mark.parametrize("profile", runner.available_profiles())
+def test_profiles_name_only_existing_notebooks(profile):
+    stale = set(runner.load_profile(profile)) - {p.stem for p in NOTEBOOKS}
+    assert not stale, f"profile {profile!r} names notebooks that do not exist: {sorted(stale)}"
