@@ -68,3 +68,14 @@ def test_plots_draw_without_rendering():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.mark.slow
+def test_gr2_level2_converges_in_beauty_contest_full_size(tmp_path, monkeypatch):
+    """Default notebook size: GR2-L2 reaches the p = 0.7 equilibrium; uniform play does not."""
+    monkeypatch.setenv("NESTLAB_CACHE", str(tmp_path))
+    res = ex.beauty_contest_experiment(["GR2-L2", "level-0"], ps=[0.7], rewards=["abs"], n_runs=3,
+                                       n_iters=60, steps_per_iter=10, progress=False)
+    s = ex.beauty_summary(res, threshold=5.0)
+    assert s["GR2-L2"]["p=0.7/abs"]["final_mean"] < 5.0
+    assert s["level-0"]["p=0.7/abs"]["final_mean"] > 40.0
