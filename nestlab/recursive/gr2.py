@@ -59,6 +59,7 @@ import torch
 from nestlab.recursive.nets import BatchedMLP, mlp_sizes, split_gaussian, squashed_sample
 
 MODES = ("L", "M")
+OPPONENT_MODELS = ("own", "opponent")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ class GR2Config:
         tau: Polyak rate of the target Q.
         aux_weight: weight of the auxiliary inter-level loss.
         marginal_samples: rho samples for the soft marginal ``Q(a_i)`` (only used if gamma > 0).
+        opponent_model: ``"own"`` (the paper's and the spec's choice): rho is fitted to
+            ``exp(Q_i(a_i, a_-i)/T)``, agent i's own critic, i.e. i models the others as playing what
+            is good *for i*. ``"opponent"`` (a nestlab variant, to test that optimism): each agent
+            also fits critics ``Q_j(a_i, a_-i)`` of the others' observed rewards and rho is fitted to
+            ``exp(sum_j Q_j / T)``, i.e. the others play what is good for *them*.
     """
 
     level: int = 1
@@ -88,6 +94,7 @@ class GR2Config:
     tau: float = 0.05
     aux_weight: float = 1.0
     marginal_samples: int = 8
+    opponent_model: str = "own"
 
     def __post_init__(self) -> None:
         if not isinstance(self.level, int) or self.level < 1:
@@ -99,6 +106,9 @@ class GR2Config:
             raise ValueError(f"GR2Config: lam must be a finite number > 0, got {self.lam!r}")
         if self.temperature <= 0:
             raise ValueError(f"GR2Config: temperature must be > 0, got {self.temperature!r}")
+        if self.opponent_model not in OPPONENT_MODELS:
+            raise ValueError(f"GR2Config: unknown opponent_model {self.opponent_model!r}; "
+                             f"choose one of {OPPONENT_MODELS}")
         if not 0 <= self.gamma < 1:
             raise ValueError(f"GR2Config: gamma must be in [0, 1), got {self.gamma!r}")
 
@@ -250,8 +260,11 @@ class GR2Learner(torch.nn.Module):
         self.q_target.requires_grad_(False)
         self.rho = BatchedMLP(A, mlp_sizes(1, 2 * (n - 1), h), generator=g)
         self.pi = BatchedMLP(A, mlp_sizes(n - 1, 2, h), generator=g)
-        self.optimizer = torch.optim.Adam(
-            [*self.q.parameters(), *self.rho.parameters(), *self.pi.parameters()], lr=config.lr)
+        params = [*self.q.parameters(), *self.rho.parameters(), *self.pi.parameters()]
+        if config.opponent_model == "opponent":
+            self.q_opp = BatchedMLP(A, mlp_sizes(n, n - 1, h), generator=g)
+            params += list(self.q_opp.parameters())
+        self.optimizer = torch.optim.Adam(params, lr=config.lr)
 
     @property
     def n_agents(self) -> int:
@@ -282,7 +295,8 @@ class GR2Learner(torch.nn.Module):
 
     # ---- losses ------------------------------------------------------------------------------
     def losses(self, own: torch.Tensor, others: torch.Tensor, reward: torch.Tensor,
-               noise: Noise, rho_noise: torch.Tensor, rho_own: torch.Tensor) -> dict[str, torch.Tensor]:
+               noise: Noise, rho_noise: torch.Tensor, rho_own: torch.Tensor,
+               others_reward: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The three GR2 losses (summed over agents, mean over the batch).
 
         Args:
@@ -291,6 +305,7 @@ class GR2Learner(torch.nn.Module):
             noise: chain noise for the policy loss.
             rho_noise: Gaussian noise ``[A, 2B, d]`` for rho's samples.
             rho_own: uniform own actions ``[A, B, 1]`` added to the buffer's as rho's inputs.
+            others_reward: the others' scaled rewards ``[A, B, d]`` (``opponent_model="opponent"``).
         """
         c = self.config
         T = c.temperature
@@ -316,7 +331,15 @@ class GR2Learner(torch.nn.Module):
         # one forward pass of the (frozen) critic for every evaluation
         sizes = [x.shape[1] for x in inputs]
         qs = self.q(torch.cat(inputs, 1), q_det).split(sizes, 1)
-        rho_loss = (T * log_rho - qs[0]).mean(1).sum()
+        if c.opponent_model == "opponent":
+            if others_reward is None:
+                raise ValueError("GR2Learner.losses(): opponent_model='opponent' needs others_reward")
+            q_opp = self.q_opp(joint_input(own, others))
+            q_loss = q_loss + (0.5 * (q_opp - others_reward).pow(2)).mean(1).sum()
+            rho_target = self.q_opp(joint_input(rin, a_opp), self.q_opp.detached()).sum(-1, keepdim=True)
+        else:
+            rho_target = qs[0]
+        rho_loss = (T * log_rho - rho_target).mean(1).sum()
         pi_main = T * ch.log_prob - qs[1]
         aux = torch.zeros_like(pi_main)
         for i in range(len(aux_levels)):
@@ -345,17 +368,19 @@ class GR2Learner(torch.nn.Module):
     def update(self, joint: torch.Tensor, reward: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
         """One gradient step on a replay batch ``joint [B,R,n]``, ``reward [B,R,n]`` (scaled)."""
         own, others = self.split_joint(joint)
-        r, _ = self.split_joint(reward)
-        return self.update_agents(own, others, r, generator)
+        r, r_others = self.split_joint(reward)
+        return self.update_agents(own, others, r, generator, others_reward=r_others)
 
     def update_agents(self, own: torch.Tensor, others: torch.Tensor, r: torch.Tensor,
-                      generator: torch.Generator) -> dict[str, float]:
-        """One gradient step on a batch in agent view (``[A,B,1]``, ``[A,B,d]``, ``[A,B,1]``)."""
+                      generator: torch.Generator, *,
+                      others_reward: torch.Tensor | None = None) -> dict[str, float]:
+        """One gradient step on a batch in agent view (``[A,B,1]``, ``[A,B,d]``, ``[A,B,1]``;
+        ``others_reward [A,B,d]`` for ``opponent_model="opponent"``)."""
         B = own.shape[1]
         noise = draw_noise(self.n_agents, B, self.n_players, self.config.level, generator)
         rho_noise = torch.randn(self.n_agents, 2 * B, self.n_players - 1, generator=generator)
         rho_own = torch.rand(self.n_agents, B, 1, generator=generator) * 2 - 1
-        parts = self.losses(own, others, r, noise, rho_noise, rho_own)
+        parts = self.losses(own, others, r, noise, rho_noise, rho_own, others_reward)
         total = parts["q"] + parts["rho"] + parts["pi"]
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()

@@ -4,6 +4,8 @@ A *method* is named by a string:
 
 * ``"GR2-L1"`` ... ``"GR2-Lk"`` — level-k GR2 (``"level-1"`` is an alias of ``"GR2-L1"``);
 * ``"GR2-M"`` with ``level`` (default 3) and ``lam`` (default 1.5) — or ``"GR2-M3(1.5)"``;
+* a ``"+opp"`` suffix on a GR2 name (``"GR2-L2+opp"``) fits rho to the others' rewards instead of
+  the agent's own (``GR2Config.opponent_model="opponent"``, a nestlab variant);
 * ``"DDPG"``, ``"MADDPG"`` — the baselines of :mod:`nestlab.recursive.baselines`;
 * ``"level-0"`` — uniform play (no learning; the reference).
 
@@ -68,6 +70,9 @@ def parse_method(name: str, **overrides: Any) -> tuple[str, Any]:
     """
     if name == "level-1":
         name = "GR2-L1"
+    if name.startswith("GR2") and name.endswith("+opp"):  # opponent-interest opponent model
+        name = name[:-4]
+        overrides = {"opponent_model": "opponent", **overrides}
     if name == "level-0":
         return "uniform", None
     m = _GR2_L.match(name)
@@ -83,7 +88,8 @@ def parse_method(name: str, **overrides: Any) -> tuple[str, Any]:
         return "gr2", GR2Config(**{**base, **overrides})
     if name in ("DDPG", "MADDPG"):
         return "ddpg", DDPGConfig(**{"centralised": name == "MADDPG", **overrides})
-    raise ValueError(f"unknown method {name!r}; choose GR2-L<k> (k >= 1), GR2-M[<k>][(<lam>)], "
+    raise ValueError(f"unknown method {name!r}; choose GR2-L<k> (k >= 1), GR2-M[<k>][(<lam>)] "
+                     "(optionally with a '+opp' suffix), "
                      "level-0, level-1, DDPG or MADDPG")
 
 

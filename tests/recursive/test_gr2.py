@@ -74,37 +74,39 @@ def _separate_learners(batched: GR2Learner):
     singles = []
     for j in range(batched.n_agents):
         s = GR2Learner(1, batched.n_players, batched.config, seed=123, n_agents=1)
-        for name in ("q", "q_target", "rho", "pi"):
+        names = ["q", "q_target", "rho", "pi"] + (["q_opp"] if hasattr(batched, "q_opp") else [])
+        for name in names:
             getattr(s, name).load_state_dict(getattr(batched, name).select([j]).state_dict())
-        s.optimizer = torch.optim.Adam([*s.q.parameters(), *s.rho.parameters(), *s.pi.parameters()],
-                                       lr=batched.config.lr)
+        params = [p for name in names if name != "q_target" for p in getattr(s, name).parameters()]
+        s.optimizer = torch.optim.Adam(params, lr=batched.config.lr)
         singles.append(s)
     return singles
 
 
-@pytest.mark.parametrize("level,mode", [(2, "L"), (3, "M")])
-def test_ten_batched_agents_equal_ten_separate(level, mode):
+@pytest.mark.parametrize("level,mode,opp", [(2, "L", "own"), (3, "M", "own"), (2, "L", "opponent")])
+def test_ten_batched_agents_equal_ten_separate(level, mode, opp):
     """Given the same weights, data and noise, batched agents follow single agents exactly."""
     n, B = 10, 16
-    L = GR2Learner(1, n, GR2Config(level=level, mode=mode, hidden=8), seed=0)
+    L = GR2Learner(1, n, GR2Config(level=level, mode=mode, hidden=8, opponent_model=opp), seed=0)
     singles = _separate_learners(L)
     g = torch.Generator().manual_seed(0)
     joint = torch.rand(B, 1, n, generator=g) * 2 - 1
     reward = torch.rand(B, 1, n, generator=g)
     own, others = L.split_joint(joint)
-    r, _ = L.split_joint(reward)
+    r, r_others = L.split_joint(reward)
     for _step in range(3):
         noise = draw_noise(n, B, n, level, g)
         rho_noise = torch.randn(n, 2 * B, n - 1, generator=g)
         rho_own = torch.rand(n, B, 1, generator=g) * 2 - 1
-        parts = L.losses(own, others, r, noise, rho_noise, rho_own)
+        parts = L.losses(own, others, r, noise, rho_noise, rho_own, r_others)
         L.optimizer.zero_grad()
         (parts["q"] + parts["rho"] + parts["pi"]).backward()
         L.optimizer.step()
         total = {k: 0.0 for k in parts}
         for j, s in enumerate(singles):
             idx = torch.tensor([j])
-            pj = s.losses(own[idx], others[idx], r[idx], noise.select(idx), rho_noise[idx], rho_own[idx])
+            pj = s.losses(own[idx], others[idx], r[idx], noise.select(idx), rho_noise[idx], rho_own[idx],
+                          r_others[idx])
             s.optimizer.zero_grad()
             (pj["q"] + pj["rho"] + pj["pi"]).backward()
             s.optimizer.step()
@@ -113,7 +115,7 @@ def test_ten_batched_agents_equal_ten_separate(level, mode):
         for k in ("q", "rho", "pi"):
             assert float(parts[k].detach()) == pytest.approx(total[k], rel=1e-4, abs=1e-5)
     for j, s in enumerate(singles):
-        for name in ("q", "rho", "pi"):
+        for name in ("q", "rho", "pi") + (("q_opp",) if opp == "opponent" else ()):
             for pb, ps in zip(getattr(L, name).parameters(), getattr(s, name).parameters(), strict=True):
                 torch.testing.assert_close(pb[j], ps[0], rtol=1e-4, atol=1e-5)
 
@@ -146,7 +148,8 @@ def test_aux_loss_present_only_from_level_two():
 
 @pytest.mark.parametrize("kwargs,match", [({"level": 0}, "level must be"), ({"mode": "X"}, "unknown mode"),
                                           ({"lam": 0.0}, "lam"), ({"temperature": 0.0}, "temperature"),
-                                          ({"gamma": 1.0}, "gamma")])
+                                          ({"gamma": 1.0}, "gamma"),
+                                          ({"opponent_model": "theirs"}, "opponent_model")])
 def test_config_refusals(kwargs, match):
     with pytest.raises(ValueError, match=match):
         GR2Config(**kwargs)
@@ -159,3 +162,21 @@ def test_learner_refusals_and_discounted_target():
     g = torch.Generator().manual_seed(0)
     out = L.update(torch.rand(8, 1, 2, generator=g), torch.rand(8, 1, 2, generator=g), g)
     assert all(torch.isfinite(torch.tensor(v)) for v in out.values())
+
+
+def test_opponent_model_variant_fits_the_others_rewards():
+    """With opponent_model='opponent' the extra critic learns the other player's reward."""
+    L = GR2Learner(1, 2, GR2Config(level=2, hidden=16, lr=1e-2, opponent_model="opponent"), seed=0)
+    g = torch.Generator().manual_seed(0)
+    joint = torch.rand(64, 1, 2, generator=g) * 2 - 1
+    reward = torch.stack([joint[..., 0] * 0, joint[..., 0] * joint[..., 1]], -1)  # player 1 gets a0*a1
+    for _ in range(200):
+        L.update(joint, reward, g)
+    own, others = L.split_joint(joint)
+    _, r_others = L.split_joint(reward)
+    with torch.no_grad():
+        err = (L.q_opp(torch.cat([own, others], -1))[0] - r_others[0]).abs().mean()
+    assert err < 0.1
+    with pytest.raises(ValueError, match="needs others_reward"):
+        noise = draw_noise(2, 4, 2, 2, g)
+        L.losses(own[:, :4], others[:, :4], r_others[:, :4], noise, torch.randn(2, 8, 1), torch.rand(2, 4, 1))

@@ -23,6 +23,7 @@ def test_parse_method():
     assert parse_method("GR2-M")[1] == GR2Config(level=3, mode="M", lam=1.5)
     assert parse_method("level-1")[1] == GR2Config(level=1)
     assert parse_method("level-0") == ("uniform", None)
+    assert parse_method("GR2-L2+opp")[1] == GR2Config(level=2, opponent_model="opponent")
     assert parse_method("MADDPG", hidden=8)[1] == DDPGConfig(centralised=True, hidden=8)
     with pytest.raises(ValueError, match="unknown method"):
         parse_method("PR2")
