@@ -73,6 +73,35 @@ def _priors(spec: FitSpec) -> dict[str, Any]:
     return out
 
 
+def _sample_priors_numpy(spec: FitSpec, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Draw ``n`` prior samples of the free parameters in numpy (same laws as :func:`_priors`).
+
+    Done outside JAX on purpose: XLA compiles every threefry random-number call slowly on CPU.
+    """
+    from scipy import stats
+
+    fam = get_cost(spec.cost)
+    out = {}
+    for k in spec.free:
+        shape = (n, spec.n_conditions) if k == "sigma" and spec.n_conditions > 1 else (n,)
+        if k in ("sigma", "sigma0", "sigma_r"):
+            lo, hi = spec.box[k]
+            out[k] = stats.truncnorm.rvs(lo / 0.25, hi / 0.25, scale=0.25, size=shape,
+                                         random_state=rng)
+        elif k == "mu0":
+            lo, hi = spec.box[k]
+            out[k] = rng.uniform(max(lo, 0.1), min(hi, 5.0), size=shape)
+        else:
+            pr, (lo, hi) = fam.priors[k], spec.box[k]
+            if pr.kind == "uniform":
+                out[k] = rng.uniform(max(lo, pr.a), min(hi, pr.b), size=shape)
+            else:
+                a, b = (np.log(lo) - pr.a) / pr.b, (np.log(hi) - pr.a) / pr.b
+                out[k] = np.exp(stats.truncnorm.rvs(a, b, loc=pr.a, scale=pr.b, size=shape,
+                                                    random_state=rng))
+    return {k: v.astype(np.float32) for k, v in out.items()}
+
+
 def _action_fn(spec: FitSpec, network: Any):
     import jax.numpy as jnp
 
@@ -192,35 +221,62 @@ def _check_fixed(fixed, cost, box, n_conditions):
     return out
 
 
-def _post_process(model, free, args, robs, flat, keys_pp, keys_prior):
+def _post_process(spec: FitSpec, network: Any, args, robs, flat, seed: int, prior_draws: int):
     """Pointwise log-likelihood, log-prior, posterior predictive and prior draws in one jit.
 
-    One compiled function instead of numpyro's separate ``log_likelihood`` / ``Predictive``
-    calls (each of which compiles its own trace): the posterior predictive redraws the
-    measurement (new ``m`` and motor noise), so it checks the model, not the fitted latents.
+    Written directly in ``jax.numpy`` (no re-tracing of the numpyro model) and fed with
+    random numbers drawn in numpy, which keeps the compiled program small and quick to
+    compile. The posterior predictive redraws the measurement and the motor noise, so it checks
+    the model, not the fitted latents.
     """
     import jax
-    from numpyro import handlers
+    import jax.numpy as jnp
+    from jax.scipy.special import logsumexp
 
-    def one(theta, key):
-        tr = handlers.trace(handlers.substitute(handlers.seed(model, 0), data=theta)).get_trace(
-            *args, r=robs)
-        ll = tr["r"]["fn"].log_prob(tr["r"]["value"])
-        lp = {p: tr[p]["fn"].log_prob(tr[p]["value"]).sum() for p in free}
-        no_z = {k: v for k, v in theta.items() if k != "z"}
-        tr2 = handlers.trace(handlers.substitute(handlers.seed(model, key), data=no_z)).get_trace(
-            *args)
-        return ll, lp, tr2["r"]["value"]
+    priors = _priors(spec)
+    act = _action_fn(spec, network)
+    x, w = np.polynomial.hermite_e.hermegauss(spec.n_nodes)
+    x, logw = jnp.asarray(x), jnp.log(jnp.asarray(w / w.sum()))
+    s, cond = args
+    names = parameter_names(spec.cost)
+    rng = np.random.default_rng([seed, 7])
+    n_flat = next(iter(flat.values())).shape[0]
+    noise_post = rng.standard_normal((2, n_flat, s.shape[0])).astype(np.float32)
+    noise_prior = rng.standard_normal((2, prior_draws, s.shape[0])).astype(np.float32)
+    prior = _sample_priors_numpy(spec, prior_draws, rng)
 
-    def prior_one(key):
-        tr = handlers.trace(handlers.seed(model, key)).get_trace(*args)
-        return {p: tr[p]["value"] for p in free}, tr["r"]["value"]
+    def full(th):
+        t = {k: (jnp.asarray(spec.fixed[k]) if k in spec.fixed else th[k]) for k in names}
+        sig = jnp.broadcast_to(t["sigma"], (spec.n_conditions,))[cond]
+        return t, sig
+
+    def lognormal_logpdf(r, log_a, sd):
+        z = (jnp.log(r) - log_a) / sd
+        return -0.5 * z ** 2 - jnp.log(sd) - jnp.log(r) - 0.5 * jnp.log(2 * jnp.pi)
+
+    def predictive(th, noise):
+        t, sig = full(th)
+        a = act(s * jnp.exp(sig * noise[0]), {**t, "sigma": sig})
+        return a * jnp.exp(t["sigma_r"] * noise[1])
+
+    def one(th, noise):
+        t, sig = full(th)
+        if spec.likelihood == "marginal":
+            a = act(s[:, None] * jnp.exp(sig[:, None] * x), {**t, "sigma": sig[:, None]})
+            ll = logsumexp(lognormal_logpdf(robs[:, None], jnp.log(a), t["sigma_r"]) + logw,
+                           axis=-1)
+        else:
+            a = act(s * jnp.exp(sig * th["z"]), {**t, "sigma": sig})
+            ll = lognormal_logpdf(robs, jnp.log(a), t["sigma_r"])
+        lp = {p: jnp.sum(priors[p].log_prob(th[p])) for p in spec.free}
+        return ll, lp, predictive(th, noise)
 
     @jax.jit
-    def run(flat, keys_pp, keys_prior):
-        return jax.vmap(one)(flat, keys_pp), jax.vmap(prior_one)(keys_prior)
+    def run(flat, noise_post, prior, noise_prior):
+        return (jax.vmap(one, in_axes=(0, 1))(flat, noise_post),
+                jax.vmap(predictive, in_axes=(0, 1))(prior, noise_prior))
 
-    (ll, lp, pp), (prior, prior_r) = run(flat, keys_pp, keys_prior)
+    (ll, lp, pp), prior_r = run(flat, noise_post, prior, noise_prior)
     return ll, lp, pp, prior, prior_r
 
 
@@ -289,7 +345,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     robs = jnp.asarray(r, dtype=jnp.float32)
 
     key = jax.random.PRNGKey(seed)
-    k_mcmc, k_prior, k_pp = jax.random.split(key, 3)
+    k_mcmc = key
     mcmc = MCMC(NUTS(model, target_accept_prob=target_accept), num_warmup=warmup,
                 num_samples=draws, num_chains=chains, chain_method=_chain_method(chains),
                 progress_bar=progress_bar)
@@ -301,10 +357,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     samples = mcmc.get_samples(group_by_chain=True)
     extra = mcmc.get_extra_fields(group_by_chain=True)
     flat = {p: v.reshape((-1,) + v.shape[2:]) for p, v in samples.items()}
-    n_flat = chains * draws
-    ll, lp, pp, prior, prior_r = _post_process(model, free, args, robs, flat,
-                                               jax.random.split(k_pp, n_flat),
-                                               jax.random.split(k_prior, prior_draws))
+    ll, lp, pp, prior, prior_r = _post_process(spec, net, args, robs, flat, seed, prior_draws)
 
     def grouped(v):
         return np.asarray(v).reshape((chains, draws) + tuple(np.shape(v)[1:]))

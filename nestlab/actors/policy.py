@@ -366,8 +366,9 @@ class Policy(NamedTuple):
 def train_policy(cost: str, *, config: TrainConfig | None = None,
                  box: Mapping[str, tuple[float, float]] | None = None, n_threads: int = 1,
                  progress: bool = True, target_rmse: float | None = None,
-                 validation: Mapping[str, np.ndarray] | None = None
-                 ) -> tuple[PolicyNet, dict[str, Any]]:
+                 validation: Mapping[str, np.ndarray] | None = None,
+                 optimizer: str = "adam", stop_at_target: bool = False,
+                 max_seconds: float | None = None) -> tuple[PolicyNet, dict[str, Any]]:
     """Train a policy network for ``cost`` without supervision (spec Sec. 3).
 
     Adam with a cosine learning-rate schedule; float32; ``torch.set_num_threads(n_threads)``
@@ -382,6 +383,10 @@ def train_policy(cost: str, *, config: TrainConfig | None = None,
         progress: show a tqdm progress bar.
         target_rmse: if given, also record the wall time at which the curve first reaches it.
         validation: a precomputed :func:`validation_set` (else one is built).
+        optimizer: ``"adam"`` (cosine schedule from ``lr`` to ``lr_final``) or ``"rmsprop"``
+            (constant ``lr``, the reference implementation's choice; for benchmarks).
+        stop_at_target: stop as soon as the curve reaches ``target_rmse``.
+        max_seconds: stop after this much training time (benchmarks).
 
     Returns:
         ``(net, info)`` with ``train_seconds``, ``curve`` (steps, seconds, relative RMSE),
@@ -404,9 +409,15 @@ def train_policy(cost: str, *, config: TrainConfig | None = None,
         torch.manual_seed(cfg.seed)
         g = torch.Generator().manual_seed(cfg.seed)
         net = PolicyNet(cost, head=cfg.head, hidden=tuple(cfg.hidden), box=full_box)
-        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.n_steps,
-                                                           eta_min=cfg.lr_final)
+        if optimizer == "adam":
+            opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.n_steps,
+                                                               eta_min=cfg.lr_final)
+        elif optimizer == "rmsprop":
+            opt = torch.optim.RMSprop(net.parameters(), lr=cfg.lr)
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
+        else:
+            raise ValueError(f"unknown optimizer {optimizer!r}; valid choices: adam, rmsprop")
         curve: list[tuple[int, float, float]] = []
         t_train = 0.0
         t_target = None
@@ -431,10 +442,15 @@ def train_policy(cost: str, *, config: TrainConfig | None = None,
                 bar.set_postfix(rel_rmse=f"{rel:.4f}")
                 if target_rmse is not None and t_target is None and rel <= target_rmse:
                     t_target = t_train
+                    if stop_at_target:
+                        break
+                if max_seconds is not None and t_train >= max_seconds:
+                    break
         val = evaluate(_net_predict(net), vset, cost=cost)
     finally:
         torch.set_num_threads(prev_threads)
-    info = {"train_seconds": t_train, "steps_per_second": cfg.n_steps / max(t_train, 1e-9),
+    info = {"train_seconds": t_train, "steps": step + 1,
+            "steps_per_second": (step + 1) / max(t_train, 1e-9),
             "curve": curve, "validation": val._asdict(), "seconds_to_target": t_target,
             "target_rmse": target_rmse, "n_threads": n_threads}
     return net, info
