@@ -13,7 +13,7 @@ def test_actor_inference_runs(run_smoke):
     assert res["agreement.max_mean_diff_in_sd"] < 0.75
     cf, net = res["posterior_mean.closed_form"], res["posterior_mean.network"]
     assert abs(cf["mu0"] - 1.5) < 0.3 and abs(net["mu0"] - 1.5) < 0.3
-    assert res["covers_truth_90.closed_form"]["mu0"]
+    assert res["covers_truth_90.closed_form"]["mu0"] and res["covers_truth_90.closed_form"]["sigma0"]
     # both likelihoods sample; marginal and latent posteriors agree
     assert res["ess_per_second.marginal"] > 0 and res["ess_per_second.latent"] > 0
     assert res["marginal_vs_latent.max_mean_diff_in_sd"] < 0.75
