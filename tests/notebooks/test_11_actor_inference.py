@@ -17,3 +17,9 @@ def test_actor_inference_runs(run_smoke):
     # both likelihoods sample; marginal and latent posteriors agree
     assert res["ess_per_second.marginal"] > 0 and res["ess_per_second.latent"] > 0
     assert res["marginal_vs_latent.max_mean_diff_in_sd"] < 0.75
+    # the compiled-once recovery study ran for both policies with sane coverage
+    for pol in ("analytic", "network"):
+        cov = res[f"recovery.{pol}.coverage90"]
+        assert set(cov) == {"mu0", "sigma0", "sigma_r"}
+        assert all(0 <= v <= 1 for v in cov.values())
+        assert res[f"recovery.{pol}.mse"]["mu0"] < 1.0  # truths span U(2, 5): variance 0.75

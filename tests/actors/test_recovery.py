@@ -1,0 +1,19 @@
+import numpy as np
+import pytest
+
+from nestlab.actors.recovery import recovery_study
+
+
+def test_vmapped_recovery_recovers_mu0():
+    rec = recovery_study(6, warmup=150, draws=150, seed=3)
+    assert rec.truth["mu0"].shape == (6,)
+    assert np.corrcoef(rec.truth["mu0"], rec.posterior_mean["mu0"])[0, 1] > 0.8
+    for k in ("mu0", "sigma0", "sigma_r"):
+        assert 0 <= rec.coverage50[k] <= rec.coverage90[k] <= 1
+        assert rec.ranks[k].min() >= 0 and rec.ranks[k].max() <= rec.n_draws
+    assert rec.coverage90["mu0"] >= 0.5
+
+
+def test_recovery_refuses_bad_sizes():
+    with pytest.raises(ValueError, match="positive"):
+        recovery_study(0)
