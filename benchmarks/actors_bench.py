@@ -7,6 +7,8 @@
    if it has not reached the target (the ratio is then a lower bound).
 2. NUTS on the reference data set (60 trials, sigma fixed): ESS per second with the marginal
    (Gauss-Hermite) likelihood vs the latent-measurement likelihood, same data and draws.
+3. Recovery study (spec 5.3): wall time of the compiled-once, vmapped study for several numbers
+   of data sets, against calling ``fit`` once per data set (which compiles every time).
 
 Run: ``python -m benchmarks.actors_bench [--quick]``. Timings include JAX compilation and are
 noisy on a shared machine.
@@ -65,6 +67,29 @@ def bench_nuts(*, chains: int, warmup: int, draws: int) -> dict:
     return rows
 
 
+def bench_recovery(*, sizes: tuple[int, ...], n_single: int, warmup: int, draws: int) -> dict:
+    """Recovery study wall time: one compiled, vmapped NUTS vs a fresh ``fit`` per data set."""
+    from nestlab.actors.inference import fit
+    from nestlab.actors.recovery import recovery_study, simulate_datasets
+
+    rows = {}
+    for n in sizes:
+        t0 = time.perf_counter()
+        rec = recovery_study(n, warmup=warmup, draws=draws)
+        total = time.perf_counter() - t0
+        rows[f"vmapped, {n} data sets"] = {"seconds": total, "seconds_per_dataset": total / n,
+                                           "coverage90_mu0": rec.coverage90["mu0"]}
+    truth, S, R = simulate_datasets(n_single)
+    t0 = time.perf_counter()
+    for i in range(n_single):
+        fit(S[i], R[i], cost="quadratic", fixed={"sigma": float(truth["sigma"][i])}, chains=1,
+            warmup=warmup, draws=draws, seed=i, prior_draws=10)
+    total = time.perf_counter() - t0
+    rows[f"fit() per data set, {n_single} data sets"] = {"seconds": total,
+                                                         "seconds_per_dataset": total / n_single}
+    return rows
+
+
 def _table(title: str, rows: dict, cols: list[str]) -> None:
     print(f"\n{title}")
     print(f"{'':48s}" + "".join(f"{c:>20s}" for c in cols))
@@ -102,6 +127,14 @@ def main(argv: list[str] | None = None) -> None:
            ["sampling_seconds", "min_ess_bulk", "ess_per_second", "divergences"])
     print(f"ratio ESS/s marginal/latent: "
           f"{nuts['marginal']['ess_per_second'] / nuts['latent']['ess_per_second']:.2f}x")
+    rec = bench_recovery(sizes=(10,) if q else (20, 100), n_single=2 if q else 4,
+                         warmup=200 if q else 500, draws=200 if q else 1000)
+    _table("Recovery study (quadratic, marginal, 1 chain per data set)", rec,
+           ["seconds", "seconds_per_dataset", "coverage90_mu0"])
+    vm = [r for k, r in rec.items() if k.startswith("vmapped")][-1]
+    single = [r for k, r in rec.items() if k.startswith("fit()")][0]
+    print(f"ratio per-data-set time fit()/vmapped: "
+          f"{single['seconds_per_dataset'] / vm['seconds_per_dataset']:.1f}x")
 
 
 if __name__ == "__main__":
