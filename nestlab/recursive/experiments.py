@@ -194,11 +194,14 @@ def _game(name: str):
 
 
 class GamesResult(NamedTuple):
-    """``actions[method][game]``: mean played actions ``[runs, T, 2]`` in [-1, 1]."""
+    """``actions[method][game]``: mean played actions ``[runs, T, 2]`` in [-1, 1];
+    ``states[method]``: trained weights; ``config``: what :func:`games_experiment` was given."""
 
     actions: dict
     games: list
     seconds: dict
+    states: dict
+    config: dict
 
 
 def games_experiment(methods: Sequence[str], *, games: Sequence[str] = GAME_NAMES,
@@ -212,6 +215,7 @@ def games_experiment(methods: Sequence[str], *, games: Sequence[str] = GAME_NAME
     batch = GameBatch(gs, n_runs)
     actions: dict = {}
     seconds: dict = {}
+    states: dict = {}
     it = methods
     if progress:
         from tqdm.auto import tqdm
@@ -224,7 +228,39 @@ def games_experiment(methods: Sequence[str], *, games: Sequence[str] = GAME_NAME
         per = split_runs(res.history, len(gs))  # [G, T, runs, 2]
         actions[m] = {g: per[i].transpose(1, 0, 2) for i, g in enumerate(games)}
         seconds[m] = res.seconds
-    return GamesResult(actions, list(games), seconds)
+        states[m] = res.state
+    config = {"n_runs": n_runs, "hidden": hidden}
+    return GamesResult(actions, list(games), seconds, states, config)
+
+
+def opponent_predictions(res: GamesResult, method: str, game: str, *,
+                         grid: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0)) -> dict[str, np.ndarray]:
+    """What a trained GR2 method's opponent model rho predicts in a 2x2 game.
+
+    Returns ``{"row": beta_hat [runs, len(grid)], "col": alpha_hat [runs, len(grid)]}``: the
+    row players' predicted column probability for each own probability in ``grid``, and vice
+    versa (deterministic rho means, as used inside the reasoning chain).
+    """
+    import torch
+
+    from nestlab.recursive.gr2 import GR2Learner
+    from nestlab.recursive.nets import split_gaussian
+    from nestlab.recursive.train import make_learner
+
+    if game not in res.games:
+        raise ValueError(f"opponent_predictions(): game {game!r} not in {res.games}")
+    k = res.config["n_runs"]
+    learner = make_learner(method, len(res.games) * k, 2, hidden=res.config["hidden"])
+    if not isinstance(learner, GR2Learner):
+        raise ValueError(f"opponent_predictions(): {method!r} has no opponent model; use a GR2 method")
+    learner.load_state_dict(res.states[method])
+    g = res.games.index(game)
+    agents = np.arange(2 * g * k, 2 * (g + 1) * k)
+    x = torch.as_tensor(np.asarray(grid, dtype=np.float32) * 2 - 1).reshape(1, -1, 1)
+    with torch.no_grad():
+        mean, _ = split_gaussian(learner.rho(x.expand(learner.n_agents, -1, 1)))
+    pred = ((torch.tanh(mean) + 1) / 2)[..., 0].numpy()[agents]
+    return {"row": pred[0::2], "col": pred[1::2]}
 
 
 def games_summary(res: GamesResult, *, frac: float = 0.1, stag_threshold: float = 0.9,

@@ -51,6 +51,19 @@ def test_games_experiment_summary(tmp_path, monkeypatch):
     assert set(s["DDPG"]) == set(ex.GAME_NAMES)
     for v in s["DDPG"].values():
         assert 0 <= v["success"] <= 1 and v["final_distance"] >= 0
+    with pytest.raises(ValueError, match="no opponent model"):
+        ex.opponent_predictions(res, "DDPG", "rotational")
+
+
+def test_opponent_predictions_shapes(tmp_path, monkeypatch):
+    monkeypatch.setenv("NESTLAB_CACHE", str(tmp_path))
+    res = ex.games_experiment(["GR2-L2"], games=["stag_hunt", "rotational"], n_runs=3, n_iters=2,
+                              steps_per_iter=2, batch_size=4, hidden=8, progress=False)
+    p = ex.opponent_predictions(res, "GR2-L2", "rotational", grid=[0.0, 1.0])
+    assert p["row"].shape == (3, 2) and p["col"].shape == (3, 2)
+    assert np.all((p["row"] >= 0) & (p["row"] <= 1))
+    with pytest.raises(ValueError, match="not in"):
+        ex.opponent_predictions(res, "GR2-L2", "max_of_two_quadratics")
 
 
 def test_plots_draw_without_rendering():
