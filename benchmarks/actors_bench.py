@@ -96,7 +96,10 @@ def _table(title: str, rows: dict, cols: list[str]) -> None:
     for name, r in rows.items():
         cells = []
         for c in cols:
-            v = r.get(c)
+            if c not in r:
+                cells.append(f"{'-':>20}")
+                continue
+            v = r[c]
             cells.append(f"{'not reached' if v is None else (f'{v:.4g}' if isinstance(v, float) else v):>20}")
         print(f"{name:48s}" + "".join(cells))
 
