@@ -3,7 +3,7 @@
 Three ways to train the same thing (GR2-L<k>, p = 0.7, abs reward, n = 10 players), timed in one
 process:
 
-* ``one agent alone`` — the reference cost of training a single agent (others act only);
+* ``one agent alone`` — the reference cost of one learning agent (the other 9 play uniformly);
 * ``per-agent``  — 10 separate single-agent learners, stepped one after another (a Python loop
   over agents, the way a naive implementation trains them);
 * ``batched``    — the 10 agents stacked along one tensor axis (``GR2Learner(1, 10)``);
@@ -42,15 +42,17 @@ def run_batched(n_runs: int, cfg: GR2Config, iters: int, steps: int, seed: int =
 
 def run_per_agent(cfg: GR2Config, iters: int, steps: int, seed: int = 0,
                   n_updating: int = 10) -> float:
-    """10 single-agent learners in a Python loop; only the first ``n_updating`` are trained
-    (``n_updating=1`` measures what one agent alone costs)."""
+    """10 single-agent learners in a Python loop; only the first ``n_updating`` act and are
+    trained, the rest play uniformly (``n_updating=1`` measures what one agent alone costs)."""
     game = BeautyContest(10, 0.7, "abs")
     agents = [GR2Learner(1, 10, cfg, seed=seed + j, n_agents=1) for j in range(10)]
     gen = torch.Generator().manual_seed(seed)
     buf = ReplayBuffer(iters * steps, 1, 10)
     t0 = time.perf_counter()
     for _ in range(iters * steps):
-        a = torch.stack([ag.act_agents(gen)[0] for ag in agents]).reshape(1, 10)
+        acts = [ag.act_agents(gen)[0] for ag in agents[:n_updating]]
+        rest = torch.rand(10 - n_updating, generator=gen) * 2 - 1  # non-learning players act uniformly
+        a = torch.cat([torch.stack(acts), rest]).reshape(1, 10)
         buf.add(a, game.rewards(a) * game.default_reward_scale)
         joint, reward = buf.sample(64, gen)
         own, others = split_joint(joint, 10)
