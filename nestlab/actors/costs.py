@@ -58,8 +58,7 @@ class CostFamily(NamedTuple):
         fn: ``fn(r, s, p, xp)`` -> cost, for numpy/torch/JAX (``xp`` the array module,
             ``p`` a mapping of parameter values).
         closed_form: ``closed_form(mu_post, sd_post, sigma_r, p, xp)`` -> a*, or ``None``.
-        degree: scale degree used to normalise the training loss (cost ~ s**degree); ``None``
-            for self-normalisation (heavy-tailed linex, see :mod:`nestlab.actors.policy`).
+        degree: scale degree used to normalise the Monte-Carlo training loss (cost ~ s**degree).
         homogeneous: the cost is homogeneous in (r, s), so ``a*`` is exactly a power law in m.
         formula: human-readable cost.
     """
@@ -69,7 +68,7 @@ class CostFamily(NamedTuple):
     priors: dict[str, ParamPrior]
     fn: Callable[..., Any]
     closed_form: Callable[..., Any] | None
-    degree: float | None
+    degree: float
     homogeneous: bool
     formula: str
 
@@ -144,7 +143,7 @@ COSTS: dict[str, CostFamily] = {
         "2 |alpha - H(r - s)| (r - s)^2"),
     "linex": CostFamily("linex", ("c",),
                         {"c": ParamPrior("lognormal", math.log(0.5), 1.0, (0.05, 1.5))},
-                        _linex, None, None, False, "b (exp(c (r - s)) - c (r - s) - 1), b = 2/c^2"),
+                        _linex, None, 2.0, False, "b (exp(c (r - s)) - c (r - s) - 1), b = 2/c^2"),
     "inverted_gaussian": CostFamily(
         "inverted_gaussian", ("gamma",),
         {"gamma": ParamPrior("lognormal", math.log(2.5), 0.5, (0.5, 10.0))}, _inverted_gaussian,
