@@ -50,7 +50,7 @@ def to_inference_data(*, posterior: Mapping[str, np.ndarray], dims: Mapping[str,
     log_prior = groups.pop("log_prior", None)
     idata = az.from_dict(posterior=dict(posterior), dims=dims, attrs=clean, **groups)
     if log_prior is not None:  # from_dict has no log_prior group: build it as a posterior
-        lp = az.from_dict(posterior=dict(log_prior), dims=dims).posterior
+        lp = az.from_dict(posterior=dict(log_prior)).posterior  # one scalar per site
         idata.add_groups(log_prior=lp)
     for group in idata.groups():
         idata[group].attrs.update(clean)

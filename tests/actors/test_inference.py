@@ -69,3 +69,17 @@ def test_fit_refusals(data):
         fit(s, r, cost="quadratic", conditions=np.full(60, 0.5))
     with pytest.raises(ValueError, match="chains"):
         fit(s, r, cost="quadratic", chains=0)
+
+
+def test_per_condition_sigma():
+    """Two noise conditions share prior and motor noise; each gets its own sigma."""
+    s = np.tile(np.random.default_rng(1).uniform(0.3, 5, 60), 2)
+    cond = np.repeat([0, 1], 60)
+    d = simulate(s, ActorParams([0.05, 0.4], 0.3, 1.5, 0.05), conditions=cond, seed=3)
+    idata = fit(s, d["responses"], cost="quadratic", conditions=cond, chains=1, warmup=250,
+                draws=250, seed=0)
+    sig = idata.posterior["sigma"].values
+    assert sig.shape == (1, 250, 2)
+    assert np.median(sig[..., 1]) > 2 * np.median(sig[..., 0])
+    with pytest.raises(ValueError, match="one value per condition"):
+        fit(s, d["responses"], cost="quadratic", conditions=cond, fixed={"sigma": [0.1, 0.2, 0.3]})
