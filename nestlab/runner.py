@@ -465,10 +465,23 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _flatten(results: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in results.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{name}.")
+        elif not isinstance(value, list):
+            yield name, value
+
+
 def headline(results: Mapping[str, Any], *, limit: int = 8) -> list[tuple[str, str]]:
-    """The first ``limit`` recorded scalar values, formatted for the index."""
-    rows = [(k, _fmt(v)) for k, v in results.items() if not isinstance(v, list | dict)]
-    return rows[:limit]
+    """The first ``limit`` recorded scalar values (dicts flattened to dotted keys), formatted."""
+    rows = []
+    for name, value in _flatten(results):
+        rows.append((name, _fmt(value)))
+        if len(rows) == limit:
+            break
+    return rows
 
 
 def load_runs(out_dir: str | Path) -> list[dict[str, Any]]:

@@ -130,3 +130,8 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
         runner.atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_headline_flattens_dicts_and_skips_lists():
+    rows = runner.headline({"a": 1.23456, "b": [1, 2], "c": {"x": {"y": 2}, "z": "s"}}, limit=3)
+    assert rows == [("a", "1.235"), ("c.x.y", "2"), ("c.z", "s")]
