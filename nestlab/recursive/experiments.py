@@ -6,7 +6,7 @@ one ``record``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -78,6 +78,21 @@ def setting_label(p: float, reward: str) -> str:
     return f"p={p:g}/{reward}"
 
 
+def _train_each(batch: GameBatch, methods: Sequence[str], *, game_key: Any, hidden: int,
+                progress: bool, **train: Any) -> Iterator[tuple[str, Any]]:
+    """Yield ``(method, run)`` for each method trained on ``batch`` (cached; one batched call each)."""
+    from nestlab.recursive.train import run_cached
+
+    it: Iterable[str] = methods
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(methods, desc="methods")
+    for m in it:
+        over = {} if m == "level-0" else {"hidden": hidden}
+        yield m, run_cached(batch, m, game_key=game_key, **train, **over)
+
+
 def beauty_contest_experiment(methods: Sequence[str], *, ps: Sequence[float] = (0.7, 1.1),
                               rewards: Sequence[str] = ("abs", "square"), n_players: int = 10,
                               n_runs: int = 3, n_iters: int = 100, steps_per_iter: int = 10,
@@ -91,7 +106,7 @@ def beauty_contest_experiment(methods: Sequence[str], *, ps: Sequence[float] = (
         methods: method names (:func:`nestlab.recursive.train.parse_method`), e.g.
             ``"GR2-L2"``, ``"GR2-M(0.5)"``, ``"DDPG"``.
     """
-    from nestlab.recursive.train import run_cached, split_runs
+    from nestlab.recursive.train import split_runs
 
     games = [BeautyContest(n_players, float(p), r) for p in ps for r in rewards]
     labels = [setting_label(g.p, g.reward) for g in games]
@@ -99,15 +114,9 @@ def beauty_contest_experiment(methods: Sequence[str], *, ps: Sequence[float] = (
     game_key = [{"n": g.n, "p": g.p, "reward": g.reward} for g in games]
     numbers: dict = {}
     seconds: dict = {}
-    it = methods
-    if progress:
-        from tqdm.auto import tqdm
-
-        it = tqdm(methods, desc="methods")
-    for m in it:
-        over = {} if m == "level-0" else {"hidden": hidden}
-        res = run_cached(batch, m, game_key=game_key, seed=seed, n_iters=n_iters,
-                         steps_per_iter=steps_per_iter, batch_size=batch_size, cache=cache, **over)
+    for m, res in _train_each(batch, methods, game_key=game_key, hidden=hidden, progress=progress,
+                              seed=seed, n_iters=n_iters, steps_per_iter=steps_per_iter,
+                              batch_size=batch_size, cache=cache):
         per = split_runs(50.0 * (res.history + 1.0), len(games))  # [G, T, runs, n]
         numbers[m] = {lab: per[i].mean(-1).T for i, lab in enumerate(labels)}  # [runs, T]
         seconds[m] = res.seconds
@@ -209,22 +218,16 @@ def games_experiment(methods: Sequence[str], *, games: Sequence[str] = GAME_NAME
                      batch_size: int = 64, seed: int = 0, hidden: int = 16, cache: bool = True,
                      progress: bool = True) -> GamesResult:
     """Train each method on every game x ``n_runs`` runs (one batched call per method)."""
-    from nestlab.recursive.train import run_cached, split_runs
+    from nestlab.recursive.train import split_runs
 
     gs = [_game(g) for g in games]
     batch = GameBatch(gs, n_runs)
     actions: dict = {}
     seconds: dict = {}
     states: dict = {}
-    it = methods
-    if progress:
-        from tqdm.auto import tqdm
-
-        it = tqdm(methods, desc="methods")
-    for m in it:
-        over = {} if m == "level-0" else {"hidden": hidden}
-        res = run_cached(batch, m, game_key=list(games), seed=seed, n_iters=n_iters,
-                         steps_per_iter=steps_per_iter, batch_size=batch_size, cache=cache, **over)
+    for m, res in _train_each(batch, methods, game_key=list(games), hidden=hidden,
+                              progress=progress, seed=seed, n_iters=n_iters,
+                              steps_per_iter=steps_per_iter, batch_size=batch_size, cache=cache):
         per = split_runs(res.history, len(gs))  # [G, T, runs, 2]
         actions[m] = {g: per[i].transpose(1, 0, 2) for i, g in enumerate(games)}
         seconds[m] = res.seconds

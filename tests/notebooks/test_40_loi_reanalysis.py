@@ -4,14 +4,8 @@ import math
 
 import pytest
 
-SPEC_LOI = {
-    "chicken": (1.291, 1.364, 1.438, 1.227),
-    "pure_coordination": (1.117, 1.071, 0.975, 0.976),
-    "prisoners_dilemma": (1.377, 1.385, 1.180, 1.100),
-    "stag_hunt": (1.397, 1.431, 1.424, 1.063),
-}
-SPEC_P = {"chicken": "2.1e-04", "pure_coordination": "2.4e-07", "prisoners_dilemma": "4.5e-01",
-          "stag_hunt": "8.6e-03"}
+from tests.influence.spec_values import SPEC_LOI_ARXIV as SPEC_LOI
+from tests.influence.spec_values import SPEC_P
 
 
 @pytest.fixture(scope="module")
