@@ -1,21 +1,31 @@
 """Simulated Construction episodes and their hypothesis models at levels 1 and 2.
 
-* :func:`simulate_episode` draws Alice's goal and Bob's social goal, then runs the level-0 and
-  level-1 agents (Bob updating his belief over Alice's goal by Bayes' rule) until Alice's goal
+* :func:`simulate_episode` draws Alice's goal ``g``, Bob's social goal ``sigma`` and Bob's private
+  *cue* ``c`` about her goal (``c = g`` with probability ``cue_accuracy``, otherwise another goal),
+  then runs the level-0 and level-1 agents — Bob starting from the prior the cue gives him
+  (:func:`cue_log_prior`) and updating it by Bayes' rule on Alice's actions — until Alice's goal
   holds or ``max_steps`` is reached (full-length episodes, not truncated).
-* :class:`Level1Model`: hypotheses = Alice's goals ``g``; step likelihood ``pi0(a^A_t | s_t, g)``.
-* :class:`Level2Model`: hypotheses = ``(sigma, g)`` pairs, index ``sigma * |G| + g`` (2 x |G|);
-  step likelihood ``pi0(a^A_t | s_t, g) * pi1(a^B_t | s_t, b1_t, sigma)`` where Bob's belief
-  ``b1_t`` is *simulated* by a level-1 inference routine (exact for EI, amortized importance
-  sampling for the amortized methods: spec Sec. 1, "the inner level-1 belief is produced by running
-  the level-1 amortized inference recursively"). Every simulated Bob observes the same history, so
-  one level-1 run per step serves all level-2 particles.
+* :class:`Level1Model`: hypotheses = Alice's goals ``g``; step likelihood ``pi0(a^A_t | s_t, g)``
+  (the observer's level-1 question, uniform prior).
+* :class:`Level2Model`: hypotheses = ``(sigma, c)`` pairs, index ``sigma * |G| + c`` (2 x |G|):
+  Bob's social goal x the cue that fixes Bob's belief. The observer does not see the cue, so for
+  every hypothesis it must simulate *that* Bob's level-1 belief ``b1_t^c`` (spec Sec. 1: the
+  level-2 hypothesis space is social goal x the level-1 agent's belief, and exact inference
+  multiplies level by level). Marginalising Alice's goal, the step likelihood is
+
+  ``p(a_t | sigma, c, history) = [sum_g b1_t^c(g) pi0(a^A_t | s_t, g)] * pi1(a^B_t | s_t, b1_t^c, sigma)``
+
+  — Bob's own predictive probability of Alice's action (his level-1 evidence increment; his prior
+  ``p(g | c)`` is the true conditional, so this is exact) times his action's probability under
+  his belief. The beliefs come from a :class:`BeliefProvider`: exact level-1 inference for every
+  cue (:class:`ExactBeliefs`, |G| x |G| terms per step) or level-1 importance sampling with
+  proposals from the level-1 network tilted by each cue's prior, only for the cues the level-2
+  particles carry (:class:`ImportanceBeliefs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -25,6 +35,7 @@ from nestlab.nested.planners import (
     Successors,
     level0_logpolicy,
     level1_logpolicy,
+    level1_logpolicy_many,
     successors,
 )
 
@@ -37,6 +48,7 @@ class Episode(NamedTuple):
         actions: (T, 2) actions of Alice and Bob.
         goal: Alice's goal index.
         social: Bob's social goal (0 help, 1 hinder).
+        cue: the goal Bob's private cue names (his prior: :func:`cue_log_prior`).
         bob_beliefs: (T + 1, |G|) Bob's belief over Alice's goal before each step.
         features: (T, n_features) per-step recognition-network features.
         seed: the seed that produced it.
@@ -46,6 +58,7 @@ class Episode(NamedTuple):
     actions: np.ndarray
     goal: int
     social: int
+    cue: int
     bob_beliefs: np.ndarray
     features: np.ndarray
     seed: int
@@ -56,13 +69,32 @@ class Episode(NamedTuple):
 
     @property
     def label(self) -> int:
-        """Index of the true level-2 hypothesis ``(social, goal)``."""
-        return self.social * self.bob_beliefs.shape[1] + self.goal
+        """Index of the true level-2 hypothesis ``(social, cue)``."""
+        return self.social * self.bob_beliefs.shape[1] + self.cue
+
+
+def cue_log_prior(n_goals: int, accuracy: float, cues: np.ndarray | None = None) -> np.ndarray:
+    """Bob's log prior over Alice's goal given his cue: ``log p(g | c)``, (len(cues), n_goals).
+
+    ``p(g | c) = accuracy`` for ``g = c`` and ``(1 - accuracy) / (|G| - 1)`` otherwise: with a
+    uniform prior over goals and the symmetric cue model of :func:`simulate_episode` this is the
+    exact conditional, so Bob is a Bayesian about his cue. ``cues=None`` means every goal.
+    """
+    cues = np.arange(n_goals) if cues is None else np.asarray(cues)
+    if n_goals < 2:
+        raise ValueError(f"need at least 2 goals, got {n_goals}")
+    out = np.full((cues.shape[0], n_goals), np.log((1.0 - accuracy) / (n_goals - 1)))
+    out[np.arange(cues.shape[0]), cues] = np.log(accuracy)
+    return out
 
 
 def simulate_episode(domain: Construction, seed: int, *, params: AgentParams | None = None,
-                     goal: int | None = None, social: int | None = None) -> Episode:
-    """Run Alice (level 0) and Bob (level 1) from a random start; deterministic given ``seed``."""
+                     goal: int | None = None, social: int | None = None,
+                     cue: int | None = None) -> Episode:
+    """Run Alice (level 0) and Bob (level 1) from a random start; deterministic given ``seed``.
+
+    ``goal``, ``social`` and ``cue`` are drawn unless given.
+    """
     params = params or AgentParams()
     rng = np.random.default_rng([seed, 7])
     n_goals = len(domain.goals)
@@ -70,9 +102,16 @@ def simulate_episode(domain: Construction, seed: int, *, params: AgentParams | N
     social = int(rng.integers(2)) if social is None else int(social)
     if not 0 <= goal < n_goals or social not in (0, 1):
         raise ValueError(f"goal must be in 0..{n_goals - 1} and social in (0 help, 1 hinder)")
+    if cue is None:
+        # the cue names the true goal with probability cue_accuracy, else another goal uniformly
+        other = int(rng.integers(n_goals - 1))
+        cue = goal if rng.random() < params.cue_accuracy else other + (other >= goal)
+    if not 0 <= int(cue) < n_goals:
+        raise ValueError(f"cue must be in 0..{n_goals - 1}, got {cue}")
+    cue = int(cue)
     state = domain.reset(seed)
     all_goals = np.arange(n_goals)
-    log_b = np.full(n_goals, -np.log(n_goals))
+    log_b = cue_log_prior(n_goals, params.cue_accuracy, np.array([cue]))[0]
     states, actions, beliefs, feats = [state], [], [np.exp(log_b)], []
     for _ in range(domain.config.max_steps):
         if domain.goal_satisfied(state, goal):
@@ -91,7 +130,7 @@ def simulate_episode(domain: Construction, seed: int, *, params: AgentParams | N
         actions.append(a)
         beliefs.append(np.exp(log_b))
         state = nxt
-    return Episode(tuple(states), np.array(actions, dtype=int).reshape(-1, 2), goal, social,
+    return Episode(tuple(states), np.array(actions, dtype=int).reshape(-1, 2), goal, social, cue,
                    np.array(beliefs), np.array(feats, dtype=np.float32).reshape(-1, domain.n_features),
                    seed)
 
@@ -109,6 +148,7 @@ class StepCache:
         self._succ: dict[tuple[int, int], Successors] = {}
         T, n = episode.n_steps, domain.n_blocks
         self.level0 = np.full((T, len(domain.goals)), np.nan)
+        self.evaluations = 0  # (step, goal) level-0 likelihoods computed
         # Alice's successors of every step in preallocated arrays (row t filled on first use),
         # so a catch-up over many past steps is one vectorised call without re-stacking
         self._alice = Successors(np.zeros((T, 6), int), np.zeros((T, 6), int),
@@ -137,8 +177,17 @@ class StepCache:
                 self.succ(int(t), 0)
             lp = level0_logpolicy(self.domain, self._alice, pg, self.params, pt)
             self.level0[pt, pg] = lp[self.episode.actions[pt, 0], np.arange(pg.size)]
+            self.evaluations += pg.size
             vals = self.level0[ts, goals]
         return vals
+
+    def alice_cumloglik(self, t: int, goals: np.ndarray) -> np.ndarray:
+        """``sum_{tau < t} log pi0(a^A_tau | s_tau, g)`` for ``goals`` (0 at ``t = 0``)."""
+        goals = np.asarray(goals)
+        if t == 0:
+            return np.zeros(goals.shape)
+        ts = np.repeat(np.arange(t), goals.size)
+        return self.alice_loglik(ts, np.tile(goals, t)).reshape(t, goals.size).sum(0)
 
 
 class Level1Model:
@@ -164,47 +213,145 @@ class Level1Model:
         return self.cache.alice_loglik(np.broadcast_to(t, idx.shape), idx)
 
 
-BeliefFn = Callable[[int], tuple[np.ndarray, np.ndarray]]
+class BeliefProvider(Protocol):
+    """Simulates Bob's level-1 belief before step ``t`` for given cues (from steps ``< t``)."""
+
+    def beliefs(self, t: int, cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(goal_idx (m,), weights (len(cues), m))``: each row a normalised belief."""
+        ...
+
+
+class ExactBeliefs:
+    """Exact level-1 inference for every cue: ``b1_t^c(g) ∝ p(g | c) prod_{tau<t} pi0(a^A_tau | g)``.
+
+    All |G| beliefs of a step come from one vectorised (|G|, |G|) update; ``terms`` counts the
+    (cue, goal) weights formed, |G|^2 per step.
+    """
+
+    def __init__(self, cache: StepCache, accuracy: float) -> None:
+        self.cache = cache
+        self.n_goals = cache.level0.shape[1]
+        self.log_prior = cue_log_prior(self.n_goals, accuracy)
+        self.goals = np.arange(self.n_goals)
+        self._memo: dict[int, np.ndarray] = {}
+        self.terms = 0
+
+    def all_beliefs(self, t: int) -> np.ndarray:
+        """(|G| cues, |G| goals) beliefs before step ``t``."""
+        if t not in self._memo:
+            logb = self.log_prior + self.cache.alice_cumloglik(t, self.goals)[None, :]
+            logb -= logb.max(1, keepdims=True)
+            b = np.exp(logb)
+            self._memo[t] = b / b.sum(1, keepdims=True)
+            self.terms += b.size
+        return self._memo[t]
+
+    def beliefs(self, t: int, cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.goals, self.all_beliefs(t)[np.asarray(cues)]
+
+
+class ImportanceBeliefs:
+    """Level-1 importance sampling per cue, run only for the cues the level-2 particles carry.
+
+    For cue ``c`` before step ``t`` it draws ``k`` distinct goals from the level-1 network's
+    proposal tilted by the cue's prior, ``q^c(g) ∝ q_t(g) p(g | c)`` (the network approximates the
+    uniform-prior posterior, so the tilt approximates Bob's posterior), and weights them by
+    ``p(g | c) prod_{tau<t} pi0(a^A_tau | g) / pi(g)`` (priority-sampling inclusion ``pi``;
+    :func:`~nestlab.nested.importance.gumbel_top_k`); ``scheme="topk"`` takes the ``k`` most
+    probable goals and drops ``1/pi`` (the authors' code). Draws are memoised per (step, cue).
+
+    Args:
+        cache: the run's :class:`StepCache` (Alice's likelihood table).
+        accuracy: the cue accuracy of Bob's prior.
+        k: particles per cue.
+        rng: random generator.
+        scheme: ``"is"`` or ``"topk"``.
+    """
+
+    def __init__(self, cache: StepCache, accuracy: float, *, k: int, rng: np.random.Generator,
+                 scheme: str = "is") -> None:
+        from nestlab.nested.importance import SCHEMES
+
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown scheme {scheme!r}; valid: {SCHEMES}")
+        self.cache, self.k, self.rng, self.scheme = cache, k, rng, scheme
+        self.n_goals = cache.level0.shape[1]
+        self.accuracy = accuracy
+        self.log_q: dict[int, np.ndarray] = {0: np.full(self.n_goals, -np.log(self.n_goals))}
+        self._memo: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self.terms = 0
+
+    def set_proposal(self, t: int, log_q: np.ndarray) -> None:
+        """The level-1 proposal for beliefs before step ``t`` (network output after ``t - 1``)."""
+        self.log_q[t] = np.asarray(log_q, dtype=float)
+
+    def _one(self, t: int, c: int) -> tuple[np.ndarray, np.ndarray]:
+        from nestlab.nested.importance import gumbel_top_k
+
+        if (t, c) not in self._memo:
+            log_p = cue_log_prior(self.n_goals, self.accuracy, np.array([c]))[0]
+            log_q = self.log_q[t] + log_p
+            if self.scheme == "is":
+                idx, log_incl = gumbel_top_k(log_q, self.k, self.rng)
+            else:
+                idx, log_incl = np.argsort(-log_q, kind="stable")[:self.k], np.zeros(self.k)
+            logw = log_p[idx] + self.cache.alice_cumloglik(t, idx) - log_incl
+            w = np.exp(logw - logw.max())
+            self._memo[(t, c)] = (idx, w / w.sum())
+            self.terms += idx.size
+        return self._memo[(t, c)]
+
+    def beliefs(self, t: int, cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        parts = [self._one(t, int(c)) for c in np.asarray(cues)]
+        goals = np.unique(np.concatenate([p[0] for p in parts]))
+        w = np.zeros((len(parts), goals.size))
+        for row, (idx, wi) in enumerate(parts):
+            w[row, np.searchsorted(goals, idx)] = wi
+        return goals, w
 
 
 class Level2Model:
-    """Level-2 hypothesis model: is Bob helping or hindering, and what is Alice's goal?
+    """Level-2 hypothesis model: is Bob helping or hindering, and which cue shaped his belief?
+
+    Hypothesis ``sigma * |G| + c``; see the module docstring for the step likelihood.
 
     Args:
         domain: the world.
         episode: the observed episode.
-        belief_fn: ``belief_fn(t) -> (goal_idx, weights)``: Bob's simulated belief over Alice's
-            goal before step ``t`` (from steps ``< t``), produced by level-1 inference.
+        beliefs: the :class:`BeliefProvider` simulating Bob's level-1 belief for each cue.
         params: agent parameters.
         cache: a :class:`StepCache` shared with the level-1 model of the same run.
     """
 
-    def __init__(self, domain: Construction, episode: Episode, belief_fn: BeliefFn, *,
+    def __init__(self, domain: Construction, episode: Episode, beliefs: BeliefProvider, *,
                  params: AgentParams | None = None, cache: StepCache | None = None) -> None:
-        self.domain, self.episode, self.belief_fn = domain, episode, belief_fn
+        self.domain, self.episode, self.provider = domain, episode, beliefs
         self.params = params or AgentParams()
         self.n_goals = len(domain.goals)
         self.n_hyp = 2 * self.n_goals
         self.n_steps = episode.n_steps
         self.cache = cache or StepCache(domain, episode, self.params)
-        self._bob = np.full((episode.n_steps, 2), np.nan)
+        # memo of log[Bob's predictive of Alice's action] + log pi1 per (step, cue, sigma)
+        self._ll = np.full((episode.n_steps, self.n_goals, 2), np.nan)
 
-    def bob_loglik(self, t: int) -> np.ndarray:
-        """``log pi1(a^B_t | s_t, b1_t, sigma)`` for sigma = help, hinder (memoised per step)."""
-        if np.isnan(self._bob[t, 0]):
-            bidx, bw = self.belief_fn(t)
-            lp = level1_logpolicy(self.domain, self.cache.succ(t, 1), bidx, bw, self.params)
-            self._bob[t] = lp[self.episode.actions[t, 1]]
-        return self._bob[t]
+    def _fill(self, t: int, cues: np.ndarray) -> None:
+        goals, w = self.provider.beliefs(t, cues)
+        alice = self.cache.alice_loglik(np.full(goals.shape, t), goals)            # (m,)
+        m = alice.max()
+        pred = np.log(w @ np.exp(alice - m)) + m                                  # (n_cues,)
+        bob = level1_logpolicy_many(self.domain, self.cache.succ(t, 1), goals, w, self.params)
+        self._ll[t, cues] = pred[:, None] + bob[:, self.episode.actions[t, 1], :]
 
     def step_loglik(self, t, idx: np.ndarray) -> np.ndarray:
-        """Joint step log-likelihood of hypotheses ``idx = sigma * |G| + g``.
+        """Step log-likelihood of hypotheses ``idx = sigma * |G| + c``.
 
         ``t`` is a step or an array of steps aligned with ``idx``.
         """
         idx = np.asarray(idx)
         ts = np.broadcast_to(t, idx.shape)
-        sigma, g = np.divmod(idx, self.n_goals)
+        sigma, cue = np.divmod(idx, self.n_goals)
         for u in np.unique(ts):
-            self.bob_loglik(int(u))
-        return self.cache.alice_loglik(ts, g) + self._bob[ts, sigma]
+            need = np.unique(cue[(ts == u) & np.isnan(self._ll[u, cue, 0])])
+            if need.size:
+                self._fill(int(u), need)
+        return self._ll[ts, cue, sigma]

@@ -2,11 +2,12 @@
 
 Methods (same test episodes, online at every step):
 
-* ``ei``: exact inference over all 2 x |G| level-2 hypotheses, with Bob's belief simulated by
-  exact level-1 inference over all |G| goals;
+* ``ei``: exact inference over all 2 x |G| level-2 hypotheses ``(sigma, cue)``, Bob's belief
+  simulated for every cue by exact level-1 inference over all |G| goals (|G| x |G| terms a step);
 * ``is``: importance sampling with K level-2 particles drawn from the level-2 recognition
-  network, Bob's belief simulated by level-1 IS with ``k1 = ceil(K |G| / n_hyp2)`` particles from
-  the level-1 network (same fraction of each level's space);
+  network, Bob's belief simulated for each particle's cue by level-1 IS with
+  ``k1 = ceil(K |G| / n_hyp2)`` particles from the level-1 network tilted by the cue's prior (same
+  fraction of each level's space);
 * ``topk``: the authors' variant (top-K of each network, likelihood-only re-weighting);
 * ``uniform_is``: IS with uniform proposals at both levels (no network);
 * ``nn``: the KL-trained level-2 network alone; ``tomnet``: the NLL-trained network alone;
@@ -29,9 +30,17 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from nestlab.nested.domains.construction import Construction, ConstructionConfig
-from nestlab.nested.episodes import Episode, Level1Model, Level2Model, StepCache, simulate_episode
-from nestlab.nested.exact import ExactInference, LikelihoodCache, Posterior
-from nestlab.nested.importance import importance_step, prior_particles
+from nestlab.nested.episodes import (
+    Episode,
+    ExactBeliefs,
+    ImportanceBeliefs,
+    Level1Model,
+    Level2Model,
+    StepCache,
+    simulate_episode,
+)
+from nestlab.nested.exact import ExactInference, LikelihoodCache
+from nestlab.nested.importance import importance_step
 from nestlab.nested.planners import AgentParams
 from nestlab.nested.recognition import OnlineGRU, TrainingSet, pad
 
@@ -40,7 +49,7 @@ ALL_METHODS = ("ei", "is", "topk", "uniform_is", "nn", "tomnet", "uniform")
 CLIP = 1e-6
 #: version of the simulated training data (domain rules, agents, features, EI targets); part of
 #: every cached network's key — bump it when any of those change so stale networks are retrained
-DATA_VERSION = "1"
+DATA_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,8 @@ class Setup:
         return {"width": c.width, "height": c.height, "n_blocks": c.n_blocks,
                 "max_steps": c.max_steps, "walls": [list(w) for w in c.walls],
                 "beta0": self.params.beta0, "beta1": self.params.beta1,
-                "epsilon": self.params.epsilon, "hinder_radius": self.params.hinder_radius}
+                "epsilon": self.params.epsilon, "hinder_radius": self.params.hinder_radius,
+                "cue_accuracy": self.params.cue_accuracy}
 
 
 TEST_OFFSET = 1_000_000
@@ -78,11 +88,14 @@ class Trace(NamedTuple):
     """One method's online run on one episode.
 
     Attributes:
-        post2: (T, 2|G|) level-2 posterior after each step.
-        post1: (T, |G|) level-1 posterior (over Alice's goal) after each step.
+        post2: (T, 2|G|) level-2 posterior over ``(sigma, cue)`` after each step.
+        post1: (T, |G|) level-1 posterior over Alice's goal (from her actions, uniform prior)
+            after each step.
         ess: (T,) level-2 effective sample size (NaN for non-particle methods).
         seconds: (T,) wall time of each online step.
-        evaluations: (T,) (hypothesis, step) likelihood evaluations made in each step.
+        evaluations: (T,) likelihood terms formed in each step: level-0 likelihoods
+            ``pi0(a^A_t | g)`` + (cue, goal) weights of the simulated level-1 beliefs + level-2
+            (hypothesis, step) likelihoods. The middle term is what nesting multiplies.
     """
 
     post2: np.ndarray
@@ -93,29 +106,29 @@ class Trace(NamedTuple):
 
 
 def exact_trace(setup: Setup, episode: Episode, *, domain: Construction | None = None) -> Trace:
-    """Online EI at levels 1 and 2 (Bob's belief simulated by exact level-1 inference)."""
+    """Online EI at levels 1 and 2 (Bob's belief simulated for every cue by exact level-1 inference)."""
     dom = domain or setup.domain
     cache = StepCache(dom, episode, setup.params)
     m1 = Level1Model(dom, episode, params=setup.params, cache=cache)
     ei1 = ExactInference(m1)
-    beliefs: dict[int, Posterior] = {0: ei1.prior()}
-
-    def belief(t: int):
-        return beliefs[t].idx, beliefs[t].weights
-
-    m2 = Level2Model(dom, episode, belief, params=setup.params, cache=cache)
+    bel = ExactBeliefs(cache, setup.params.cue_accuracy)
+    m2 = Level2Model(dom, episode, bel, params=setup.params, cache=cache)
     ei2 = ExactInference(m2)
     T = episode.n_steps
     out = _empty(T, m1.n_hyp)
     for t in range(T):
-        e0 = ei1.cache.evaluations + ei2.cache.evaluations
+        e0 = _count(cache, bel, ei2.cache)
         t0 = time.perf_counter()
         p2 = ei2.step(t)
-        beliefs[t + 1] = ei1.step(t)
+        p1 = ei1.step(t)
         out.seconds[t] = time.perf_counter() - t0
-        out.evaluations[t] = ei1.cache.evaluations + ei2.cache.evaluations - e0
-        out.post2[t], out.post1[t], out.ess[t] = p2.weights, beliefs[t + 1].weights, p2.ess
+        out.evaluations[t] = _count(cache, bel, ei2.cache) - e0
+        out.post2[t], out.post1[t], out.ess[t] = p2.weights, p1.weights, p2.ess
     return out
+
+
+def _count(cache: StepCache, beliefs, level2: LikelihoodCache) -> int:
+    return cache.evaluations + beliefs.terms + level2.evaluations
 
 
 def _empty(T: int, n_goals: int) -> Trace:
@@ -147,16 +160,12 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
     n_goals = len(dom.goals)
     k1 = level1_particles(k, n_goals)
     rng = np.random.default_rng([seed, episode.seed, k, AMORTIZED.index(scheme)])
+    sub = "topk" if scheme == "topk" else "is"
     cache = StepCache(dom, episode, setup.params)
     m1 = Level1Model(dom, episode, params=setup.params, cache=cache)
     lp1, lp2 = np.full(n_goals, -np.log(n_goals)), np.full(2 * n_goals, -np.log(2 * n_goals))
-    beliefs: dict[int, Posterior] = {0: prior_particles(lp1, k1, rng)}
-
-    def belief(t: int):
-        return beliefs[t].idx, beliefs[t].weights
-
-    m2 = Level2Model(dom, episode, belief, params=setup.params, cache=cache)
-
+    bel = ImportanceBeliefs(cache, setup.params.cue_accuracy, k=k1, rng=rng, scheme=sub)
+    m2 = Level2Model(dom, episode, bel, params=setup.params, cache=cache)
     c1, c2 = LikelihoodCache(m1.n_hyp), LikelihoodCache(m2.n_hyp)
     use_net = scheme != "uniform_is"
     if use_net:
@@ -164,11 +173,10 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
             raise ValueError(f"scheme {scheme!r} needs both recognition networks")
         net1.reset()
         net2.reset()
-    sub = "topk" if scheme == "topk" else "is"
     T = episode.n_steps
     out = _empty(T, n_goals)
     for t in range(T):
-        e0 = c1.evaluations + c2.evaluations
+        e0 = _count(cache, bel, c2)
         t0 = time.perf_counter()
         if use_net:
             x = dom.features(episode.states[t], tuple(episode.actions[t]), episode.states[t + 1])
@@ -176,18 +184,22 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
         else:
             lq1, lq2 = lp1, lp2
         p2 = importance_step(m2, c2, lp2, lq2, t, k=k, rng=rng, scheme=sub)
-        beliefs[t + 1] = importance_step(m1, c1, lp1, lq1, t, k=k1, rng=rng, scheme=sub)
+        p1 = importance_step(m1, c1, lp1, lq1, t, k=k1, rng=rng, scheme=sub)
+        bel.set_proposal(t + 1, lq1)
         out.seconds[t] = time.perf_counter() - t0
-        out.evaluations[t] = c1.evaluations + c2.evaluations - e0
+        out.evaluations[t] = _count(cache, bel, c2) - e0
         out.post2[t] = p2.dense(2 * n_goals)
-        out.post1[t] = beliefs[t + 1].dense(n_goals)
+        out.post1[t] = p1.dense(n_goals)
         out.ess[t] = p2.ess
     return out
 
 
 def network_trace(net: OnlineGRU, episode: Episode, n_goals: int,
                   domain: Construction) -> Trace:
-    """The recognition network alone (its ``q_t`` is the answer)."""
+    """The recognition network alone (its ``q_t`` is the answer).
+
+    ``post1`` holds the network's marginal over Bob's cue (it has no level-1 posterior).
+    """
     net.reset()
     T = episode.n_steps
     out = _empty(T, n_goals)

@@ -39,12 +39,18 @@ class AgentParams:
         beta1: Boltzmann inverse temperature of the level-1 agent.
         epsilon: probability of a uniformly random action (no action has probability 0).
         hinder_radius: distance from its partner at which a hinderer is content with a block.
+        cue_accuracy: probability that Bob's private cue names Alice's true goal (otherwise it
+            names one of the other goals uniformly); Bob's prior puts this mass on the cued goal.
+            The cue is what makes the level-2 problem nested: the observer does not see it, so it
+            must simulate one level-1 belief per cue. ``1 / |G|`` makes the cue uninformative
+            (every simulated belief is then the same and the level-2 posterior factorises).
     """
 
     beta0: float = 3.0
     beta1: float = 5.0
     epsilon: float = 0.05
     hinder_radius: float = 5.0
+    cue_accuracy: float = 0.5
 
     def __post_init__(self) -> None:
         if not (self.beta0 > 0 and self.beta1 > 0):
@@ -53,6 +59,8 @@ class AgentParams:
             raise ValueError(f"AgentParams: epsilon={self.epsilon} must lie in (0, 1)")
         if self.hinder_radius <= 0:
             raise ValueError("AgentParams: hinder_radius must be > 0")
+        if not 0 < self.cue_accuracy < 1:
+            raise ValueError(f"AgentParams: cue_accuracy={self.cue_accuracy} must lie in (0, 1)")
 
 
 class Successors(NamedTuple):
@@ -196,8 +204,24 @@ def level1_logpolicy(domain: Construction, succ: Successors, belief_idx: np.ndar
     The belief is a weighted particle set over Alice's goals (``belief_idx``, ``belief_w``,
     weights summing to one); exact inference passes every goal with its posterior.
     """
-    w = np.asarray(belief_w, dtype=float)
-    h_help = builder_cost(domain, succ, belief_idx) @ w
-    h_hind = hinderer_cost(domain, succ, belief_idx, radius=params.hinder_radius) @ w
-    q = -(1.0 + np.stack([h_help, h_hind], axis=1))
-    return boltzmann_logpolicy(q, beta=params.beta1, epsilon=params.epsilon)
+    w = np.asarray(belief_w, dtype=float)[None, :]
+    return level1_logpolicy_many(domain, succ, belief_idx, w, params)[0]
+
+
+def level1_logpolicy_many(domain: Construction, succ: Successors, goal_idx: np.ndarray,
+                          beliefs: np.ndarray, params: AgentParams) -> np.ndarray:
+    """``log pi1(a | s, b, sigma)`` for several beliefs over the same goals: (n_beliefs, 6, 2).
+
+    Args:
+        goal_idx: (m,) the goals the beliefs put weight on (their union).
+        beliefs: (n_beliefs, m) weights over ``goal_idx``, each row summing to one.
+
+    The costs of the ``m`` goals are computed once; each belief then costs one (6, m) x (m,)
+    product (``Q1 = -(1 + E_{g ~ b}[cost_sigma(s'_a, g)])``).
+    """
+    w = np.asarray(beliefs, dtype=float)
+    c_help = builder_cost(domain, succ, goal_idx)                                  # (6, m)
+    c_hind = hinderer_cost(domain, succ, goal_idx, radius=params.hinder_radius)
+    q = -(1.0 + np.stack([w @ c_help.T, w @ c_hind.T], axis=-1))                  # (n, 6, 2)
+    return boltzmann_logpolicy(np.moveaxis(q, 1, 0), beta=params.beta1,
+                               epsilon=params.epsilon).transpose(1, 0, 2)

@@ -72,21 +72,33 @@ def bob_prob(dom, s, belief, sigma, a, prm):
 
 
 def brute_force(dom, ep, prm):
-    """Level-1 and level-2 posteriors after every step, by enumeration one hypothesis at a time."""
+    """Level-1 and level-2 posteriors after every step, by enumeration one hypothesis at a time.
+
+    Level 2 enumerates the full triple (social goal, Bob's cue, Alice's goal) with explicit
+    products of per-step probabilities and sums Alice's goal out at the end; Bob's belief for each
+    cue is re-derived by a scalar Bayes filter. Returns (post1, post2, bob_beliefs_by_cue).
+    """
     n = len(dom.goals)
+    rho = prm.cue_accuracy
+
+    def p_goal_given_cue(g, c):
+        return rho if g == c else (1 - rho) / (n - 1)
+
     post1, post2 = [], []
     lik1 = [1.0] * n
-    lik2 = [1.0] * (2 * n)
+    lik3 = {(sg, c, g): p_goal_given_cue(g, c) for sg in (0, 1) for c in range(n) for g in range(n)}
+    beliefs = [[p_goal_given_cue(g, c) for g in range(n)] for c in range(n)]
     for t in range(ep.n_steps):
         s, (aa, ab) = ep.states[t], ep.actions[t]
-        z = sum(lik1)
-        belief = [v / z for v in lik1]  # Bob's belief before step t
         pa = [alice_prob(dom, s, g, aa, prm) for g in range(n)]
-        pb = [bob_prob(dom, s, belief, sg, ab, prm) for sg in (0, 1)]
-        for sg in (0, 1):
-            for g in range(n):
-                lik2[sg * n + g] *= pa[g] * pb[sg]
+        pb = {(sg, c): bob_prob(dom, s, beliefs[c], sg, ab, prm) for sg in (0, 1) for c in range(n)}
+        for (sg, c, g) in lik3:
+            lik3[(sg, c, g)] *= pa[g] * pb[(sg, c)]
         lik1 = [lik1[g] * pa[g] for g in range(n)]
+        for c in range(n):
+            unnorm = [beliefs[c][g] * pa[g] for g in range(n)]
+            beliefs[c] = [v / sum(unnorm) for v in unnorm]
         post1.append([v / sum(lik1) for v in lik1])
-        post2.append([v / sum(lik2) for v in lik2])
-    return post1, post2
+        marg = [sum(lik3[(sg, c, g)] for g in range(n)) for sg in (0, 1) for c in range(n)]
+        post2.append([v / sum(marg) for v in marg])
+    return post1, post2, beliefs

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nestlab.nested.domains.construction import Construction, ConstructionConfig
-from nestlab.nested.episodes import Level1Model, simulate_episode
+from nestlab.nested.episodes import ExactBeliefs, Level1Model, StepCache, simulate_episode
 from nestlab.nested.exact import ExactInference, LikelihoodCache, exact_posteriors
 from nestlab.nested.experiments import Setup, exact_trace
 from nestlab.nested.planners import AgentParams
@@ -21,11 +21,27 @@ def test_ei_matches_brute_force_on_tiny_world(seed):
     ep = simulate_episode(dom, seed, params=setup.params)
     assert ep.n_steps >= 2
     tr = exact_trace(setup, ep)
-    p1, p2 = brute_force(dom, ep, setup.params)
+    p1, p2, bob = brute_force(dom, ep, setup.params)
     np.testing.assert_allclose(tr.post1, np.array(p1), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(tr.post2, np.array(p2), rtol=1e-9, atol=1e-12)
-    # the observer's simulated level-1 belief is the belief Bob actually acted on
-    np.testing.assert_allclose(tr.post1[-1], ep.bob_beliefs[-1], atol=1e-12)
+    # the observer's simulated level-1 belief under the true cue is the belief Bob acted on
+    np.testing.assert_allclose(bob[ep.cue], ep.bob_beliefs[-1], atol=1e-12)
+    cache = StepCache(dom, ep, setup.params)
+    goals, w = ExactBeliefs(cache, setup.params.cue_accuracy).beliefs(ep.n_steps, np.array([ep.cue]))
+    np.testing.assert_allclose(w[0][goals], ep.bob_beliefs[-1], atol=1e-12)
+
+
+def test_cue_makes_level2_posterior_not_factorise():
+    """An informative cue couples Bob's social goal and his belief; an uninformative one does not."""
+    def dependence(accuracy):
+        setup = Setup(TINY, AgentParams(cue_accuracy=accuracy))
+        ep = simulate_episode(setup.domain, 1, params=setup.params)
+        p = exact_trace(setup, ep).post2.reshape(ep.n_steps, 2, -1)
+        return np.abs(p - p.sum(2)[:, :, None] * p.sum(1)[:, None, :]).max()
+
+    n_goals = len(Construction(TINY).goals)
+    assert dependence(1.0 / n_goals) < 1e-12
+    assert dependence(0.8) > 1e-4
 
 
 def test_posteriors_normalised_and_sizes_default_world():
@@ -36,8 +52,9 @@ def test_posteriors_normalised_and_sizes_default_world():
     np.testing.assert_allclose(tr.post2.sum(1), 1.0)
     np.testing.assert_allclose(tr.post1.sum(1), 1.0)
     assert (tr.post2 >= 0).all()
-    # each online step evaluates only the new step: |G| (Alice) + 2|G| (level 2) per step
-    assert (tr.evaluations == 45).all()
+    # each online step evaluates only the new step: |G| (Alice) + |G|^2 (a simulated belief per
+    # cue) + 2|G| (level 2)
+    assert (tr.evaluations == 15 + 225 + 30).all()
 
 
 def test_online_cache_equals_batch_recomputation():

@@ -75,7 +75,8 @@ def test_time_scaling_rows():
     t = ex.time_scaling([3, 4], k=2, n_episodes=1, width=5, height=5, max_steps=4, hidden=8)
     assert list(t.n_goals.unique()) == [3, 6]
     assert set(t.method) == {"ei", "is"} and (t.ms_per_step > 0).all()
-    assert (t[t.method == "ei"].evals_per_step.to_numpy() == [9, 18]).all()
+    # |G| + |G|^2 + 2|G| terms per step: 3 + 9 + 6 and 6 + 36 + 12
+    assert (t[t.method == "ei"].evals_per_step.to_numpy() == [18, 54]).all()
 
 
 @pytest.mark.slow
