@@ -149,21 +149,27 @@ class StepCache:
         T, n = episode.n_steps, domain.n_blocks
         self.level0 = np.full((T, len(domain.goals)), np.nan)
         self.evaluations = 0  # (step, goal) level-0 likelihoods computed
-        # Alice's successors of every step in preallocated arrays (row t filled on first use),
-        # so a catch-up over many past steps is one vectorised call without re-stacking
-        self._alice = Successors(np.zeros((T, 6), int), np.zeros((T, 6), int),
-                                 np.zeros((T, 6, n), int), np.zeros((T, 6, n), bool),
-                                 np.zeros((T, 6, n + 1, n)))
+        # each agent's successors of every step in preallocated arrays (row t filled on first
+        # use), so a catch-up over many past steps is one vectorised call without re-stacking
+        self._stack = {a: Successors(np.zeros((T, 6), int), np.zeros((T, 6), int),
+                                     np.zeros((T, 6, n), int), np.zeros((T, 6, n), bool),
+                                     np.zeros((T, 6, n + 1, n))) for a in (0, 1)}
+        self._alice = self._stack[0]
 
     def succ(self, t: int, agent: int) -> Successors:
         key = (t, agent)
         if key not in self._succ:
             s = successors(self.domain, self.episode.states[t], agent)
             self._succ[key] = s
-            if agent == 0:
-                for dst, src in zip(self._alice, s, strict=True):
-                    dst[t] = src
+            for dst, src in zip(self._stack[agent], s, strict=True):
+                dst[t] = src
         return self._succ[key]
+
+    def stacked(self, agent: int, ts: np.ndarray) -> Successors:
+        """``agent``'s successors stacked over all steps, rows ``ts`` guaranteed filled."""
+        for t in np.unique(ts):
+            self.succ(int(t), agent)
+        return self._stack[agent]
 
     def alice_loglik(self, ts: np.ndarray, goals: np.ndarray) -> np.ndarray:
         """``log pi0(a^A_t | s_t, g)`` for aligned arrays of steps and goals."""
@@ -173,9 +179,7 @@ class StepCache:
             ng = self.level0.shape[1]
             pairs = np.unique(ts[miss] * ng + goals[miss])
             pt, pg = np.divmod(pairs, ng)
-            for t in np.unique(pt):
-                self.succ(int(t), 0)
-            lp = level0_logpolicy(self.domain, self._alice, pg, self.params, pt)
+            lp = level0_logpolicy(self.domain, self.stacked(0, pt), pg, self.params, pt)
             self.level0[pt, pg] = lp[self.episode.actions[pt, 0], np.arange(pg.size)]
             self.evaluations += pg.size
             vals = self.level0[ts, goals]
@@ -214,10 +218,10 @@ class Level1Model:
 
 
 class BeliefProvider(Protocol):
-    """Simulates Bob's level-1 belief before step ``t`` for given cues (from steps ``< t``)."""
+    """Simulates Bob's level-1 beliefs: before step ``ts[r]`` (from steps ``< ts[r]``), cue ``cues[r]``."""
 
-    def beliefs(self, t: int, cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(goal_idx (m,), weights (len(cues), m))``: each row a normalised belief."""
+    def beliefs(self, ts: np.ndarray, cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(goal_idx (m,), weights (len(cues), m))``: row ``r`` is a normalised belief."""
         ...
 
 
@@ -246,8 +250,12 @@ class ExactBeliefs:
             self.terms += b.size
         return self._memo[t]
 
-    def beliefs(self, t: int, cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.goals, self.all_beliefs(t)[np.asarray(cues)]
+    def beliefs(self, ts: np.ndarray, cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ts, cues = np.asarray(ts), np.asarray(cues)
+        w = np.empty((ts.size, self.n_goals))
+        for t in np.unique(ts):
+            w[ts == t] = self.all_beliefs(int(t))[cues[ts == t]]
+        return self.goals, w
 
 
 class ImportanceBeliefs:
@@ -258,7 +266,9 @@ class ImportanceBeliefs:
     uniform-prior posterior, so the tilt approximates Bob's posterior), and weights them by
     ``p(g | c) prod_{tau<t} pi0(a^A_tau | g) / pi(g)`` (priority-sampling inclusion ``pi``;
     :func:`~nestlab.nested.importance.gumbel_top_k`); ``scheme="topk"`` takes the ``k`` most
-    probable goals and drops ``1/pi`` (the authors' code). Draws are memoised per (step, cue).
+    probable goals and drops ``1/pi`` (the authors' code). Draws are memoised per (step, cue), and
+    all (step, cue) pairs of one request — a new particle caught up over past steps — are drawn
+    in one vectorised batch.
 
     Args:
         cache: the run's :class:`StepCache` (Alice's likelihood table).
@@ -275,38 +285,60 @@ class ImportanceBeliefs:
         if scheme not in SCHEMES:
             raise ValueError(f"unknown scheme {scheme!r}; valid: {SCHEMES}")
         self.cache, self.k, self.rng, self.scheme = cache, k, rng, scheme
-        self.n_goals = cache.level0.shape[1]
-        self.accuracy = accuracy
-        self.log_q: dict[int, np.ndarray] = {0: np.full(self.n_goals, -np.log(self.n_goals))}
-        self._memo: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        T, n = cache.level0.shape
+        if not 1 <= k <= n:
+            raise ValueError(f"number of level-1 particles k={k} must be in 1..{n}")
+        self.n_goals = n
+        self.log_prior = cue_log_prior(n, accuracy)
+        self.log_q = np.full((T + 1, n), np.nan)
+        self.log_q[0] = -np.log(n)
+        self._idx = np.zeros((T + 1, n, k), dtype=int)
+        self._w = np.zeros((T + 1, n, k))
+        self._done = np.zeros((T + 1, n), dtype=bool)
         self.terms = 0
 
     def set_proposal(self, t: int, log_q: np.ndarray) -> None:
         """The level-1 proposal for beliefs before step ``t`` (network output after ``t - 1``)."""
-        self.log_q[t] = np.asarray(log_q, dtype=float)
+        self.log_q[t] = log_q
 
-    def _one(self, t: int, c: int) -> tuple[np.ndarray, np.ndarray]:
-        from nestlab.nested.importance import gumbel_top_k
+    def _draw(self, ts: np.ndarray, cues: np.ndarray) -> None:
+        from nestlab.nested.importance import gumbel_top_k_rows
 
-        if (t, c) not in self._memo:
-            log_p = cue_log_prior(self.n_goals, self.accuracy, np.array([c]))[0]
-            log_q = self.log_q[t] + log_p
-            if self.scheme == "is":
-                idx, log_incl = gumbel_top_k(log_q, self.k, self.rng)
-            else:
-                idx, log_incl = np.argsort(-log_q, kind="stable")[:self.k], np.zeros(self.k)
-            logw = log_p[idx] + self.cache.alice_cumloglik(t, idx) - log_incl
-            w = np.exp(logw - logw.max())
-            self._memo[(t, c)] = (idx, w / w.sum())
-            self.terms += idx.size
-        return self._memo[(t, c)]
+        log_p = self.log_prior[cues]                                              # (r, n)
+        log_q = self.log_q[ts] + log_p
+        if np.isnan(log_q).any():
+            raise ValueError("level-1 proposal missing for a requested step; call set_proposal")
+        if self.scheme == "is":
+            idx, log_incl = gumbel_top_k_rows(log_q, self.k, self.rng)
+        else:
+            idx, log_incl = np.argsort(-log_q, axis=1, kind="stable")[:, :self.k], 0.0
+        # cumulative level-0 log-likelihood of each particle over steps < t, one batched lookup
+        tmax = int(ts.max())
+        cum = np.zeros((ts.size, self.k))
+        if tmax > 0:
+            valid = np.broadcast_to((np.arange(tmax)[None, :] < ts[:, None])[:, :, None],
+                                    (ts.size, tmax, self.k))
+            steps = np.broadcast_to(np.arange(tmax)[None, :, None], valid.shape)[valid]
+            goals = np.broadcast_to(idx[:, None, :], valid.shape)[valid]
+            ll = np.zeros(valid.shape)
+            ll[valid] = self.cache.alice_loglik(steps, goals)
+            cum = ll.sum(1)
+        logw = np.take_along_axis(log_p, idx, axis=1) + cum - log_incl
+        w = np.exp(logw - logw.max(1, keepdims=True))
+        self._idx[ts, cues], self._w[ts, cues] = idx, w / w.sum(1, keepdims=True)
+        self._done[ts, cues] = True
+        self.terms += idx.size
 
-    def beliefs(self, t: int, cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        parts = [self._one(t, int(c)) for c in np.asarray(cues)]
-        goals = np.unique(np.concatenate([p[0] for p in parts]))
-        w = np.zeros((len(parts), goals.size))
-        for row, (idx, wi) in enumerate(parts):
-            w[row, np.searchsorted(goals, idx)] = wi
+    def beliefs(self, ts: np.ndarray, cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ts, cues = np.asarray(ts), np.asarray(cues)
+        todo = ~self._done[ts, cues]
+        if todo.any():
+            pairs = np.unique(ts[todo] * self.n_goals + cues[todo])
+            self._draw(*np.divmod(pairs, self.n_goals))
+        idx, wi = self._idx[ts, cues], self._w[ts, cues]                          # (r, k)
+        goals = np.unique(idx)
+        w = np.zeros((ts.size, goals.size))
+        np.add.at(w, (np.arange(ts.size)[:, None], np.searchsorted(goals, idx)), wi)
         return goals, w
 
 
@@ -334,24 +366,29 @@ class Level2Model:
         # memo of log[Bob's predictive of Alice's action] + log pi1 per (step, cue, sigma)
         self._ll = np.full((episode.n_steps, self.n_goals, 2), np.nan)
 
-    def _fill(self, t: int, cues: np.ndarray) -> None:
-        goals, w = self.provider.beliefs(t, cues)
-        alice = self.cache.alice_loglik(np.full(goals.shape, t), goals)            # (m,)
-        m = alice.max()
-        pred = np.log(w @ np.exp(alice - m)) + m                                  # (n_cues,)
-        bob = level1_logpolicy_many(self.domain, self.cache.succ(t, 1), goals, w, self.params)
-        self._ll[t, cues] = pred[:, None] + bob[:, self.episode.actions[t, 1], :]
+    def _fill(self, ts: np.ndarray, cues: np.ndarray) -> None:
+        """Fill the memo for aligned (step, cue) pairs in one vectorised pass."""
+        goals, w = self.provider.beliefs(ts, cues)                                # (r, m)
+        r, c = np.nonzero(w > 0)
+        alice = np.full(w.shape, -np.inf)
+        alice[r, c] = self.cache.alice_loglik(ts[r], goals[c])
+        m = alice.max(1, keepdims=True)
+        pred = np.log((w * np.exp(alice - m)).sum(1)) + m[:, 0]                   # (r,)
+        bob = level1_logpolicy_many(self.domain, self.cache.stacked(1, ts), goals, w,
+                                    self.params, cols=ts)                         # (r, 6, 2)
+        self._ll[ts, cues] = pred[:, None] + bob[np.arange(ts.size), self.episode.actions[ts, 1]]
 
     def step_loglik(self, t, idx: np.ndarray) -> np.ndarray:
         """Step log-likelihood of hypotheses ``idx = sigma * |G| + c``.
 
-        ``t`` is a step or an array of steps aligned with ``idx``.
+        ``t`` is a step or an array of steps aligned with ``idx``; every missing (step, cue)
+        pair is filled in one batch.
         """
         idx = np.asarray(idx)
         ts = np.broadcast_to(t, idx.shape)
         sigma, cue = np.divmod(idx, self.n_goals)
-        for u in np.unique(ts):
-            need = np.unique(cue[(ts == u) & np.isnan(self._ll[u, cue, 0])])
-            if need.size:
-                self._fill(int(u), need)
+        miss = np.isnan(self._ll[ts, cue, 0])
+        if miss.any():
+            pairs = np.unique(ts[miss] * self.n_goals + cue[miss])
+            self._fill(*np.divmod(pairs, self.n_goals))
         return self._ll[ts, cue, sigma]

@@ -47,6 +47,24 @@ def gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[n
     return idx, log_incl
 
 
+def gumbel_top_k_rows(log_q: np.ndarray, k: int,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gumbel_top_k` for every row of ``log_q`` (r, n) at once: ``(idx, log_incl)``, (r, k)."""
+    r, n = log_q.shape
+    if not 1 <= k <= n:
+        raise ValueError(f"number of particles k={k} must be in 1..{n}")
+    log_q = log_q - np.logaddexp.reduce(log_q, axis=1, keepdims=True)
+    keys = log_q + rng.gumbel(size=(r, n))
+    rows = np.arange(r)[:, None]
+    if k == n:
+        return np.argsort(-keys, axis=1), np.zeros((r, n))
+    top = np.argpartition(-keys, k, axis=1)
+    idx, kappa = top[:, :k], keys[rows, top[:, k:k + 1]]
+    idx = np.take_along_axis(idx, np.argsort(-keys[rows, idx], axis=1), axis=1)
+    log_incl = np.log(-np.expm1(-np.exp(log_q[rows, idx] - kappa)))
+    return idx, log_incl
+
+
 def importance_step(model: HypothesisModel, cache: LikelihoodCache, log_prior: np.ndarray,
                     log_q: np.ndarray, t: int, *, k: int, rng: np.random.Generator,
                     scheme: str = "is") -> Posterior:

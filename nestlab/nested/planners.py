@@ -209,19 +209,30 @@ def level1_logpolicy(domain: Construction, succ: Successors, belief_idx: np.ndar
 
 
 def level1_logpolicy_many(domain: Construction, succ: Successors, goal_idx: np.ndarray,
-                          beliefs: np.ndarray, params: AgentParams) -> np.ndarray:
+                          beliefs: np.ndarray, params: AgentParams,
+                          cols: np.ndarray | None = None) -> np.ndarray:
     """``log pi1(a | s, b, sigma)`` for several beliefs over the same goals: (n_beliefs, 6, 2).
 
     Args:
         goal_idx: (m,) the goals the beliefs put weight on (their union).
         beliefs: (n_beliefs, m) weights over ``goal_idx``, each row summing to one.
+        cols: with stacked ``succ`` (several states), the state of each belief.
 
-    The costs of the ``m`` goals are computed once; each belief then costs one (6, m) x (m,)
-    product (``Q1 = -(1 + E_{g ~ b}[cost_sigma(s'_a, g)])``).
+    The costs of the ``m`` goals are computed once per distinct state; each belief then costs one
+    (6, m) x (m,) product (``Q1 = -(1 + E_{g ~ b}[cost_sigma(s'_a, g)])``).
     """
     w = np.asarray(beliefs, dtype=float)
-    c_help = builder_cost(domain, succ, goal_idx)                                  # (6, m)
-    c_hind = hinderer_cost(domain, succ, goal_idx, radius=params.hinder_radius)
-    q = -(1.0 + np.stack([w @ c_help.T, w @ c_hind.T], axis=-1))                  # (n, 6, 2)
-    return boltzmann_logpolicy(np.moveaxis(q, 1, 0), beta=params.beta1,
-                               epsilon=params.epsilon).transpose(1, 0, 2)
+    goal_idx = np.asarray(goal_idx)
+    m = goal_idx.size
+    if cols is None:
+        pos, gcols, states = np.zeros(w.shape[0], dtype=int), None, 1
+    else:
+        states, pos = np.unique(cols, return_inverse=True)
+        gcols, states = np.repeat(states, m), states.size
+    goals = np.tile(goal_idx, states)
+    c_help = builder_cost(domain, succ, goals, gcols).reshape(6, states, m)[:, pos]   # (6, n, m)
+    c_hind = hinderer_cost(domain, succ, goals, gcols,
+                           radius=params.hinder_radius).reshape(6, states, m)[:, pos]
+    q = -(1.0 + np.stack([np.einsum("anm,nm->an", c_help, w),
+                          np.einsum("anm,nm->an", c_hind, w)], axis=-1))          # (6, n, 2)
+    return boltzmann_logpolicy(q, beta=params.beta1, epsilon=params.epsilon).transpose(1, 0, 2)

@@ -112,7 +112,7 @@ def draw_grid(ax, domain: Construction, state: ConstructionState, *, goal: int |
 
 
 def episode_step(domain: Construction, episode, t: int, traces: dict):
-    """Grid at step ``t`` + the level-1 belief over Alice's goal + level-2 belief over Bob's goal.
+    """Grid at step ``t`` + the level-1 posterior over Alice's goal + level-2 belief over Bob's goal.
 
     Args:
         traces: ``{method: Trace}`` (e.g. EI and IS), posteriors after step ``t``.
@@ -120,8 +120,8 @@ def episode_step(domain: Construction, episode, t: int, traces: dict):
     fig, (a0, a1, a2) = figure(1, 3, width=12, height=3.6)
     draw_grid(a0, domain, episode.states[t + 1], goal=episode.goal)
     names = {0: "help", 1: "hinder"}
-    a0.set_title(f"step {t + 1}/{episode.n_steps}: Bob {names[episode.social]}s, "
-                 f"Alice wants {domain.goals[episode.goal]}", fontsize=9)
+    a0.set_title(f"step {t + 1}/{episode.n_steps}: Alice wants {domain.goals[episode.goal]};\n"
+                 f"Bob {names[episode.social]}s, cued with {domain.goals[episode.cue]}", fontsize=9)
     ng = len(domain.goals)
     width = 0.8 / max(1, len(traces))
     for i, (m, tr) in enumerate(traces.items()):
@@ -129,7 +129,8 @@ def episode_step(domain: Construction, episode, t: int, traces: dict):
         ps = tr.post2[t].reshape(2, -1).sum(1)
         a2.bar(np.arange(2) + i * width, ps, width, color=COLORS[m], label=LABELS[m])
     a1.axvline(episode.goal + 0.4, color="black", ls=":", lw=1)
-    a1.set(xlabel="Alice's goal (level-1 belief)", ylabel="probability", ylim=(0, 1))
+    a1.set(xlabel="Alice's goal (level-1 posterior from her actions)", ylabel="probability",
+           ylim=(0, 1))
     a1.set_xticks(np.arange(ng), [f"{i}{j}" for i, j in domain.goals], fontsize=6)
     a2.set_xticks(np.arange(2) + 0.4, ["help", "hinder"])
     a2.set(ylabel="probability", ylim=(0, 1), title="level 2: Bob's social goal")

@@ -4,10 +4,16 @@ import numpy as np
 import pytest
 
 from nestlab.nested.domains.construction import ConstructionConfig
-from nestlab.nested.episodes import Level1Model, simulate_episode
+from nestlab.nested.episodes import (
+    ExactBeliefs,
+    ImportanceBeliefs,
+    Level1Model,
+    StepCache,
+    simulate_episode,
+)
 from nestlab.nested.exact import LikelihoodCache, exact_posteriors
 from nestlab.nested.experiments import Setup, amortized_trace, exact_trace
-from nestlab.nested.importance import gumbel_top_k, importance_step
+from nestlab.nested.importance import gumbel_top_k, gumbel_top_k_rows, importance_step
 from nestlab.nested.planners import AgentParams
 from nestlab.nested.recognition import OnlineGRU, RecognitionNet
 
@@ -97,3 +103,38 @@ def test_bad_options_refused():
         amortized_trace(SETUP, ep, k=2, scheme="bogus", net1=None, net2=None)
     with pytest.raises(ValueError, match="needs both"):
         amortized_trace(SETUP, ep, k=2, scheme="is", net1=None, net2=None)
+
+
+def test_row_batched_draws_give_unbiased_sums():
+    """The batched Gumbel-top-k used for per-cue level-1 beliefs keeps the unbiased-sum property."""
+    rng = np.random.default_rng(2)
+    n, k, rows = 7, 2, 40000
+    log_q = np.log(rng.dirichlet(np.ones(n)))
+    p, f = rng.dirichlet(np.ones(n)), rng.normal(size=n)
+    idx, log_incl = gumbel_top_k_rows(np.tile(log_q, (rows, 1)), k, rng)
+    assert all(len(set(r)) == k for r in idx[:100])
+    est = (f[idx] * p[idx] / np.exp(log_incl)).sum(1)
+    assert abs(est.mean() - f @ p) < 4 * est.std() / np.sqrt(rows)
+    full, incl = gumbel_top_k_rows(np.tile(log_q, (3, 1)), n, rng)
+    assert (np.sort(full, axis=1) == np.arange(n)).all() and (incl == 0).all()
+
+
+def test_importance_beliefs_with_every_goal_equal_exact_beliefs():
+    dom = SETUP.domain
+    ep = simulate_episode(dom, 2, params=SETUP.params)
+    n = len(dom.goals)
+    exact = ExactBeliefs(StepCache(dom, ep, SETUP.params), SETUP.params.cue_accuracy)
+    ib = ImportanceBeliefs(StepCache(dom, ep, SETUP.params), SETUP.params.cue_accuracy, k=n,
+                           rng=np.random.default_rng(0))
+    for t in range(1, ep.n_steps):
+        ib.set_proposal(t, np.log(np.random.default_rng(t).dirichlet(np.ones(n))))
+    ts = np.repeat(np.arange(ep.n_steps), 2)
+    cues = np.tile([ep.cue, (ep.cue + 1) % n], ep.n_steps)
+    g1, w1 = exact.beliefs(ts, cues)
+    g2, w2 = ib.beliefs(ts, cues)            # one batch: a new particle caught up over all steps
+    np.testing.assert_array_equal(g1, g2)
+    np.testing.assert_allclose(w2, w1, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(w1[-2], ep.bob_beliefs[ep.n_steps - 1], atol=1e-12)
+    assert exact.terms == ep.n_steps * n * n and ib.terms == ts.size * n
+    with pytest.raises(ValueError, match="level-1 particles"):
+        ImportanceBeliefs(exact.cache, 0.5, k=n + 1, rng=np.random.default_rng(0))
