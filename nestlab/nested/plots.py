@@ -54,8 +54,9 @@ def accuracy_by_decile(table: pd.DataFrame, *, k: int):
 
 
 def time_per_step(summary: pd.DataFrame, scaling: pd.DataFrame):
-    """Wall time per online step against K, and against |G| as blocks grow (Fig. 3)."""
-    fig, (a1, a2) = figure(1, 2, width=10)
+    """Wall time per online step against K and against |G| as blocks grow (Fig. 3), and the
+    likelihood terms per step against |G| (what nesting multiplies)."""
+    fig, (a1, a2, a3) = figure(1, 3, width=13)
     for m in ("is", "topk", "uniform_is"):
         s = summary[summary.method == m].sort_values("k")
         a1.plot(s.k, s.ms_per_step, "o-", color=COLORS[m], label=LABELS[m])
@@ -67,8 +68,13 @@ def time_per_step(summary: pd.DataFrame, scaling: pd.DataFrame):
         s = scaling[scaling.method == m]
         lab = LABELS[m] + ("" if m == "ei" else f" (K={int(s.k.iloc[0])})")
         a2.plot(s.n_goals, s.ms_per_step, "o-", color=COLORS[m], label=lab)
+        a3.plot(s.n_goals, s.evals_per_step, "o-", color=COLORS[m], label=lab)
+    g = np.sort(scaling.n_goals.unique()).astype(float)
+    a3.plot(g, g * (g + 3), ":", color="grey", label="|G|² + 3|G|")
     a2.set(xlabel="|G| (blocks 5..10)", ylabel="ms per step")
     a2.legend(fontsize=8)
+    a3.set(xlabel="|G| (blocks 5..10)", ylabel="likelihood terms per step", yscale="log")
+    a3.legend(fontsize=8)
     return fig
 
 

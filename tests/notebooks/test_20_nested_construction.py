@@ -38,3 +38,14 @@ def test_ess_and_costs_in_range(results):
     # IS evaluates fewer (hypothesis, step) likelihoods per step than enumeration
     assert results["evaluation_ratio"] > 1.0
     assert set(results["ei_ms_per_step_by_goals"]) == set(results["is_ms_per_step_by_goals"])
+
+
+def test_nested_cost_multiplies_for_exact_inference(results):
+    # every level-2 hypothesis carries its own level-1 belief: |G| + |G|^2 + 2|G| terms per step
+    ei = results["ei_terms_per_step_by_goals"]
+    for g, terms in ei.items():
+        assert terms == pytest.approx(int(g) * (int(g) + 3))
+    # IS forms far fewer terms, and the saving grows with the space
+    is_ = results["is_terms_per_step_by_goals"]
+    ratios = [ei[g] / is_[g] for g in sorted(ei, key=int)]
+    assert ratios[0] > 1.5 and ratios[-1] > ratios[0]
