@@ -9,7 +9,8 @@ Modules:
   protocols and the Construction domain;
 * :mod:`.planners` — level-0 (Boltzmann shortest-path builder) and level-1 (helper/hinderer)
   agents, vectorised over hypotheses;
-* :mod:`.episodes` — simulated episodes and the level-1 / level-2 hypothesis models;
+* :mod:`.episodes` — simulated episodes (Bob's private cue about Alice's goal), the level-1 /
+  level-2 hypothesis models and the simulated level-1 beliefs (exact per cue, or per-particle IS);
 * :mod:`.exact` — exact inference by enumeration with a cumulative likelihood cache;
 * :mod:`.importance` — importance sampling (proper weights, top-K, uniform proposals), ESS;
 * :mod:`.recognition` — GRU recognition networks (torch), KL / NLL training, cached;

@@ -93,10 +93,3 @@ def importance_step(model: HypothesisModel, cache: LikelihoodCache, log_prior: n
     logw = log_prior[idx] + cache.loglik(model, idx, t + 1) - log_incl
     w = normalise_log(logw)
     return Posterior(idx, w, ess(w))
-
-
-def prior_particles(log_prior: np.ndarray, k: int, rng: np.random.Generator) -> Posterior:
-    """K particles for the belief before any observation (sampled from the prior itself)."""
-    idx, log_incl = gumbel_top_k(log_prior, k, rng)
-    w = normalise_log(log_prior[idx] - log_incl)
-    return Posterior(idx, w, ess(w))

@@ -6,8 +6,9 @@
   ``Q0(s, a; g) = -(1 + cost(s'_a, g))`` with ``s'_a`` the one-step successor of ``a`` (the other
   agent standing still), and the policy is Boltzmann with an epsilon of uniform noise:
   ``pi0(a | s, g) = (1 - eps) softmax(beta Q0)(a) + eps / 6`` (spec Sec. 1).
-* Level 1 (Bob): keeps a belief ``b1_t(g)`` over Alice's goal (Bayes' rule on her actions) and
-  acts on ``Q1(s, a) = -(1 + E_{g ~ b1_t}[cost_sigma(s'_a, g)])`` for his social goal
+* Level 1 (Bob): keeps a belief ``b1_t(g)`` over Alice's goal — starting from the prior his private
+  cue gives him (:func:`nestlab.nested.episodes.cue_log_prior`), updated by Bayes' rule on her
+  actions — and acts on ``Q1(s, a) = -(1 + E_{g ~ b1_t}[cost_sigma(s'_a, g)])`` for his social goal
   ``sigma`` in {help, hinder}: a helper uses the level-0 cost of ``g`` from his own position
   (he carries a goal block to its partner); a hinderer's cost is small when he carries a goal block
   at least ``hinder_radius`` steps away from its partner (he takes it away and keeps it).
