@@ -19,6 +19,17 @@ Seven families live in :data:`COSTS` under stable names. Three have closed forms
   ``P(log r > log s) = 1/2``; both logs are Gaussian and independent, so their medians must
   coincide: ``log a + sigma_r^2 = mu_post``, i.e. ``a* = exp(mu_post - sigma_r^2)``.
 
+One further family, ``offset_quadratic`` ``(r - (s - delta))^2`` (spec Sec. 5.6: the cost of the
+Sohn & Jazayeri metamer condition, which rewards responses ``delta`` *shorter* than the stimulus),
+lives in :data:`EXTRA_COSTS`, not in :data:`COSTS`: :data:`COSTS` is the set of families that get
+an amortized network (notebook 10 trains one per entry), and this family needs none because its
+closed form is exact. :func:`get_cost` and everything built on it accept both registries.
+Closed form: ``E[(r - s + delta)^2] = E r^2 - 2 E r (E[s|m] - delta) + const`` with the motor
+moments above, so ``d/da = 2 a exp(2 sigma_r^2) - 2 exp(sigma_r^2/2) (E[s|m] - delta)`` and
+``a* = (E[s|m] - delta) exp(-3 sigma_r^2/2)`` when ``E[s|m] > delta``. Otherwise the expected
+cost increases in ``a`` on ``a > 0`` and the infimum is at ``a -> 0``; the closed form returns a
+tiny positive floor (:data:`ACTION_FLOOR`) there so that ``log a`` stays finite.
+
 The numerical solver (:func:`optimal_action` with ``method="numerical"``) minimises the
 expected cost over ``log a`` by golden-section search. The expectation is a 2-d quadrature in
 rotated coordinates ``d = log r - log s`` and ``t`` (the combination of ``log r`` and ``log s``
@@ -124,6 +135,25 @@ def _cf_absolute(mu, sd, sr, p, xp):
     return xp.exp(mu - sr ** 2)
 
 
+#: smallest planned action returned by a closed form whose unconstrained optimum is <= 0
+ACTION_FLOOR = 1e-6
+
+
+def _floor(x, xp):
+    if xp.__name__ == "torch":
+        return x.clamp(min=ACTION_FLOOR)
+    return xp.maximum(x, ACTION_FLOOR)
+
+
+def _offset_quadratic(r, s, p, xp):
+    return (r - (s - p["delta"])) ** 2
+
+
+def _cf_offset_quadratic(mu, sd, sr, p, xp):
+    mean_s = xp.exp(mu + sd ** 2 / 2)
+    return _floor(mean_s - p["delta"], xp) * xp.exp(-1.5 * sr ** 2)
+
+
 _BETA = ParamPrior("uniform", 0.5, 1.0, (0.5, 1.0))
 
 #: the cost registry: stable name -> :class:`CostFamily`
@@ -151,11 +181,27 @@ COSTS: dict[str, CostFamily] = {
 }
 
 
+#: families outside :data:`COSTS` (no amortized network: notebook 10 trains one per entry of
+#: :data:`COSTS`); ``delta`` is in stimulus units (seconds for the interval data of spec Sec. 5.6)
+EXTRA_COSTS: dict[str, CostFamily] = {
+    "offset_quadratic": CostFamily(
+        "offset_quadratic", ("delta",),
+        {"delta": ParamPrior("uniform", -0.5, 0.5, (-0.5, 0.5))}, _offset_quadratic,
+        _cf_offset_quadratic, 2.0, False, "(r - (s - delta))^2"),
+}
+
+
+def all_costs() -> dict[str, CostFamily]:
+    """Every known family: :data:`COSTS` followed by :data:`EXTRA_COSTS`."""
+    return {**COSTS, **EXTRA_COSTS}
+
+
 def get_cost(name: str) -> CostFamily:
     """Look up a cost family; unknown names raise ``ValueError`` listing the valid ones."""
-    if name not in COSTS:
-        raise ValueError(f"unknown cost {name!r}; valid choices: {', '.join(COSTS)}")
-    return COSTS[name]
+    fams = all_costs()
+    if name not in fams:
+        raise ValueError(f"unknown cost {name!r}; valid choices: {', '.join(fams)}")
+    return fams[name]
 
 
 def check_cost_params(name: str, cost_params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -199,7 +245,7 @@ def closed_form_action(name: str, mu_post: Any, sd_post: Any, sigma_r: Any,
     """
     fam = get_cost(name)
     if fam.closed_form is None:
-        valid = [k for k, f in COSTS.items() if f.closed_form is not None]
+        valid = [k for k, f in all_costs().items() if f.closed_form is not None]
         raise ValueError(f"cost {name!r} has no closed-form optimal action; families with one: "
                          f"{', '.join(valid)} (use method='numerical')")
     return fam.closed_form(mu_post, sd_post, sigma_r, dict(cost_params or {}), xp)

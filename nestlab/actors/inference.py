@@ -10,8 +10,13 @@ never observed; it is integrated out:
 * ``likelihood="latent"`` (the reference code's choice): one non-centred latent
   ``z_i ~ N(0, 1)``, ``log m_i = log s_i + sigma z_i``, per trial, sampled by NUTS.
 
+With condition labels, the parameters named in ``per_condition`` (default: ``sigma`` only, the
+two-noise design of spec Sec. 5.4) get one value per condition and all others are shared — e.g.
+``per_condition=("mu0", "sigma0", "delta")`` for the Sohn & Jazayeri prior/cost manipulation of
+spec Sec. 5.6, where each condition has its own prior and cost offset.
+
 The planned action comes from the closed form (``policy="analytic"``; quadratic,
-quadratic_effort, absolute) or from an amortized network evaluated in JAX
+quadratic_effort, absolute, offset_quadratic) or from an amortized network evaluated in JAX
 (``policy="network"``; see :mod:`nestlab.actors.bridge`).
 
 Priors (reference, paper Sec. 4): ``sigma, sigma0, sigma_r ~ HalfNormal(0.25)`` truncated to the
@@ -45,6 +50,11 @@ class FitSpec(NamedTuple):
     n_conditions: int
     box: dict[str, tuple[float, float]]
     n_nodes: int
+    per_condition: tuple[str, ...] = ("sigma",)
+
+    def is_per_condition(self, name: str) -> bool:
+        """Whether ``name`` has one value per condition in this model."""
+        return self.n_conditions > 1 and name in self.per_condition
 
 
 def parameter_names(cost: str) -> tuple[str, ...]:
@@ -83,7 +93,7 @@ def _sample_priors_numpy(spec: FitSpec, n: int, rng: np.random.Generator) -> dic
     fam = get_cost(spec.cost)
     out = {}
     for k in spec.free:
-        shape = (n, spec.n_conditions) if k == "sigma" and spec.n_conditions > 1 else (n,)
+        shape = (n, spec.n_conditions) if spec.is_per_condition(k) else (n,)
         if k in ("sigma", "sigma0", "sigma_r"):
             lo, hi = spec.box[k]
             out[k] = stats.truncnorm.rvs(lo / 0.25, hi / 0.25, scale=0.25, size=shape,
@@ -120,6 +130,26 @@ def _action_fn(spec: FitSpec, network: Any):
     return act
 
 
+def _per_trial(spec: FitSpec, theta: Mapping[str, Any], cond) -> dict[str, Any]:
+    """Parameters with per-condition entries indexed to one value per trial (others as given).
+
+    ``sigma`` is always returned per trial (as before, the likelihood indexes it by condition).
+    """
+    import jax.numpy as jnp
+
+    out = dict(theta)
+    for k in theta:
+        if k == "sigma" or spec.is_per_condition(k):
+            out[k] = jnp.broadcast_to(theta[k], (spec.n_conditions,))[cond]
+    return out
+
+
+def _column(spec: FitSpec, tt: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-trial parameters as column vectors (broadcast against the quadrature nodes)."""
+    return {k: (v[:, None] if k == "sigma" or spec.is_per_condition(k) else v)
+            for k, v in tt.items()}
+
+
 def make_model(spec: FitSpec, network: Any = None):
     """The numpyro model ``model(s, cond, r=None)`` for :func:`fit`."""
     import jax.numpy as jnp
@@ -137,23 +167,23 @@ def make_model(spec: FitSpec, network: Any = None):
         for k in parameter_names(spec.cost):
             if k in spec.fixed:
                 theta[k] = jnp.asarray(spec.fixed[k])
-            elif k == "sigma" and spec.n_conditions > 1:
+            elif spec.is_per_condition(k):
                 theta[k] = numpyro.sample(k, priors[k].expand([spec.n_conditions]).to_event(1))
             else:
                 theta[k] = numpyro.sample(k, priors[k])
-        sig = jnp.broadcast_to(theta["sigma"], (spec.n_conditions,))[cond]
-        sr = theta["sigma_r"]
+        tt = _per_trial(spec, theta, cond)
+        sig, sr = tt["sigma"], tt["sigma_r"]
         with numpyro.plate("trials", s.shape[0]):
             if spec.likelihood == "marginal":
                 m = s[:, None] * jnp.exp(sig[:, None] * x)
-                a = act(m, {**theta, "sigma": sig[:, None]})
+                a = act(m, _column(spec, tt))
                 mix = dist.MixtureSameFamily(dist.Categorical(probs=probs),
-                                             dist.LogNormal(jnp.log(a), sr))
+                                             dist.LogNormal(jnp.log(a), _column(spec, tt)["sigma_r"]))
                 numpyro.sample("r", mix, obs=r)
             else:
                 z = numpyro.sample("z", dist.Normal(0.0, 1.0))
                 m = s * jnp.exp(sig * z)
-                a = act(m, {**theta, "sigma": sig})
+                a = act(m, tt)
                 numpyro.sample("r", dist.LogNormal(jnp.log(a), sr), obs=r)
 
     return model
@@ -203,17 +233,29 @@ def _resolve_policy(policy: str, cost: str, network: Any):
     return network, dict(network.box)
 
 
-def _check_fixed(fixed, cost, box, n_conditions):
+def _check_per_condition(per_condition, cost) -> tuple[str, ...]:
+    names = parameter_names(cost)
+    pc = ("sigma",) if per_condition is None else tuple(per_condition)
+    bad = [k for k in pc if k not in names]
+    if bad or len(set(pc)) != len(pc):
+        raise ValueError(f"per_condition must name distinct parameters of cost {cost!r}; got "
+                         f"{list(pc)}, valid: {', '.join(names)}")
+    return pc
+
+
+def _check_fixed(fixed, cost, box, n_conditions, per_condition=("sigma",)):
     names = parameter_names(cost)
     out = {}
     for k, v in dict(fixed or {}).items():
         if k not in names:
             raise ValueError(f"cannot fix unknown parameter {k!r}; valid: {', '.join(names)}")
         arr = np.asarray(v, dtype=float)
-        if k == "sigma" and arr.ndim == 1 and arr.size != n_conditions:
-            raise ValueError(f"fixed sigma needs one value per condition ({n_conditions})")
-        if arr.ndim > (1 if k == "sigma" else 0):
-            raise ValueError(f"fixed {k} must be a scalar")
+        vector_ok = k in per_condition
+        if vector_ok and arr.ndim == 1 and arr.size != n_conditions:
+            raise ValueError(f"fixed {k} needs one value per condition ({n_conditions})")
+        if arr.ndim > (1 if vector_ok else 0):
+            raise ValueError(f"fixed {k} must be a scalar"
+                             + ("" if vector_ok else " (or list it in per_condition=)"))
         lo, hi = box[k]
         if not np.all(np.isfinite(arr)) or np.any(arr < lo) or np.any(arr > hi):
             raise ValueError(f"fixed {k}={v!r} lies outside the training box [{lo}, {hi}]")
@@ -247,27 +289,28 @@ def _post_process(spec: FitSpec, network: Any, args, robs, flat, seed: int, prio
 
     def full(th):
         t = {k: (jnp.asarray(spec.fixed[k]) if k in spec.fixed else th[k]) for k in names}
-        sig = jnp.broadcast_to(t["sigma"], (spec.n_conditions,))[cond]
-        return t, sig
+        return _per_trial(spec, t, cond)
 
     def lognormal_logpdf(r, log_a, sd):
         z = (jnp.log(r) - log_a) / sd
         return -0.5 * z ** 2 - jnp.log(sd) - jnp.log(r) - 0.5 * jnp.log(2 * jnp.pi)
 
     def predictive(th, noise):
-        t, sig = full(th)
-        a = act(s * jnp.exp(sig * noise[0]), {**t, "sigma": sig})
-        return a * jnp.exp(t["sigma_r"] * noise[1])
+        tt = full(th)
+        a = act(s * jnp.exp(tt["sigma"] * noise[0]), tt)
+        return a * jnp.exp(tt["sigma_r"] * noise[1])
 
     def one(th, noise):
-        t, sig = full(th)
+        tt = full(th)
+        sig = tt["sigma"]
         if spec.likelihood == "marginal":
-            a = act(s[:, None] * jnp.exp(sig[:, None] * x), {**t, "sigma": sig[:, None]})
-            ll = logsumexp(lognormal_logpdf(robs[:, None], jnp.log(a), t["sigma_r"]) + logw,
+            col = _column(spec, tt)
+            a = act(s[:, None] * jnp.exp(sig[:, None] * x), col)
+            ll = logsumexp(lognormal_logpdf(robs[:, None], jnp.log(a), col["sigma_r"]) + logw,
                            axis=-1)
         else:
-            a = act(s * jnp.exp(sig * th["z"]), {**t, "sigma": sig})
-            ll = lognormal_logpdf(robs, jnp.log(a), t["sigma_r"])
+            a = act(s * jnp.exp(sig * th["z"]), tt)
+            ll = lognormal_logpdf(robs, jnp.log(a), tt["sigma_r"])
         lp = {p: jnp.sum(priors[p].log_prob(th[p])) for p in spec.free}
         return ll, lp, predictive(th, noise)
 
@@ -290,7 +333,8 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         likelihood: str = "marginal", fixed: Mapping[str, Any] | None = None,
         conditions: Any = None, chains: int = 4, warmup: int = 1000, draws: int = 1000,
         seed: int = 0, network: Any = None, n_nodes: int = 24, target_accept: float = 0.85,
-        prior_draws: int = 500, progress_bar: bool = False, keep_latent: bool = False):
+        prior_draws: int = 500, progress_bar: bool = False, keep_latent: bool = False,
+        per_condition: Any = None):
     """Posterior over a Bayesian actor's parameters given (stimulus, response) trials.
 
     Args:
@@ -300,8 +344,8 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         likelihood: ``"marginal"`` (Gauss–Hermite over log m) or ``"latent"`` (one m per trial).
         fixed: parameters clamped to a value, e.g. ``{"sigma": 0.2}``; with conditions,
             ``sigma`` may be a list (one per condition).
-        conditions: integer condition label per trial; each condition gets its own ``sigma``,
-            every other parameter is shared (the two-noise design, spec Sec. 5.4).
+        conditions: integer condition label per trial; each condition gets its own value of
+            the parameters in ``per_condition``, every other parameter is shared.
         chains, warmup, draws: NUTS settings (chains run in parallel when enough JAX host
             devices exist, else vectorised).
         seed: PRNG seed.
@@ -312,6 +356,12 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         prior_draws: draws for the prior / prior predictive groups.
         progress_bar: numpyro's progress bar.
         keep_latent: keep the per-trial ``z`` of the latent likelihood in the posterior group.
+        per_condition: names of the parameters that get one value per condition when
+            ``conditions`` has several labels (default ``("sigma",)``, the two-noise design of
+            spec Sec. 5.4); e.g. ``("mu0", "sigma0", "delta")`` gives each condition its own
+            prior and cost offset (spec Sec. 5.6). Such parameters may be fixed to one value
+            per condition (``fixed={"delta": [0.0, 0.15]}``). Their posterior has a
+            ``condition`` dimension.
 
     Returns:
         ``arviz.InferenceData`` with groups posterior, sample_stats, log_likelihood, log_prior,
@@ -337,9 +387,10 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
             raise ValueError(f"{name} must be a positive integer, got {val!r}")
     s, r, cond, k = _check_data(stimuli, responses, conditions)
     net, box = _resolve_policy(policy, cost, network)
-    fx = _check_fixed(fixed, cost, box, k)
+    pc = _check_per_condition(per_condition, cost)
+    fx = _check_fixed(fixed, cost, box, k, pc)
     free = tuple(p for p in parameter_names(cost) if p not in fx)
-    spec = FitSpec(cost, policy, likelihood, free, fx, k, box, n_nodes)
+    spec = FitSpec(cost, policy, likelihood, free, fx, k, box, n_nodes, pc)
     model = make_model(spec, net)
     args = (jnp.asarray(s, dtype=jnp.float32), jnp.asarray(cond))
     robs = jnp.asarray(r, dtype=jnp.float32)
@@ -363,7 +414,8 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         return np.asarray(v).reshape((chains, draws) + tuple(np.shape(v)[1:]))
 
     post = {p: np.asarray(v) for p, v in samples.items() if p != "z" or keep_latent}
-    dims = {"r": ["trial"], "z": ["trial"], "sigma": ["condition"] if k > 1 else []}
+    dims = {"r": ["trial"], "z": ["trial"]}
+    dims.update({p: ["condition"] for p in pc if k > 1})
     return to_inference_data(
         posterior=post,
         sample_stats={"diverging": np.asarray(extra["diverging"]),
@@ -380,6 +432,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         dims=dims,
         attrs={"cost": cost, "policy": policy, "likelihood": likelihood,
                "fixed": {p: np.asarray(v).tolist() for p, v in fx.items()},
+               "per_condition": list(pc) if k > 1 else [],
                "n_nodes": n_nodes, "chains": chains, "warmup": warmup, "draws": draws,
                "chain_method": _chain_method(chains), "sampling_seconds": sampling_seconds},
     )
