@@ -282,3 +282,175 @@ def plot_ecdf_ranks(ranks: np.ndarray, *, n_draws: int, ax=None, label: str | No
                  eval_points=np.linspace(1 / 100, 1, 100), rvs=stats.uniform(0, 1).rvs,
                  plot_kwargs={"label": label} if label else None)
     return ax
+
+
+# ------------------------------------------------------- PSIS-LOO model comparison (spec 5.5)
+
+
+class Loo(NamedTuple):
+    """PSIS-LOO of one fit (``az.loo`` with pointwise values).
+
+    Attributes:
+        elpd: expected log pointwise predictive density (log scale, higher is better).
+        se: its standard error.
+        p_loo: effective number of parameters.
+        pareto_k: per-observation Pareto shape estimates.
+        good_k: the sample-size-dependent threshold ``min(1 - 1/log10(S), 0.7)``.
+        n_bad_k: observations with ``k > good_k`` (unreliable importance weights).
+        max_k: the largest ``k``.
+        warning: ArviZ's flag that some ``k`` exceed ``good_k``.
+        elpd_pointwise: per-observation LOO log predictive densities.
+        n_samples, n_obs: posterior draws and observations used.
+        raw: the ``arviz`` ``ELPDData`` object (for :func:`compare`).
+    """
+
+    elpd: float
+    se: float
+    p_loo: float
+    pareto_k: np.ndarray
+    good_k: float
+    n_bad_k: int
+    max_k: float
+    warning: bool
+    elpd_pointwise: np.ndarray
+    n_samples: int
+    n_obs: int
+    raw: Any
+
+
+def _log_likelihood_idata(data, var_name: str):
+    """InferenceData holding only ``log_likelihood[var_name]`` from a (chain, draw, obs) array."""
+    ll = np.asarray(data, dtype=float)
+    if ll.ndim == 2:
+        ll = ll[None]
+    if ll.ndim != 3:
+        raise ValueError(f"a log-likelihood array must be (chain, draw, obs) or (draw, obs); "
+                         f"got shape {ll.shape}")
+    if not np.all(np.isfinite(ll)):
+        raise ValueError("the log-likelihood array holds non-finite values")
+    return to_inference_data(posterior={"_draw": np.zeros(ll.shape[:2])},
+                             log_likelihood={var_name: ll})
+
+
+def loo(data, *, var_name: str = "r", reff: float | None = None) -> Loo:
+    """PSIS-LOO of a fit: ``az.loo(..., pointwise=True)`` with Pareto-k diagnostics.
+
+    The stored log-likelihood must hold one value per observation and draw — for the actors,
+    :func:`nestlab.actors.inference.fit` with the (default) marginal likelihood, where trial
+    ``i``'s value is ``log p(r_i | s_i, theta)`` with the measurement integrated out.
+
+    Args:
+        data: ``InferenceData`` with a ``log_likelihood`` group, or an array of pointwise
+            log-likelihoods ``(chain, draw, obs)`` / ``(draw, obs)`` (then ``reff`` defaults to 1,
+            i.e. draws treated as independent, unless given).
+        var_name: the observed variable.
+        reff: relative efficiency of the draws (default: ArviZ's estimate for InferenceData).
+
+    Returns:
+        :class:`Loo`. ArviZ's high-Pareto-k warning is not raised; it is the ``warning``
+        field, and ``n_bad_k`` / ``max_k`` say how bad.
+
+    Raises:
+        ValueError: no such log-likelihood variable, or a malformed array.
+    """
+    az = _az()
+    if isinstance(data, np.ndarray | list):
+        idata = _log_likelihood_idata(data, var_name)
+        reff = 1.0 if reff is None else reff
+    else:
+        idata = data
+        if not hasattr(idata, "log_likelihood") or var_name not in idata.log_likelihood:
+            raise ValueError(f"no log_likelihood[{var_name!r}] in the InferenceData")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*shape parameter of Pareto.*")
+        res = az.loo(idata, pointwise=True, var_name=var_name, reff=reff)
+    k = np.asarray(res.pareto_k.values, dtype=float).ravel()
+    good_k = float(getattr(res, "good_k", 0.7))
+    return Loo(float(res.elpd_loo), float(res.se), float(res.p_loo), k, good_k,
+               int(np.sum(k > good_k)), float(np.max(k)), bool(res.warning),
+               np.asarray(res.loo_i.values, dtype=float).ravel(), int(res.n_samples),
+               int(res.n_data_points), res)
+
+
+def compare(fits: Mapping[str, Any], *, var_name: str = "r", method: str = "stacking"
+            ) -> pd.DataFrame:
+    """Rank models by PSIS-LOO with ``az.compare``, as a tidy frame.
+
+    Args:
+        fits: ``{name: InferenceData | Loo | pointwise log-likelihood array}`` (at least two).
+        var_name: the observed variable.
+        method: how ``az.compare`` computes model weights: ``"stacking"``,
+            ``"BB-pseudo-BMA"`` or ``"pseudo-BMA"``.
+
+    Returns:
+        One row per model, best first, indexed by name, with columns ``rank`` (0 = best),
+        ``elpd``, ``se``, ``p_loo``, ``elpd_diff`` (to the best, >= 0), ``dse`` (standard error
+        of that difference), ``weight``, ``warning`` (some Pareto k too high), ``n_bad_k`` and
+        ``max_k``.
+
+    Raises:
+        ValueError: fewer than two models, or an unknown ``method``.
+    """
+    az = _az()
+    methods = ("stacking", "BB-pseudo-BMA", "pseudo-BMA")
+    if method not in methods:
+        raise ValueError(f"unknown method {method!r}; valid choices: {', '.join(methods)}")
+    if len(fits) < 2:
+        raise ValueError(f"compare needs at least two models, got {len(fits)}")
+    loos = {name: (f if isinstance(f, Loo) else loo(f, var_name=var_name))
+            for name, f in fits.items()}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*shape parameter of Pareto.*")
+        # arviz 0.23 calls DataFrame.sort_values(inplace=True), deprecated by pandas 3.1
+        warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+        df = az.compare({n: v.raw for n, v in loos.items()}, ic="loo", method=method,
+                        scale="log", var_name=var_name)
+    out = pd.DataFrame({
+        "rank": df["rank"].astype(int), "elpd": df["elpd_loo"].astype(float),
+        "se": df["se"].astype(float), "p_loo": df["p_loo"].astype(float),
+        "elpd_diff": df["elpd_diff"].astype(float), "dse": df["dse"].astype(float),
+        "weight": df["weight"].astype(float), "warning": df["warning"].astype(bool)})
+    out["n_bad_k"] = [loos[n].n_bad_k for n in out.index]
+    out["max_k"] = [loos[n].max_k for n in out.index]
+    out.index.name = "model"
+    return out
+
+
+def pareto_k_table(fits: Mapping[str, Any], *, var_name: str = "r") -> pd.DataFrame:
+    """Pareto-k health per model: counts of observations by ArviZ's k categories.
+
+    Columns: ``good`` (k <= good_k), ``ok`` (good_k < k <= 0.7, only when good_k < 0.7),
+    ``bad`` (0.7 < k <= 1), ``very bad`` (k > 1), ``max_k`` and ``good_k``.
+    """
+    rows = {}
+    for name, f in fits.items():
+        res = f if isinstance(f, Loo) else loo(f, var_name=var_name)
+        k = res.pareto_k
+        rows[name] = {"good": int(np.sum(k <= res.good_k)),
+                      "ok": int(np.sum((k > res.good_k) & (k <= 0.7))),
+                      "bad": int(np.sum((k > 0.7) & (k <= 1.0))),
+                      "very bad": int(np.sum(k > 1.0)), "max_k": res.max_k,
+                      "good_k": res.good_k}
+    return pd.DataFrame(rows).T
+
+
+def plot_compare(frame: pd.DataFrame, *, ax=None):
+    """ELPD (with se) per model and each model's difference to the best (with dse).
+
+    Takes the frame of :func:`compare`; drawn with ``az.plot_compare``.
+    """
+    az = _az()
+    from nestlab.plots import apply_style, figure
+
+    apply_style()
+    if ax is None:
+        _, ax = figure()
+    df = pd.DataFrame({"rank": frame["rank"], "elpd_loo": frame["elpd"], "p_loo": frame["p_loo"],
+                       "elpd_diff": frame["elpd_diff"], "weight": frame["weight"],
+                       "se": frame["se"], "dse": frame["dse"], "warning": frame["warning"],
+                       "scale": "log"})
+    with warnings.catch_warnings():  # arviz 0.23: sort_values(inplace=True), pandas 3.1-deprecated
+        warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+        az.plot_compare(df, ax=ax, insample_dev=False, title=False, legend=True)
+    ax.set_xlabel("ELPD (PSIS-LOO, log scale; higher is better)")
+    return ax

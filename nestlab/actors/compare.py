@@ -1,0 +1,507 @@
+"""Cost-family comparison with PSIS-LOO (spec Sec. 5.5).
+
+The paper's later version claims that the cost family itself can be inferred from behaviour but
+gives no method. nestlab's method: fit every candidate family to the same trials, estimate each
+fit's expected log pointwise predictive density by Pareto-smoothed importance-sampling
+leave-one-out cross-validation (PSIS-LOO, ``az.loo``) and rank the families with ``az.compare``
+(ELPD differences, their standard errors ``dse``, stacking weights).
+
+PSIS-LOO needs one log-likelihood value **per observation** (trial) and per draw. :func:`fit`'s
+default ``likelihood="marginal"`` provides exactly that — ``log p(r_i | s_i, theta)`` with the
+measurement integrated out by Gauss–Hermite quadrature. Under ``likelihood="latent"`` the stored
+value is ``log p(r_i | s_i, m_i, theta)``, conditional on a per-trial latent that is itself fitted
+to that trial, so leaving trial ``i`` out would also have to remove ``m_i``: those fits are refused
+here (:func:`check_loo_ready`).
+
+Functions:
+
+* :func:`fit_families` / :func:`compare_families` — one data set, every candidate, full
+  :func:`nestlab.actors.inference.fit` posteriors (closed-form policy where one exists, the
+  cached network otherwise);
+* :func:`simulate_study` / :func:`fit_batch` / :func:`comparison_study` — how often the true family
+  wins on simulated data: one NUTS program per *candidate* family, compiled once and ``jax.vmap``-ed
+  over all simulated data sets (as :mod:`nestlab.actors.recovery` does);
+* :func:`confusion_matrix`, :func:`win_rates` — summaries of a study.
+
+Design (spec 5.4): the default is the two-noise-level design (``sigma`` in {0.1, 0.2}, known,
+45 trials each), because with one noise level every family whose optimal action is a power law in
+``m`` (quadratic, quadratic_effort, absolute, asymmetric_quadratic) predicts the same law of
+``log r | s`` up to an intercept that the prior median ``mu0`` absorbs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from nestlab.actors.costs import COSTS, check_cost_params, has_closed_form, optimal_action
+from nestlab.actors.models import ActorParams
+
+DESIGNS = ("two_noise", "one_noise")
+
+#: ranges of the uniform truths of the actor's parameters in the simulation study
+DEFAULT_TRUTH_BOX: dict[str, tuple[float, float]] = {
+    "sigma0": (0.1, 0.25), "sigma_r": (0.1, 0.2), "mu0": (1.0, 3.0)}
+
+
+def check_families(families: Sequence[str]) -> tuple[str, ...]:
+    """Validate a list of cost-family names (non-empty, known, no duplicates).
+
+    Raises:
+        ValueError: naming the bad entry and listing the valid families.
+    """
+    if isinstance(families, str):
+        families = [families]
+    fams = tuple(families)
+    if not fams:
+        raise ValueError(f"families must not be empty; valid choices: {', '.join(COSTS)}")
+    for f in fams:
+        if f not in COSTS:
+            raise ValueError(f"unknown cost family {f!r}; valid choices: {', '.join(COSTS)}")
+    if len(set(fams)) != len(fams):
+        raise ValueError(f"families contains duplicates: {list(fams)}")
+    return fams
+
+
+def check_loo_ready(idata: Any) -> None:
+    """Refuse fits whose stored log-likelihood is not a per-trial marginal (see module doc).
+
+    Raises:
+        ValueError: no ``log_likelihood`` group, not one value per observed trial, or a fit
+            made with ``likelihood="latent"``.
+    """
+    if not hasattr(idata, "log_likelihood") or "r" not in idata.log_likelihood:
+        raise ValueError("the fit has no log_likelihood['r'] group; PSIS-LOO needs it")
+    ll = idata.log_likelihood["r"]
+    n_obs = int(np.asarray(idata.observed_data["r"].values).size)
+    if ll.ndim != 3 or ll.shape[2] != n_obs:
+        raise ValueError(f"log_likelihood['r'] must have one value per trial (chain, draw, "
+                         f"{n_obs}); got shape {tuple(ll.shape)}")
+    if idata.posterior.attrs.get("likelihood", "marginal") == "latent":
+        raise ValueError("a fit with likelihood='latent' stores log p(r_i | m_i, theta) conditional "
+                         "on the per-trial latent m_i; refit with likelihood='marginal' for PSIS-LOO")
+
+
+# ------------------------------------------------------------------ one data set, full fits
+
+
+def _policy_for(cost: str, networks: Mapping[str, Any] | None, config: Any, n_threads: int,
+                progress: bool) -> tuple[str, Any]:
+    if has_closed_form(cost):
+        return "analytic", None
+    if networks is not None and cost in networks:
+        return "network", networks[cost]
+    from nestlab.actors.experiments import train_policies
+
+    return "network", train_policies([cost], config=config, progress=progress,
+                                     n_threads=n_threads)[cost]
+
+
+def fit_families(stimuli: Any, responses: Any, *, families: Sequence[str] = tuple(COSTS),
+                 conditions: Any = None, fixed: Mapping[str, Any] | None = None,
+                 networks: Mapping[str, Any] | None = None, config: Any = None,
+                 chains: int = 4, warmup: int = 1000, draws: int = 1000, seed: int = 0,
+                 n_nodes: int = 8, n_threads: int = 1, progress: bool = True
+                 ) -> dict[str, Any]:
+    """Fit every candidate family to one data set (spec Sec. 5.5).
+
+    Closed-form families use ``policy="analytic"``; the others use the amortized network,
+    taken from ``networks`` or loaded (trained on a cache miss) with
+    :func:`nestlab.actors.experiments.train_policies` — the path of notebooks 10–12.
+
+    Args:
+        stimuli, responses: the trials.
+        families: candidate cost families.
+        conditions, fixed: as in :func:`nestlab.actors.inference.fit` (e.g. the two-noise design
+            with ``fixed={"sigma": [0.1, 0.2]}``).
+        networks: ``{family: Policy or JaxPolicy}`` for families without a closed form.
+        config: :class:`~nestlab.actors.policy.TrainConfig` for networks that must be loaded.
+        chains, warmup, draws, seed, n_nodes: sampler settings, the same for every family.
+        n_threads: torch threads should a network need training.
+        progress: progress bar over the families.
+
+    Returns:
+        ``{family: InferenceData}`` (marginal likelihood: per-trial log-likelihoods).
+    """
+    from tqdm.auto import tqdm
+
+    from nestlab.actors.inference import fit
+
+    fams = check_families(families)
+    out = {}
+    for cost in tqdm(fams, desc="fit families", disable=not progress):
+        policy, net = _policy_for(cost, networks, config, n_threads, progress)
+        out[cost] = fit(stimuli, responses, cost=cost, policy=policy, network=net,
+                        conditions=conditions, fixed=fixed, chains=chains, warmup=warmup,
+                        draws=draws, seed=seed, n_nodes=n_nodes, likelihood="marginal")
+    return out
+
+
+def compare_families(fits: Mapping[str, Any]) -> pd.DataFrame:
+    """Rank fitted families by PSIS-LOO (``az.compare``; see :func:`nestlab.diagnostics.compare`).
+
+    Raises:
+        ValueError: fewer than two fits, or a fit whose log-likelihood is not per-trial marginal.
+    """
+    from nestlab import diagnostics as D
+
+    for idata in fits.values():
+        check_loo_ready(idata)
+    return D.compare(fits)
+
+
+# ------------------------------------------------------------------ simulation study
+
+
+def design_conditions(design: str = "two_noise", *, n_per_condition: int = 45,
+                      sigma_levels: Sequence[float] = (0.1, 0.2), single_sigma: float = 0.2
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-condition perceptual noise and each trial's condition label for a design.
+
+    ``"two_noise"``: ``sigma_levels`` with ``n_per_condition`` trials each (spec 5.4);
+    ``"one_noise"``: ``single_sigma`` for the same total number of trials.
+
+    Returns:
+        ``(sigmas, conditions)``.
+    """
+    if design not in DESIGNS:
+        raise ValueError(f"unknown design {design!r}; valid choices: {', '.join(DESIGNS)}")
+    if n_per_condition < 1:
+        raise ValueError("n_per_condition must be positive")
+    levels = [float(v) for v in sigma_levels]
+    if design == "one_noise":
+        return (np.array([single_sigma], dtype=float),
+                np.zeros(n_per_condition * len(levels), dtype=np.int32))
+    return np.array(levels), np.repeat(np.arange(len(levels)), n_per_condition).astype(np.int32)
+
+
+def draw_truths(family: str, n: int, *, rng: np.random.Generator,
+                truth_box: Mapping[str, tuple[float, float]] | None = None
+                ) -> dict[str, np.ndarray]:
+    """``n`` true parameter sets: the actor's uniform in ``truth_box``; the cost's from its prior.
+
+    Cost parameters follow the family's prior (uniform, or log-normal truncated to its box)
+    unless ``truth_box`` gives a uniform range for them.
+    """
+    from scipy import stats
+
+    box = dict(DEFAULT_TRUTH_BOX) | dict(truth_box or {})
+    fam = COSTS[check_families([family])[0]]
+    out = {k: rng.uniform(*box[k], n) for k in ("sigma0", "mu0", "sigma_r")}
+    for k in fam.params:
+        pr = fam.priors[k]
+        if k in box:
+            lo, hi = box[k]
+            check_cost_params(family, {k: lo})
+            check_cost_params(family, {k: hi})
+            out[k] = rng.uniform(lo, hi, n)
+        elif pr.kind == "uniform":
+            out[k] = rng.uniform(max(pr.a, pr.box[0]), min(pr.b, pr.box[1]), n)
+        else:
+            lo, hi = (math.log(v) for v in pr.box)
+            out[k] = np.exp(stats.truncnorm.rvs((lo - pr.a) / pr.b, (hi - pr.a) / pr.b, loc=pr.a,
+                                                scale=pr.b, size=n, random_state=rng))
+    return out
+
+
+class StudyData(NamedTuple):
+    """Simulated data sets of a comparison study (one row per data set)."""
+
+    family: np.ndarray  # (n,) true family of each data set
+    truth: list[dict[str, float]]  # true parameters of each data set
+    stimuli: np.ndarray  # (n, n_trials)
+    responses: np.ndarray  # (n, n_trials)
+    conditions: np.ndarray  # (n_trials,) shared design
+    sigmas: np.ndarray  # (n_conditions,) known perceptual noise per condition
+    design: str
+
+
+def simulate_study(families: Sequence[str], n_datasets: int, *, design: str = "two_noise",
+                   n_per_condition: int = 45, sigma_levels: Sequence[float] = (0.1, 0.2),
+                   single_sigma: float = 0.2, s_low: float = 0.1, s_high: float = 5.0,
+                   truth_box: Mapping[str, tuple[float, float]] | None = None,
+                   seed: int = 0) -> StudyData:
+    """Simulate ``n_datasets`` data sets from every family (exact optimal actions).
+
+    Responses come from :func:`nestlab.actors.models.simulate` with the closed form or the
+    numerical solver — never from a network — so network error cannot favour its own family.
+    """
+    from nestlab.actors.models import simulate
+
+    fams = check_families(families)
+    if n_datasets < 1:
+        raise ValueError("n_datasets must be positive")
+    sigmas, cond = design_conditions(design, n_per_condition=n_per_condition,
+                                     sigma_levels=sigma_levels, single_sigma=single_sigma)
+    rng = np.random.default_rng(seed)
+    labels, truths, S, R = [], [], [], []
+    for f in fams:
+        tr = draw_truths(f, n_datasets, rng=rng, truth_box=truth_box)
+        for i in range(n_datasets):
+            t = {k: float(v[i]) for k, v in tr.items()}
+            s = rng.uniform(s_low, s_high, cond.size)
+            sig = list(sigmas) if sigmas.size > 1 else float(sigmas[0])
+            sim = simulate(s, ActorParams(sig, t["sigma0"], t["mu0"], t["sigma_r"]), cost=f,
+                           cost_params={k: t[k] for k in COSTS[f].params},
+                           conditions=cond if sigmas.size > 1 else None,
+                           seed=int(rng.integers(2**31)))
+            labels.append(f)
+            truths.append(t)
+            S.append(s)
+            R.append(sim["responses"])
+    return StudyData(np.array(labels), truths, np.stack(S), np.stack(R), cond, sigmas, design)
+
+
+class BatchFit(NamedTuple):
+    """One candidate family fitted to every data set by :func:`fit_batch`."""
+
+    cost: str
+    samples: dict[str, np.ndarray]  # (n_datasets, draws)
+    log_likelihood: np.ndarray  # (n_datasets, draws, n_trials)
+    divergences: np.ndarray  # (n_datasets,)
+    compile_seconds: float
+    run_seconds: float
+
+
+def _initial_values(cost: str, r):
+    import jax.numpy as jnp
+
+    start = {"sigma0": 0.2, "sigma_r": 0.15,
+             "mu0": jnp.clip(jnp.exp(jnp.mean(jnp.log(r))), 0.3, 4.5)}
+    for k in COSTS[cost].params:
+        pr = COSTS[cost].priors[k]
+        start[k] = (pr.a + pr.b) / 2 if pr.kind == "uniform" else math.exp(pr.a)
+    return start
+
+
+def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditions: np.ndarray,
+              sigmas: np.ndarray, network: Any = None, warmup: int = 300, draws: int = 500,
+              seed: int = 0, n_nodes: int = 8, target_accept: float = 0.85,
+              ll_batch: int = 25) -> BatchFit:
+    """Fit family ``cost`` to many data sets at once: one chain each, compiled once.
+
+    numpyro's functional NUTS (``hmc`` with a potential from ``initialize_model(...,
+    dynamic_args=True)``) is a pure function of the data, ``jax.vmap``-ed over data sets. The
+    perceptual noise is known (one ``sigma`` per condition, spec 5.4); ``sigma0``, ``mu0``,
+    ``sigma_r`` and the cost parameters are free, with :func:`fit`'s priors; the likelihood is
+    the marginal one (Gauss–Hermite over ``log m``), so the returned pointwise log-likelihoods
+    are valid for PSIS-LOO.
+
+    Args:
+        cost: candidate family.
+        stimuli, responses: ``(n_datasets, n_trials)``.
+        conditions: ``(n_trials,)`` condition label of each trial (shared by all data sets).
+        sigmas: ``(n_conditions,)`` known perceptual noise per condition.
+        network: Policy/JaxPolicy for families without a closed form (ignored otherwise).
+        warmup, draws: NUTS iterations per data set.
+        seed: PRNG seed.
+        n_nodes: Gauss–Hermite nodes.
+        target_accept: NUTS target acceptance probability.
+        ll_batch: draws per block when evaluating the pointwise log-likelihood (memory).
+
+    Returns:
+        :class:`BatchFit`; ``compile_seconds`` (XLA compilation) and ``run_seconds`` apart.
+    """
+    import jax
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+    from jax.scipy.special import logsumexp
+    from numpyro.distributions.transforms import biject_to
+    from numpyro.infer.hmc import hmc
+    from numpyro.infer.util import initialize_model
+
+    from nestlab.actors.inference import FitSpec, _action_fn, _priors, _resolve_policy
+
+    check_families([cost])
+    if warmup < 1 or draws < 1:
+        raise ValueError("warmup and draws must be positive")
+    S = np.asarray(stimuli, dtype=np.float32)
+    R = np.asarray(responses, dtype=np.float32)
+    if S.ndim != 2 or S.shape != R.shape or S.shape[0] < 1:
+        raise ValueError(f"stimuli and responses must be (n_datasets, n_trials) arrays of equal "
+                         f"shape; got {S.shape} and {R.shape}")
+    cond = np.asarray(conditions, dtype=np.int32)
+    sig = np.asarray(sigmas, dtype=np.float32)
+    if cond.shape != (S.shape[1],) or cond.min() < 0 or cond.max() >= sig.size:
+        raise ValueError("conditions must hold one label per trial indexing sigmas")
+    policy = "analytic" if has_closed_form(cost) else "network"
+    net, box = _resolve_policy(policy, cost, network if policy == "network" else None)
+    free = tuple(k for k in ("sigma0", "mu0", "sigma_r") + COSTS[cost].params)
+    spec = FitSpec(cost, policy, "marginal", free, {}, int(sig.size), box, n_nodes)
+    priors = _priors(spec)
+    act = _action_fn(spec, net)
+    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
+    x, probs = jnp.asarray(x, jnp.float32), jnp.asarray(w / w.sum(), jnp.float32)
+    logw = jnp.log(probs)
+    cond_j, sig_j = jnp.asarray(cond), jnp.asarray(sig)
+
+    def actions(th, s):
+        sg = sig_j[cond_j][:, None]
+        return act(s[:, None] * jnp.exp(sg * x), {**th, "sigma": sg})
+
+    def model(s, r):
+        th = {k: numpyro.sample(k, priors[k]) for k in free}
+        a = actions(th, s)
+        with numpyro.plate("trials", s.shape[0]):
+            numpyro.sample("r", dist.MixtureSameFamily(dist.Categorical(probs=probs),
+                                                       dist.LogNormal(jnp.log(a), th["sigma_r"])),
+                           obs=r)
+
+    def pointwise(th, s, r):
+        a = actions(th, s)
+        z = (jnp.log(r)[:, None] - jnp.log(a)) / th["sigma_r"]
+        lp = -0.5 * z ** 2 - jnp.log(th["sigma_r"]) - jnp.log(r)[:, None] - 0.5 * math.log(
+            2 * math.pi)
+        return logsumexp(lp + logw, axis=-1)
+
+    S_j, R_j = jnp.asarray(S), jnp.asarray(R)
+    info = initialize_model(jax.random.PRNGKey(seed), model, model_args=(S_j[0], R_j[0]),
+                            dynamic_args=True)
+    init_kernel, sample_kernel = hmc(potential_fn_gen=info.potential_fn, algo="NUTS")
+
+    def one(key, s, r):
+        args = (s, r)
+        z0 = {k: biject_to(priors[k].support).inv(jnp.asarray(v, jnp.float32))
+              for k, v in _initial_values(cost, r).items()}
+        state = init_kernel(z0, num_warmup=warmup, model_args=args, rng_key=key,
+                            target_accept_prob=target_accept)
+
+        def body(st, _):
+            st = sample_kernel(st, model_args=args)
+            return st, (st.z, st.diverging)
+
+        _, (zs, div) = jax.lax.scan(body, state, None, length=warmup + draws)
+        zs = {k: v[warmup:] for k, v in zs.items()}
+        th = jax.vmap(info.postprocess_fn(*args))(zs)
+        ll = jax.lax.map(lambda t: pointwise(t, s, r), th, batch_size=ll_batch)
+        return th, ll, jnp.sum(div[warmup:])
+
+    keys = jax.random.split(jax.random.PRNGKey(seed + 1), S.shape[0])
+    t0 = time.perf_counter()
+    compiled = jax.jit(jax.vmap(one)).lower(keys, S_j, R_j).compile()
+    t1 = time.perf_counter()
+    th, ll, div = jax.block_until_ready(compiled(keys, S_j, R_j))
+    t2 = time.perf_counter()
+    return BatchFit(cost, {k: np.asarray(th[k], dtype=float) for k in free},
+                    np.asarray(ll, dtype=float), np.asarray(div, dtype=int), t1 - t0, t2 - t1)
+
+
+class ComparisonStudy(NamedTuple):
+    """Result of :func:`comparison_study`."""
+
+    data: StudyData
+    table: pd.DataFrame  # one row per (data set, candidate): the az.compare frame, tidy
+    winners: np.ndarray  # (n,) top-ranked candidate per data set
+    fits: dict[str, BatchFit]
+    seconds: pd.DataFrame  # per candidate: compile, run, per data set
+    loo_seconds: float
+
+
+def _study_table(data: StudyData, fits: Mapping[str, BatchFit], progress: bool) -> pd.DataFrame:
+    from tqdm.auto import tqdm
+
+    from nestlab import diagnostics as D
+
+    frames = []
+    for i in tqdm(range(len(data.family)), desc="PSIS-LOO + compare", disable=not progress):
+        loos = {c: D.loo(bf.log_likelihood[i][None]) for c, bf in fits.items()}
+        df = D.compare(loos)
+        df.insert(0, "candidate", df.index)
+        df.insert(0, "true_family", data.family[i])
+        df.insert(0, "dataset", i)
+        df["divergences"] = [int(fits[c].divergences[i]) for c in df["candidate"]]
+        frames.append(df.reset_index(drop=True))
+    return pd.concat(frames, ignore_index=True)
+
+
+def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int = 3,
+                     candidates: Sequence[str] | None = None, design: str = "two_noise",
+                     n_per_condition: int = 45, sigma_levels: Sequence[float] = (0.1, 0.2),
+                     single_sigma: float = 0.2,
+                     truth_box: Mapping[str, tuple[float, float]] | None = None,
+                     networks: Mapping[str, Any] | None = None, config: Any = None,
+                     warmup: int = 300, draws: int = 500, seed: int = 0, n_nodes: int = 8,
+                     n_threads: int = 1, progress: bool = True) -> ComparisonStudy:
+    """How often does PSIS-LOO pick the true cost family? (spec Sec. 5.5)
+
+    Simulates ``n_datasets`` data sets from every family in ``families``
+    (:func:`simulate_study`), fits every family in ``candidates`` (default: the same list) to
+    every data set with one compiled, vmapped NUTS program per candidate (:func:`fit_batch`),
+    then ranks the candidates on each data set with ``az.compare``.
+
+    Returns:
+        :class:`ComparisonStudy`; see :func:`confusion_matrix` and :func:`win_rates`.
+    """
+    from tqdm.auto import tqdm
+
+    fams = check_families(families)
+    cands = check_families(candidates if candidates is not None else fams)
+    if len(cands) < 2:
+        raise ValueError("need at least two candidate families to compare")
+    data = simulate_study(fams, n_datasets, design=design, n_per_condition=n_per_condition,
+                          sigma_levels=sigma_levels, single_sigma=single_sigma,
+                          truth_box=truth_box, seed=seed)
+    fits, rows = {}, {}
+    for j, c in enumerate(tqdm(cands, desc="fit candidates (vmapped NUTS)", disable=not progress)):
+        _, net = _policy_for(c, networks, config, n_threads, progress)
+        bf = fit_batch(c, data.stimuli, data.responses, conditions=data.conditions,
+                       sigmas=data.sigmas, network=net, warmup=warmup, draws=draws,
+                       seed=seed + 1000 * (j + 1), n_nodes=n_nodes)
+        fits[c] = bf
+        rows[c] = {"policy": "analytic" if has_closed_form(c) else "network",
+                   "compile_seconds": bf.compile_seconds, "run_seconds": bf.run_seconds,
+                   "run_seconds_per_dataset": bf.run_seconds / len(data.family)}
+    t0 = time.perf_counter()
+    table = _study_table(data, fits, progress)
+    loo_secs = time.perf_counter() - t0
+    winners = table[table["rank"] == 0].sort_values("dataset")["candidate"].to_numpy()
+    return ComparisonStudy(data, table, winners, fits, pd.DataFrame(rows).T, loo_secs)
+
+
+def confusion_matrix(study: ComparisonStudy, *, normalize: bool = False) -> pd.DataFrame:
+    """Counts (or row fractions) of true family (rows) x PSIS-LOO winner (columns)."""
+    true = pd.Categorical(study.data.family, categories=list(dict.fromkeys(study.data.family)))
+    cands = list(study.fits)
+    win = pd.Categorical(study.winners, categories=cands)
+    cm = pd.crosstab(pd.Series(true, name="true family"), pd.Series(win, name="LOO winner"),
+                     dropna=False)
+    if normalize:
+        cm = cm.div(cm.sum(axis=1), axis=0)
+    return cm
+
+
+def win_rates(study: ComparisonStudy) -> pd.DataFrame:
+    """Per true family: fraction of data sets it wins, and the true family's ELPD gap.
+
+    ``elpd_diff_true`` is the true family's ELPD below the winner (0 when it wins) and
+    ``gap_in_dse`` that difference in units of its standard error (``dse``); ``margin_in_dse``
+    is, when the true family wins, its lead over the runner-up in units of that dse.
+    """
+    t = study.table
+    rows = []
+    for i in sorted(t["dataset"].unique()):
+        d = t[t["dataset"] == i].set_index("candidate")
+        fam = d["true_family"].iloc[0]
+        if fam not in d.index:
+            continue
+        true_row = d.loc[fam]
+        won = int(true_row["rank"]) == 0
+        ru = d[d["rank"] == 1].iloc[0] if won and (d["rank"] == 1).any() else None
+        rows.append({"dataset": i, "true_family": fam, "true_wins": won,
+                     "elpd_diff_true": float(true_row["elpd_diff"]),
+                     "gap_in_dse": (float(true_row["elpd_diff"] / true_row["dse"])
+                                    if true_row["dse"] > 0 else 0.0),
+                     "margin_in_dse": (float(ru["elpd_diff"] / ru["dse"])
+                                       if ru is not None and ru["dse"] > 0 else float("nan")),
+                     "true_weight": float(true_row["weight"])})
+    per = pd.DataFrame(rows)
+    return per.groupby("true_family", sort=False).agg(
+        n=("true_wins", "size"), win_rate=("true_wins", "mean"),
+        mean_elpd_diff=("elpd_diff_true", "mean"), mean_gap_in_dse=("gap_in_dse", "mean"),
+        median_margin_in_dse=("margin_in_dse", "median"), mean_weight=("true_weight", "mean"))
