@@ -118,3 +118,30 @@ def plot_predicted_curve(stimuli, responses, *, cost: str, params: ActorParams, 
     ax.set_ylabel("response r")
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_central_tendency(tables: Mapping[str, Any], *, ax=None, identity: bool = True):
+    """Central tendency on real data: mean response per stimulus bin, data against the model.
+
+    Args:
+        tables: ``{label: frame}`` with columns ``s``, ``data``, ``predictive``, ``lo``, ``hi``
+            (from :func:`nestlab.actors.data.central_tendency`); data as dots, the posterior
+            predictive mean as a line with its interval as a band.
+        identity: draw the line ``r = s`` (no central tendency).
+    """
+    if ax is None:
+        _, ax = figure()
+    lo_s, hi_s = np.inf, -np.inf
+    for i, (label, t) in enumerate(tables.items()):
+        col = PALETTE[i % len(PALETTE)]
+        ax.fill_between(t["s"], t["lo"], t["hi"], color=col, alpha=0.25, lw=0)
+        ax.plot(t["s"], t["predictive"], "-", color=col, label=f"{label}: model")
+        ax.plot(t["s"], t["data"], "o", ms=4, color=col, mec="k", mew=0.5,
+                label=f"{label}: data")
+        lo_s, hi_s = min(lo_s, float(np.min(t["s"]))), max(hi_s, float(np.max(t["s"])))
+    if identity and np.isfinite(lo_s):
+        ax.plot([lo_s, hi_s], [lo_s, hi_s], "--", color="grey", lw=0.8, label="r = s")
+    ax.set_xlabel("stimulus s (seconds)")
+    ax.set_ylabel("mean response r (seconds)")
+    ax.legend(fontsize=7)
+    return ax

@@ -101,3 +101,61 @@ def test_refusals():
         optimal_action("quadratic", 1.0, p, method="exact")
     with pytest.raises(ValueError, match="positive"):
         optimal_action("quadratic", -1.0, p)
+
+
+# ---------------------------------------------- offset quadratic (spec Sec. 5.6, metamer cost)
+
+
+def _offset_grid(n, seed):
+    """Random actors with offsets well inside (-E[s|m], E[s|m]) and the +-0.5 box."""
+    from nestlab.actors.models import posterior
+
+    m, p = _grid(n, seed=seed)
+    post = posterior(m, p)
+    mean_s = np.exp(post.mu + post.sd ** 2 / 2)
+    delta = np.clip(np.random.default_rng(seed + 10).uniform(-0.8, 0.8, n) * mean_s, -0.5, 0.5)
+    return m, p, delta, mean_s
+
+
+def test_offset_family_is_outside_the_network_registry():
+    from nestlab.actors.costs import EXTRA_COSTS, all_costs, get_cost
+
+    assert "offset_quadratic" not in COSTS and "offset_quadratic" in EXTRA_COSTS
+    assert list(all_costs()) == STABLE + ["offset_quadratic"]
+    assert get_cost("offset_quadratic").params == ("delta",)
+    r, s = np.array([0.8, 1.0]), np.array([1.0, 1.0])
+    np.testing.assert_allclose(cost_value("offset_quadratic", r, s, {"delta": 0.2}), [0, 0.04])
+
+
+def test_offset_closed_form_agrees_with_numerical_solver():
+    m, p, delta, _ = _offset_grid(300, seed=4)
+    a_cf = optimal_action("offset_quadratic", m, p, {"delta": delta}, method="analytic")
+    a_num = optimal_action("offset_quadratic", m, p, {"delta": delta}, method="numerical")
+    assert np.max(np.abs(a_num / a_cf - 1)) < 1e-3
+
+
+def test_offset_closed_form_minimises_monte_carlo_expected_cost():
+    m, p, delta, _ = _offset_grid(40, seed=5)
+    a_cf = optimal_action("offset_quadratic", m, p, {"delta": delta}, method="analytic")
+    a_mc = optimal_action("offset_quadratic", m, p, {"delta": delta}, method="mc",
+                          n_samples=40_000, seed=1)
+    assert np.median(np.abs(a_mc / a_cf - 1)) < 0.01
+
+
+def test_offset_shifts_the_action_by_delta_and_reduces_to_quadratic():
+    p = ActorParams(0.15, 0.2, 1.0, 0.1)
+    m = np.array([0.6, 1.0, 1.5])
+    a0 = optimal_action("quadratic", m, p)
+    np.testing.assert_allclose(optimal_action("offset_quadratic", m, p, {"delta": 0.0}), a0)
+    a = optimal_action("offset_quadratic", m, p, {"delta": 0.2})
+    # a* = (E[s|m] - delta) exp(-3 sigma_r^2 / 2): the shift is exactly delta times the hedge
+    np.testing.assert_allclose(a0 - a, 0.2 * np.exp(-1.5 * 0.1 ** 2), rtol=1e-12)
+
+
+def test_offset_closed_form_floors_when_the_target_is_not_positive():
+    from nestlab.actors.costs import ACTION_FLOOR, closed_form_action
+
+    a = closed_form_action("offset_quadratic", np.log(0.3), 0.05, 0.1, {"delta": 0.45})
+    assert a == pytest.approx(ACTION_FLOOR * np.exp(-1.5 * 0.01))
+    with pytest.raises(ValueError, match=r"must lie in \[-0.5, 0.5\]"):
+        optimal_action("offset_quadratic", 1.0, ActorParams(0.2, 0.2, 1, 0.1), {"delta": 0.7})

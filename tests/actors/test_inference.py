@@ -83,3 +83,53 @@ def test_per_condition_sigma():
     assert np.median(sig[..., 1]) > 2 * np.median(sig[..., 0])
     with pytest.raises(ValueError, match="one value per condition"):
         fit(s, d["responses"], cost="quadratic", conditions=cond, fixed={"sigma": [0.1, 0.2, 0.3]})
+
+
+@pytest.fixture(scope="module")
+def metamer_data():
+    """Two conditions as in Sohn & Jazayeri: a prior shift plus a cost offset in condition 1."""
+    rng = np.random.default_rng(4)
+    s = np.r_[rng.uniform(0.5, 1.1, 200), rng.uniform(0.8, 1.6, 200)]
+    cond = np.repeat([0, 1], 200)
+    r = np.empty_like(s)
+    for c, (mu0, sigma0, delta) in enumerate(((0.75, 0.2, 0.0), (1.1, 0.15, 0.2))):
+        k = cond == c
+        r[k] = simulate(s[k], ActorParams(0.1, sigma0, mu0, 0.08), cost="offset_quadratic",
+                        cost_params={"delta": delta}, seed=5 + c)["responses"]
+    return s, r, cond
+
+
+def test_per_condition_prior_with_known_cost_offset(metamer_data):
+    """Cost known (delta fixed per condition): each condition's prior median is recovered."""
+    s, r, cond = metamer_data
+    idata = fit(s, r, cost="offset_quadratic", conditions=cond,
+                per_condition=("mu0", "sigma0", "delta"),
+                fixed={"sigma": 0.1, "delta": [0.0, 0.2]}, chains=1, warmup=250, draws=250)
+    mu0 = idata.posterior["mu0"].values
+    assert mu0.shape == (1, 250, 2) and idata.posterior["sigma_r"].values.shape == (1, 250)
+    assert D.interval_covers(idata, {"mu0": [0.75, 1.1], "sigma_r": 0.08}, prob=0.95)
+    assert abs(np.median(mu0[..., 1]) / np.median(mu0[..., 0]) - 1.1 / 0.75) < 0.15
+    assert idata.posterior["mu0"].dims[-1] == "condition"
+
+
+def test_per_condition_offset_with_known_prior(metamer_data):
+    """Prior known (fixed per condition): the cost offsets 0 and 0.2 are recovered."""
+    s, r, cond = metamer_data
+    idata = fit(s, r, cost="offset_quadratic", conditions=cond,
+                per_condition=("mu0", "sigma0", "delta"),
+                fixed={"sigma": 0.1, "mu0": [0.75, 1.1], "sigma0": [0.2, 0.15]}, chains=1,
+                warmup=250, draws=250)
+    delta = idata.posterior["delta"].values.reshape(-1, 2)
+    assert abs(delta[:, 0].mean()) < 0.03 and abs(delta[:, 1].mean() - 0.2) < 0.03
+    assert np.all(idata.posterior_predictive["r"].values > 0)
+
+
+def test_per_condition_refusals(metamer_data):
+    s, r, cond = metamer_data
+    with pytest.raises(ValueError, match="per_condition must name distinct parameters"):
+        fit(s, r, cost="quadratic", conditions=cond, per_condition=("delta",))
+    with pytest.raises(ValueError, match="fixed mu0 must be a scalar"):
+        fit(s, r, cost="quadratic", conditions=cond, fixed={"mu0": [1.0, 1.2]})
+    with pytest.raises(ValueError, match="fixed delta needs one value per condition"):
+        fit(s, r, cost="offset_quadratic", conditions=cond, per_condition=("delta",),
+            fixed={"delta": [0.0, 0.1, 0.2]})

@@ -1,0 +1,574 @@
+"""Real behavioural data for the Bayesian actors (spec Sec. 5.6), and the studies run on them.
+
+Two data sets live outside the project under :func:`nestlab.paths.data_dir` (each folder has a
+README on source, licence and columns; the project never copies them):
+
+* ``sohn-jazayeri-2021/`` — Sohn & Jazayeri (2021, PNAS), Ready-Set-Go interval reproduction
+  under a prior–cost *metamer* manipulation: an ``original`` condition (prior around 0.75 s,
+  quadratic cost) and a ``metamer`` condition (prior shifted to ~1.1 s, cost shifted by
+  ``deltaT`` = 0.15 or 0.2 s: responses ``deltaT`` shorter than the interval are rewarded);
+* ``qu-shi-2026/`` — Qu & Shi (2026), duration reproduction at two sensory-noise levels
+  (motion coherence 0.3 vs 0.7), two experiments of 22 subjects.
+
+Loaders read only the derived CSVs (never the .mat / pickles), validate columns, dtypes and
+values (a malformed file raises ``ValueError`` naming the file, the problem and the valid
+values) and return tidy frames with one row per trial and columns ``subject``, ``condition``,
+``s`` (stimulus, seconds) and ``r`` (response, seconds) plus data-set specific columns.
+
+The study functions at the end (:func:`metamer_study`, :func:`noise_study`) run the fits of
+notebook 13 and reduce them to numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+SJ_FOLDER = "sohn-jazayeri-2021"
+SJ_TRIALS = "rsg_trials.csv"
+SJ_SESSIONS = "rsg_sessions.csv"
+#: the two conditions of Sohn & Jazayeri, in condition-index order
+SJ_CONDITIONS = ("original", "metamer")
+
+QS_FOLDER = "qu-shi-2026"
+QS_FILES = {1: "exp1_ramped_coherence.csv", 2: "exp2_constant_coherence.csv"}
+QS_DURATIONS = (0.8, 1.0, 1.2, 1.4, 1.6)
+QS_COHERENCES = (0.3, 0.7)
+#: Qu & Shi conditions in condition-index order: low coherence (noisier) first
+QS_CONDITIONS = ("low", "high")
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _resolve(path: str | Path | None, folder: str, filename: str) -> Path:
+    """``path`` may be the CSV itself or its folder; ``None`` -> ``data_dir(folder)``."""
+    if path is None:
+        from nestlab.paths import data_dir
+
+        return data_dir(folder) / filename
+    p = Path(path)
+    return p / filename if p.is_dir() else p
+
+
+def _read(path: Path, columns: Mapping[str, str], *, dtype: Mapping[str, Any] | None = None
+          ) -> pd.DataFrame:
+    """Read a CSV and check that every required column exists with the right kind.
+
+    ``columns`` maps name -> ``"number"``, ``"integer"``, ``"bool"`` or ``"text"``.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"data file {str(path)!r} not found")
+    df = pd.read_csv(path, dtype=dict(dtype or {}))
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path.name}: missing column(s) {missing}; required columns: "
+                         f"{list(columns)}")
+    for c, kind in columns.items():
+        col = df[c]
+        if kind in ("number", "integer") and not pd.api.types.is_numeric_dtype(col):
+            raise ValueError(f"{path.name}: column {c!r} must be numeric, got dtype {col.dtype}")
+        if kind == "integer" and not np.all(np.isfinite(col.to_numpy(float))
+                                            & (col.to_numpy(float) % 1 == 0)):
+            raise ValueError(f"{path.name}: column {c!r} must hold whole numbers")
+        if kind == "bool" and not (pd.api.types.is_bool_dtype(col)
+                                   or set(col.astype(str).str.lower()) <= {"true", "false"}):
+            raise ValueError(f"{path.name}: column {c!r} must be True/False, got values "
+                             f"{sorted(set(col.astype(str)))[:5]}")
+    return df
+
+
+def _require(ok: Any, path: Path, problem: str) -> None:
+    if not bool(np.all(ok)):
+        raise ValueError(f"{path.name}: {problem}")
+
+
+def _positive(df: pd.DataFrame, col: str, path: Path) -> None:
+    x = df[col].to_numpy(float)
+    bad = ~(np.isfinite(x) & (x > 0))
+    _require(~bad, path, f"column {col!r} must be finite and positive (an interval); "
+                         f"{int(bad.sum())} row(s) are not, e.g. row {int(np.argmax(bad))}")
+
+
+def _in_set(df: pd.DataFrame, col: str, valid: Sequence[Any], path: Path) -> None:
+    vals = df[col]
+    if vals.dtype.kind == "f":
+        ok = np.isclose(vals.to_numpy(float)[:, None], np.asarray(valid, float)[None]).any(1)
+    else:
+        ok = vals.isin(valid).to_numpy()
+    unknown = sorted(set(vals[~ok].astype(str)))
+    _require(ok, path, f"column {col!r} has unknown value(s) {unknown[:5]}; valid values: "
+                       f"{list(valid)}")
+
+
+def load_sohn_jazayeri(path: str | Path | None = None) -> pd.DataFrame:
+    """Sohn & Jazayeri (2021) Ready-Set-Go trials from ``rsg_trials.csv`` (one row per trial).
+
+    Args:
+        path: the CSV or its folder (default ``data_dir("sohn-jazayeri-2021")``).
+
+    Returns:
+        columns ``subject`` (int), ``session``, ``trial``, ``condition`` (``original`` /
+        ``metamer``), ``s`` (sample interval ts, s), ``r`` (produced interval tp, s), ``delta``
+        (the cost offset deltaT, s; 0 in the original condition) and ``reward``.
+
+    Raises:
+        FileNotFoundError: the folder or file is absent.
+        ValueError: missing column, wrong dtype, non-positive interval, unknown condition, or
+            a cost offset inconsistent with its condition.
+    """
+    p = _resolve(path, SJ_FOLDER, SJ_TRIALS)
+    df = _read(p, {"subject": "integer", "session": "integer", "trial": "integer",
+                   "ts_ms": "number", "tp_ms": "number", "deltaT_ms": "number",
+                   "condition": "text", "reward": "number"})
+    _positive(df, "ts_ms", p)
+    _positive(df, "tp_ms", p)
+    _in_set(df, "condition", SJ_CONDITIONS, p)
+    _require(df["subject"] >= 1, p, "column 'subject' must be >= 1")
+    dt = df["deltaT_ms"].to_numpy(float)
+    orig = (df["condition"] == "original").to_numpy()
+    _require(np.isfinite(dt) & (dt >= 0), p, "column 'deltaT_ms' must be finite and >= 0")
+    _require((dt == 0) == orig, p, "column 'deltaT_ms' must be 0 exactly in the 'original' "
+                                   "condition (valid: original -> 0, metamer -> > 0)")
+    return pd.DataFrame({
+        "subject": df["subject"].astype(int), "session": df["session"].astype(int),
+        "trial": df["trial"].astype(int), "condition": df["condition"].astype(str),
+        "s": df["ts_ms"].to_numpy(float) / 1000, "r": df["tp_ms"].to_numpy(float) / 1000,
+        "delta": dt / 1000, "reward": df["reward"].to_numpy(float)})
+
+
+def load_sohn_jazayeri_sessions(path: str | Path | None = None) -> pd.DataFrame:
+    """The per-session table ``rsg_sessions.csv`` (authors' fitted observer parameters).
+
+    Returns:
+        columns ``subject``, ``session``, ``n_trials``, ``wm_1`` (measurement Weber fraction
+        of the first part of the session), ``wp_1`` (production Weber fraction), ``offset_1``
+        (ms) and the ``_2`` columns where present.
+
+    Raises:
+        ValueError: missing column or a negative Weber fraction.
+    """
+    p = _resolve(path, SJ_FOLDER, SJ_SESSIONS)
+    df = _read(p, {"subject": "integer", "session": "integer", "n_trials": "integer",
+                   "wm_1": "number", "wp_1": "number"})
+    for c in ("wm_1", "wp_1"):
+        x = df.loc[df["n_trials"] > 0, c].to_numpy(float)
+        _require(np.isfinite(x) & (x > 0), p, f"column {c!r} (a Weber fraction) must be "
+                                              "positive in every non-empty session")
+    return df
+
+
+def measurement_noise(sessions: pd.DataFrame, subject: int) -> float:
+    """The authors' fitted measurement Weber fraction ``wm`` of a subject's first session.
+
+    Under scalar (Weber) noise the sd of ``log m`` is about ``wm``, so it fixes the actor's
+    ``sigma`` (the paper fixes sigma because sigma and sigma_r trade off, spec Sec. 2).
+    """
+    row = sessions[(sessions["subject"] == subject) & (sessions["session"] == 1)]
+    if row.empty:
+        valid = sorted(sessions["subject"].unique().tolist())
+        raise ValueError(f"no session 1 for subject {subject!r}; valid subjects: {valid}")
+    return float(row["wm_1"].iloc[0])
+
+
+def load_qu_shi(experiment: int = 1, path: str | Path | None = None, *,
+                drop_outliers: bool = True) -> pd.DataFrame:
+    """Qu & Shi (2026) duration-reproduction trials of one experiment.
+
+    Args:
+        experiment: 1 (ramped coherence) or 2 (constant coherence).
+        path: the CSV or its folder (default ``data_dir("qu-shi-2026")``).
+        drop_outliers: drop the authors' IQR-flagged outlier trials (``is_outlier``).
+
+    Returns:
+        columns ``subject`` (6-digit code, str), ``experiment``, ``trial``, ``condition``
+        (``low`` for coherence 0.3, ``high`` for 0.7), ``coherence``, ``s`` (duration, s),
+        ``r`` (reproduction, s) and ``outlier``.
+
+    Raises:
+        ValueError: unknown experiment, missing column, wrong dtype, non-positive duration or
+            reproduction, a duration or coherence outside the design.
+    """
+    if experiment not in QS_FILES:
+        raise ValueError(f"unknown experiment {experiment!r}; valid: {list(QS_FILES)}")
+    p = _resolve(path, QS_FOLDER, QS_FILES[experiment])
+    df = _read(p, {"subID": "text", "trial_num": "integer", "curDur": "number", "rpr": "number",
+                   "curCoherence": "number", "is_outlier": "bool"}, dtype={"subID": str})
+    _positive(df, "curDur", p)
+    _positive(df, "rpr", p)
+    _in_set(df, "curDur", QS_DURATIONS, p)
+    _in_set(df, "curCoherence", QS_COHERENCES, p)
+    out = df["is_outlier"].astype(str).str.lower().eq("true").to_numpy()
+    coh = df["curCoherence"].to_numpy(float)
+    frame = pd.DataFrame({
+        "subject": df["subID"].astype(str), "experiment": experiment,
+        "trial": df["trial_num"].astype(int),
+        "condition": np.where(np.isclose(coh, QS_COHERENCES[0]), QS_CONDITIONS[0],
+                              QS_CONDITIONS[1]),
+        "coherence": coh, "s": df["curDur"].to_numpy(float), "r": df["rpr"].to_numpy(float),
+        "outlier": out})
+    if drop_outliers:
+        frame = frame[~frame["outlier"]].reset_index(drop=True)
+    return frame
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def subjects(frame: pd.DataFrame) -> list:
+    """The subjects of a frame, in sorted order."""
+    return sorted(frame["subject"].unique().tolist())
+
+
+def select(frame: pd.DataFrame, *, subject: Any = None,
+           condition: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows of one subject and/or condition(s).
+
+    Raises:
+        ValueError: a subject or condition that is not in the frame (naming the valid ones).
+    """
+    out = frame
+    if subject is not None:
+        if subject not in set(frame["subject"]):
+            raise ValueError(f"unknown subject {subject!r}; valid: {subjects(frame)}")
+        out = out[out["subject"] == subject]
+    if condition is not None:
+        conds = [condition] if isinstance(condition, str) else list(condition)
+        valid = sorted(frame["condition"].unique())
+        bad = [c for c in conds if c not in valid]
+        if bad:
+            raise ValueError(f"unknown condition(s) {bad}; valid: {valid}")
+        out = out[out["condition"].isin(conds)]
+    return out.reset_index(drop=True)
+
+
+def subsample(frame: pd.DataFrame, n: int | None, *, by: str = "condition",
+              seed: int = 0) -> pd.DataFrame:
+    """At most ``n`` trials per group of ``by`` (random, seeded), in their original order."""
+    if n is None:
+        return frame.reset_index(drop=True)
+    if n < 1:
+        raise ValueError(f"n must be a positive number of trials per {by}, got {n!r}")
+    rng = np.random.default_rng(seed)
+    keep = []
+    for _, idx in frame.groupby(by, sort=True).indices.items():
+        keep.append(idx if idx.size <= n else np.sort(rng.choice(idx, n, replace=False)))
+    return frame.iloc[np.sort(np.concatenate(keep))].reset_index(drop=True)
+
+
+def to_arrays(frame: pd.DataFrame, *, condition_order: Sequence[str] | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(stimuli, responses, conditions)`` as :func:`nestlab.actors.inference.fit` takes them.
+
+    Args:
+        frame: a tidy frame from one of the loaders.
+        condition_order: condition names in index order (default: those present, in the data
+            set's canonical order ``original, metamer`` / ``low, high``, else sorted). Each
+            name must be present, so the labels are ``0..k-1`` without gaps.
+
+    Raises:
+        ValueError: an empty frame, or a condition in the frame missing from the order (or a
+            name in the order absent from the frame).
+    """
+    if len(frame) == 0:
+        raise ValueError("the frame has no trials (check subject/condition selection)")
+    present = list(frame["condition"].unique())
+    if condition_order is None:
+        canon = [c for c in SJ_CONDITIONS + QS_CONDITIONS if c in present]
+        condition_order = canon + sorted(c for c in present if c not in canon)
+    order = list(condition_order)
+    if set(order) != set(present):
+        raise ValueError(f"condition_order {order} must list exactly the conditions present: "
+                         f"{sorted(present)}")
+    idx = {c: i for i, c in enumerate(order)}
+    cond = frame["condition"].map(idx).to_numpy(np.int32)
+    return frame["s"].to_numpy(float), frame["r"].to_numpy(float), cond
+
+
+class StimulusPrior(NamedTuple):
+    """Log-normal summary of an experimental stimulus distribution."""
+
+    mu0: float  # geometric mean (median of the fitted log-normal)
+    sigma0: float  # sd of log s
+
+
+def stimulus_prior(stimuli: Any) -> StimulusPrior:
+    """The log-normal that matches the stimuli's log-moments (the prior an ideal learner holds)."""
+    ls = np.log(np.asarray(stimuli, dtype=float))
+    return StimulusPrior(float(np.exp(ls.mean())), float(ls.std()))
+
+
+def log_slope(stimuli: Any, responses: Any) -> float:
+    """Least-squares slope of ``log r`` on ``log s`` (1: no central tendency)."""
+    x, y = np.log(np.asarray(stimuli, float)), np.log(np.asarray(responses, float))
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def central_tendency(idata: Any, *, n_bins: int = 6, condition: int | None = None,
+                     prob: float = 0.9) -> pd.DataFrame:
+    """Mean response per stimulus bin: data against the posterior predictive.
+
+    Bins are stimulus quantiles (or the distinct stimuli when there are at most ``n_bins``).
+
+    Returns:
+        one row per bin: ``s`` (mean stimulus), ``n``, ``data`` (mean r), ``predictive`` (mean
+        of the predictive bin means) and its central ``prob`` interval ``lo``/``hi``.
+    """
+    s = np.asarray(idata.constant_data["s"].values, float)
+    r = np.asarray(idata.observed_data["r"].values, float)
+    pp = np.asarray(idata.posterior_predictive["r"].values, float)
+    pp = pp.reshape(-1, pp.shape[-1])
+    if condition is not None:
+        keep = np.asarray(idata.constant_data["condition"].values) == condition
+        s, r, pp = s[keep], r[keep], pp[:, keep]
+    uniq = np.unique(s)
+    if uniq.size <= n_bins:
+        bins = np.searchsorted(uniq, s)
+    else:
+        edges = np.quantile(s, np.linspace(0, 1, n_bins + 1))
+        bins = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_bins - 1)
+    rows = []
+    q = (1 - prob) / 2
+    for b in np.unique(bins):
+        k = bins == b
+        means = pp[:, k].mean(axis=1)
+        rows.append({"s": s[k].mean(), "n": int(k.sum()), "data": r[k].mean(),
+                     "predictive": means.mean(), "lo": np.quantile(means, q),
+                     "hi": np.quantile(means, 1 - q)})
+    return pd.DataFrame(rows)
+
+
+def predictive_slope(idata: Any, *, condition: int | None = None) -> tuple[float, float]:
+    """Slope of log r on log s: observed, and the mean over posterior-predictive data sets."""
+    s = np.asarray(idata.constant_data["s"].values, float)
+    r = np.asarray(idata.observed_data["r"].values, float)
+    pp = np.asarray(idata.posterior_predictive["r"].values, float)
+    pp = pp.reshape(-1, pp.shape[-1])
+    if condition is not None:
+        keep = np.asarray(idata.constant_data["condition"].values) == condition
+        s, r, pp = s[keep], r[keep], pp[:, keep]
+    x = np.log(s) - np.log(s).mean()
+    slopes = (np.log(pp) - np.log(pp).mean(axis=1, keepdims=True)) @ x / (x @ x)
+    return log_slope(s, r), float(slopes.mean())
+
+
+def _draws(idata: Any, name: str) -> np.ndarray:
+    v = np.asarray(idata.posterior[name].values, float)
+    return v.reshape(v.shape[0] * v.shape[1], -1)
+
+
+def _interval(x: np.ndarray, prob: float = 0.9) -> list[float]:
+    q = (1 - prob) / 2
+    return [float(np.quantile(x, q)), float(np.quantile(x, 1 - q))]
+
+
+# ----------------------------------------------------------------------------- studies
+
+
+class MetamerStudy(NamedTuple):
+    """The four fits of one Sohn & Jazayeri subject and the numbers drawn from them.
+
+    Attributes:
+        subject: subject number.
+        delta_true: the cost offset deltaT of the metamer condition (s).
+        prior_true: ``{condition: StimulusPrior}`` of the experimental intervals.
+        sigma: the fixed perceptual noise (the authors' fitted Weber fraction).
+        fits: ``{"original", "metamer", "joint_cost_known", "joint_prior_known"}`` ->
+            InferenceData (see :func:`metamer_study`).
+        numbers: flat dict of the headline numbers (JSON-ready).
+    """
+
+    subject: int
+    delta_true: float
+    prior_true: dict[str, StimulusPrior]
+    sigma: float
+    fits: dict[str, Any]
+    numbers: dict[str, Any]
+
+
+def metamer_study(trials: pd.DataFrame, sessions: pd.DataFrame, subject: int, *,
+                  n_per_condition: int | None = 400, chains: int = 2, warmup: int = 500,
+                  draws: int = 500, seed: int = 0) -> MetamerStudy:
+    """Prior vs cost on the Sohn & Jazayeri metamer data of one subject (spec Sec. 5.6).
+
+    The actor is log-normal with ``sigma`` fixed at the subject's fitted Weber fraction; the
+    cost is ``offset_quadratic`` ``(r - (s - delta))^2`` (``delta = 0`` is the quadratic cost).
+    Four fits:
+
+    * ``original`` — original trials alone, quadratic cost (``delta = 0`` fixed);
+    * ``metamer`` — metamer trials alone with ``mu0, sigma0, sigma_r, delta`` all free: can one
+      condition tell the shifted prior from the shifted cost? (``corr(mu0, delta)``);
+    * ``joint_cost_known`` — both conditions, shared ``sigma_r``, prior ``(mu0, sigma0)`` per
+      condition, ``delta`` fixed to the design (0, deltaT): does it recover the prior shift?
+    * ``joint_prior_known`` — both conditions, shared ``sigma_r``, the prior fixed per
+      condition to the log-normal of the experimental intervals, ``delta`` free per
+      condition: does it recover deltaT (and 0 in the original condition)?
+
+    Args:
+        trials: :func:`load_sohn_jazayeri` frame; sessions: :func:`load_sohn_jazayeri_sessions`.
+        subject: subject number.
+        n_per_condition: trials per condition (random subset, seeded; ``None`` = all).
+        chains, warmup, draws, seed: NUTS settings.
+    """
+    from nestlab import diagnostics as D
+    from nestlab.actors.inference import fit
+
+    sub = subsample(select(trials, subject=subject), n_per_condition, seed=seed)
+    sigma = measurement_noise(sessions, subject)
+    met = select(sub, condition="metamer")
+    orig = select(sub, condition="original")
+    if met.empty or orig.empty:
+        raise ValueError(f"subject {subject} lacks one of the conditions {SJ_CONDITIONS}")
+    delta_true = float(met["delta"].iloc[0])
+    prior_true = {c: stimulus_prior(select(trials, subject=subject, condition=c)["s"])
+                  for c in SJ_CONDITIONS}
+    kw = {"cost": "offset_quadratic", "chains": chains, "warmup": warmup, "draws": draws,
+          "seed": seed}
+    s, r, c = to_arrays(sub)
+    pc = ("mu0", "sigma0", "delta")
+    fits = {
+        "original": fit(orig["s"], orig["r"], fixed={"sigma": sigma, "delta": 0.0}, **kw),
+        "metamer": fit(met["s"], met["r"], fixed={"sigma": sigma}, **kw),
+        "joint_cost_known": fit(s, r, conditions=c, per_condition=pc,
+                                fixed={"sigma": sigma, "delta": [0.0, delta_true]}, **kw),
+        "joint_prior_known": fit(
+            s, r, conditions=c, per_condition=pc,
+            fixed={"sigma": sigma, "mu0": [prior_true[k].mu0 for k in SJ_CONDITIONS],
+                   "sigma0": [prior_true[k].sigma0 for k in SJ_CONDITIONS]}, **kw),
+    }
+    mf = fits["metamer"]
+    ident = D.identifiability(mf, log=False)
+    delta_met = _draws(mf, "delta")[:, 0]
+    mu_ck = _draws(fits["joint_cost_known"], "mu0")
+    ratio = mu_ck[:, 1] / mu_ck[:, 0]
+    d_pk = _draws(fits["joint_prior_known"], "delta")
+    true_ratio = prior_true["metamer"].mu0 / prior_true["original"].mu0
+    numbers = {
+        "subject": int(subject), "n_trials": int(len(sub)), "sigma_fixed": sigma,
+        "delta_true": delta_true,
+        "metamer.delta_mean": float(delta_met.mean()),
+        "metamer.delta_interval90": _interval(delta_met),
+        "metamer.corr_mu0_delta": D.pair_correlation(mf, "mu0", "delta", log=False),
+        "metamer.contraction_delta": float(ident.contraction["delta"]),
+        "metamer.contraction_mu0": float(ident.contraction["mu0"]),
+        "metamer.covers_delta_true": bool(_interval(delta_met)[0] <= delta_true
+                                          <= _interval(delta_met)[1]),
+        "prior_shift_true": true_ratio,
+        "joint_cost_known.prior_shift_mean": float(ratio.mean()),
+        "joint_cost_known.prior_shift_interval90": _interval(ratio),
+        "joint_cost_known.mu0_mean": [float(v) for v in mu_ck.mean(axis=0)],
+        "mu0_true": [prior_true[k].mu0 for k in SJ_CONDITIONS],
+        "joint_prior_known.delta_mean": [float(v) for v in d_pk.mean(axis=0)],
+        "joint_prior_known.delta_interval90": [_interval(d_pk[:, j]) for j in range(2)],
+        "joint_prior_known.delta_diff_mean": float((d_pk[:, 1] - d_pk[:, 0]).mean()),
+        "slope.original": list(predictive_slope(fits["original"])),
+        "slope.metamer": list(predictive_slope(mf)),
+        "converged": {k: bool(D.convergence(v, ess_min=100).ok) for k, v in fits.items()},
+    }
+    return MetamerStudy(int(subject), delta_true, prior_true, sigma, fits, numbers)
+
+
+class NoiseStudy(NamedTuple):
+    """Two fits of one Qu & Shi subject (two-noise design vs pooled) and their numbers."""
+
+    subject: str
+    fits: dict[str, Any]
+    numbers: dict[str, Any]
+
+
+def noise_study(trials: pd.DataFrame, subject: str, *, cost: str = "quadratic_effort",
+                n_per_condition: int | None = None, chains: int = 2, warmup: int = 500,
+                draws: int = 500, seed: int = 0) -> NoiseStudy:
+    """The two-perceptual-noise design on one Qu & Shi subject (spec Sec. 5.4, 5.6).
+
+    * ``two_noise`` — coherence as condition: one ``sigma`` per condition (low, high), shared
+      prior ``(mu0, sigma0)``, motor noise and cost parameter;
+    * ``one_noise`` — the same trials pooled with a single ``sigma`` (the design without its
+      lever), for comparison of the prior–cost ridge.
+
+    Numbers: posterior medians of ``sigma[low]``, ``sigma[high]``, ``P(sigma_low >
+    sigma_high)``, ``corr(log mu0, log <cost param>)`` and the cost parameter's contraction for
+    both fits.
+    """
+    from nestlab import diagnostics as D
+    from nestlab.actors.costs import get_cost
+    from nestlab.actors.inference import fit
+
+    sub = subsample(select(trials, subject=subject), n_per_condition, seed=seed)
+    s, r, c = to_arrays(sub, condition_order=QS_CONDITIONS)
+    kw = {"cost": cost, "chains": chains, "warmup": warmup, "draws": draws, "seed": seed}
+    fits = {"two_noise": fit(s, r, conditions=c, **kw), "one_noise": fit(s, r, **kw)}
+    sig = _draws(fits["two_noise"], "sigma")
+    numbers: dict[str, Any] = {
+        "subject": str(subject), "n_trials": int(len(sub)),
+        "sigma_low": float(np.median(sig[:, 0])), "sigma_high": float(np.median(sig[:, 1])),
+        "p_sigma_low_gt_high": float(np.mean(sig[:, 0] > sig[:, 1])),
+        "slope_low": log_slope(*to_arrays(select(sub, condition="low"))[:2]),
+        "slope_high": log_slope(*to_arrays(select(sub, condition="high"))[:2]),
+    }
+    cps = get_cost(cost).params
+    for label, idata in fits.items():
+        rep = D.identifiability(idata)
+        numbers[f"{label}.mu0_median"] = float(np.median(_draws(idata, "mu0")))
+        numbers[f"{label}.contraction_mu0"] = float(rep.contraction["log mu0"])
+        numbers[f"{label}.converged"] = bool(D.convergence(idata, ess_min=100).ok)
+        for cp in cps:
+            numbers[f"{label}.corr_mu0_{cp}"] = D.pair_correlation(idata, "mu0", cp)
+            numbers[f"{label}.contraction_{cp}"] = float(rep.contraction[f"log {cp}"])
+            numbers[f"{label}.{cp}_median"] = float(np.median(_draws(idata, cp)))
+    return NoiseStudy(str(subject), fits, numbers)
+
+
+def study_table(studies: Mapping[Any, Any], keys: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per subject of the studies' scalar numbers (lists shown as text)."""
+    rows = {}
+    for subj, st in studies.items():
+        nums = {k: (v if np.isscalar(v) else str(np.round(np.asarray(v, float), 3).tolist())
+                    if not isinstance(v, dict) else str(v))
+                for k, v in st.numbers.items() if keys is None or k in keys}
+        rows[subj] = nums
+    return pd.DataFrame(rows).T
+
+
+def metamer_summary(studies: Mapping[Any, MetamerStudy]) -> dict[str, Any]:
+    """Across-subject headline numbers of :func:`metamer_study` results (JSON-ready dicts)."""
+    def per(key, j=None):
+        return {str(k): (st.numbers[key] if j is None else st.numbers[key][j])
+                for k, st in studies.items()}
+
+    return {
+        "delta_true": per("delta_true"),
+        "delta_recovered": per("joint_prior_known.delta_mean", 1),
+        "delta_recovered_original": per("joint_prior_known.delta_mean", 0),
+        "delta_diff_recovered": per("joint_prior_known.delta_diff_mean"),
+        "delta_metamer_alone": per("metamer.delta_mean"),
+        "corr_mu0_delta_metamer_alone": per("metamer.corr_mu0_delta"),
+        "contraction_delta_metamer_alone": per("metamer.contraction_delta"),
+        "prior_shift_true": per("prior_shift_true"),
+        "prior_shift_recovered": per("joint_cost_known.prior_shift_mean"),
+        "slope_original": per("slope.original"),
+        "slope_metamer": per("slope.metamer"),
+        "converged": {str(k): all(st.numbers["converged"].values()) for k, st in studies.items()},
+    }
+
+
+def noise_summary(studies: Mapping[Any, NoiseStudy], *, cost_param: str = "beta"
+                  ) -> dict[str, Any]:
+    """Across-subject headline numbers of :func:`noise_study` results (JSON-ready dicts)."""
+    def per(key):
+        return {str(k): st.numbers[key] for k, st in studies.items()}
+
+    low, high = per("sigma_low"), per("sigma_high")
+    out = {"sigma_low": low, "sigma_high": high,
+           "p_sigma_low_gt_high": per("p_sigma_low_gt_high"),
+           "n_sigma_low_gt_high": int(sum(low[k] > high[k] for k in low)),
+           "n_subjects": len(studies)}
+    for label in ("two_noise", "one_noise"):
+        out[f"corr_mu0_{cost_param}.{label}"] = per(f"{label}.corr_mu0_{cost_param}")
+        out[f"contraction_{cost_param}.{label}"] = per(f"{label}.contraction_{cost_param}")
+        out[f"converged.{label}"] = per(f"{label}.converged")
+    return out
