@@ -1,0 +1,46 @@
+"""13_actor_real_data: Bayesian actors fitted to Sohn & Jazayeri (metamer) and Qu & Shi (two noise levels).
+
+Skipped cleanly when the shared data folder is absent (``shared_data`` fixture).
+"""
+
+import pytest
+
+pytestmark = pytest.mark.notebooks
+
+
+@pytest.fixture(scope="module")
+def res(run_smoke, shared_data):
+    run = run_smoke("13_actor_real_data")
+    assert run.status == "ok", run.error
+    return run.results
+
+
+def test_sohn_jazayeri_metamer_numbers(res):
+    # the data: central tendency in both conditions (README: slopes 0.61 and 0.48 on average)
+    slopes = res["sj.data_slope_mean"]
+    assert 0.4 < slopes["original"] < 0.8 and 0.3 < slopes["metamer"] < 0.7
+    assert res["sj.delta_true"] == {"1": pytest.approx(0.15)}
+    # metamer alone: prior median and cost offset trade off (a strong positive ridge)
+    assert res["sj.corr_mu0_delta_metamer_alone"]["1"] > 0.7
+    # prior known: the offset is found in the metamer condition, near zero in the original one
+    d, d0 = res["sj.delta_recovered"]["1"], res["sj.delta_recovered_original"]["1"]
+    assert 0.05 < d < 0.3 and abs(d0) < 0.08 and d > d0 + 0.05
+    # cost known: the prior median moves to longer intervals, by a factor near the design's
+    shift, true_shift = res["sj.prior_shift_recovered"]["1"], res["sj.prior_shift_true"]["1"]
+    assert 1.3 < true_shift < 1.7 and 1.1 < shift < 2.3
+    # central tendency: the model's slope of log r on log s follows the data's
+    for cond in ("original", "metamer"):
+        data_slope, model_slope = res[f"sj.slope_{cond}"]["1"]
+        assert abs(data_slope - model_slope) < 0.15, cond
+
+
+def test_qu_shi_two_noise_numbers(res):
+    assert res["qs.n_subjects"] == 1 and res["qs.experiment"] == 1
+    (low,), (high,) = res["qs.sigma_low"].values(), res["qs.sigma_high"].values()
+    assert 0.01 <= low <= 0.5 and 0.01 <= high <= 0.5  # inside the prior's box
+    p = next(iter(res["qs.p_sigma_low_gt_high"].values()))
+    assert 0.0 <= p <= 1.0
+    assert 0 <= res["qs.n_sigma_low_gt_high"] <= 1
+    for label in ("two_noise", "one_noise"):
+        corr = next(iter(res[f"qs.corr_mu0_beta.{label}"].values()))
+        assert -1.0 <= corr < 0.0  # larger prior median <-> smaller beta, as in notebook 12
