@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from nestlab.actors.costs import COSTS, check_cost_params, has_closed_form, optimal_action
+from nestlab.actors.costs import COSTS, check_cost_params, has_closed_form
 from nestlab.actors.models import ActorParams
 
 DESIGNS = ("two_noise", "one_noise")
@@ -180,6 +180,35 @@ def design_conditions(design: str = "two_noise", *, n_per_condition: int = 45,
     return np.array(levels), np.repeat(np.arange(len(levels)), n_per_condition).astype(np.int32)
 
 
+def simulate_design(family: str, *, cost_params: Mapping[str, float] | None = None,
+                    mu0: float = 1.5, sigma0: float = 0.2, sigma_r: float = 0.15,
+                    design: str = "two_noise", n_per_condition: int = 45,
+                    sigma_levels: Sequence[float] = (0.1, 0.2), single_sigma: float = 0.2,
+                    s_low: float = 0.1, s_high: float = 5.0, seed: int = 0
+                    ) -> dict[str, Any]:
+    """One simulated data set for a design (default: spec 5.4's two-noise truth).
+
+    Returns:
+        :func:`~nestlab.actors.models.simulate`'s dict plus ``sigmas`` (known noise per
+        condition) and ``fixed`` (``{"sigma": ...}`` for :func:`fit_families`).
+    """
+    from nestlab.actors.models import simulate
+
+    fam = check_families([family])[0]
+    sigmas, cond = design_conditions(design, n_per_condition=n_per_condition,
+                                     sigma_levels=sigma_levels, single_sigma=single_sigma)
+    s = np.random.default_rng(seed).uniform(s_low, s_high, cond.size)
+    two = sigmas.size > 1
+    sim = simulate(s, ActorParams(list(sigmas) if two else float(sigmas[0]), sigma0, mu0,
+                                  sigma_r), cost=fam, cost_params=cost_params,
+                   conditions=cond if two else None, seed=seed + 1)
+    sim["sigmas"] = sigmas
+    sim["fixed"] = {"sigma": [float(v) for v in sigmas] if two else float(sigmas[0])}
+    if not two:
+        sim["conditions"] = None
+    return sim
+
+
 def draw_truths(family: str, n: int, *, rng: np.random.Generator,
                 truth_box: Mapping[str, tuple[float, float]] | None = None
                 ) -> dict[str, np.ndarray]:
@@ -263,9 +292,38 @@ class BatchFit(NamedTuple):
     cost: str
     samples: dict[str, np.ndarray]  # (n_datasets, draws)
     log_likelihood: np.ndarray  # (n_datasets, draws, n_trials)
-    divergences: np.ndarray  # (n_datasets,)
+    divergences: np.ndarray  # (n_datasets,) divergent transitions after warm-up
+    diverging: np.ndarray  # (n_datasets, draws) per-draw flags
+    predictive: np.ndarray  # (n_datasets, draws, n_trials) posterior predictive responses
     compile_seconds: float
     run_seconds: float
+
+
+def _sampled_priors(spec: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """Priors of :func:`fit`, with log-normal cost parameters sampled on the log scale.
+
+    :func:`fit`'s prior of e.g. linex's ``c`` is a ``TransformedDistribution`` of a truncated
+    normal by ``exp``; numpyro gives it the support of ``exp`` (all positive reals), so NUTS moves
+    freely in ``log c`` and hits the truncation as a wall of ``-inf`` density (divergences,
+    "out-of-support" warnings at initialisation). Sampling ``log_c`` from the truncated normal
+    itself is the same prior with the right bounded support.
+
+    Returns:
+        ``({site: distribution}, {parameter: site})``.
+    """
+    import numpyro.distributions as dist
+
+    from nestlab.actors.inference import _priors
+
+    pri = _priors(spec)
+    sites = {k: k for k in spec.free}
+    for k in COSTS[spec.cost].params:
+        pr = COSTS[spec.cost].priors[k]
+        if pr.kind == "lognormal" and k in spec.free:
+            lo, hi = spec.box[k]
+            pri[f"log_{k}"] = dist.TruncatedNormal(pr.a, pr.b, low=math.log(lo), high=math.log(hi))
+            sites[k] = f"log_{k}"
+    return {site: pri[site] for site in sites.values()}, sites
 
 
 def _initial_values(cost: str, r):
@@ -316,7 +374,7 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     from numpyro.infer.hmc import hmc
     from numpyro.infer.util import initialize_model
 
-    from nestlab.actors.inference import FitSpec, _action_fn, _priors, _resolve_policy
+    from nestlab.actors.inference import FitSpec, _action_fn, _resolve_policy
 
     check_families([cost])
     if warmup < 1 or draws < 1:
@@ -334,7 +392,7 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     net, box = _resolve_policy(policy, cost, network if policy == "network" else None)
     free = tuple(k for k in ("sigma0", "mu0", "sigma_r") + COSTS[cost].params)
     spec = FitSpec(cost, policy, "marginal", free, {}, int(sig.size), box, n_nodes)
-    priors = _priors(spec)
+    priors, sites = _sampled_priors(spec)
     act = _action_fn(spec, net)
     x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
     x, probs = jnp.asarray(x, jnp.float32), jnp.asarray(w / w.sum(), jnp.float32)
@@ -345,13 +403,22 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
         sg = sig_j[cond_j][:, None]
         return act(s[:, None] * jnp.exp(sg * x), {**th, "sigma": sg})
 
+    def params(values):
+        return {k: (jnp.exp(values[site]) if site != k else values[site])
+                for k, site in sites.items()}
+
     def model(s, r):
-        th = {k: numpyro.sample(k, priors[k]) for k in free}
+        th = params({site: numpyro.sample(site, priors[site]) for site in sites.values()})
         a = actions(th, s)
         with numpyro.plate("trials", s.shape[0]):
             numpyro.sample("r", dist.MixtureSameFamily(dist.Categorical(probs=probs),
                                                        dist.LogNormal(jnp.log(a), th["sigma_r"])),
                            obs=r)
+
+    def predictive(th, s, noise):  # new measurement and motor noise per draw
+        sg = sig_j[cond_j]
+        a = act(s * jnp.exp(sg * noise[0]), {**th, "sigma": sg})
+        return a * jnp.exp(th["sigma_r"] * noise[1])
 
     def pointwise(th, s, r):
         a = actions(th, s)
@@ -365,10 +432,12 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
                             dynamic_args=True)
     init_kernel, sample_kernel = hmc(potential_fn_gen=info.potential_fn, algo="NUTS")
 
-    def one(key, s, r):
+    def one(key, s, r, noise):
         args = (s, r)
-        z0 = {k: biject_to(priors[k].support).inv(jnp.asarray(v, jnp.float32))
-              for k, v in _initial_values(cost, r).items()}
+        start = _initial_values(cost, r)
+        z0 = {site: biject_to(priors[site].support).inv(jnp.asarray(
+            start[k] if site == k else math.log(start[k]), jnp.float32))
+            for k, site in sites.items()}
         state = init_kernel(z0, num_warmup=warmup, model_args=args, rng_key=key,
                             target_accept_prob=target_accept)
 
@@ -378,18 +447,24 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
 
         _, (zs, div) = jax.lax.scan(body, state, None, length=warmup + draws)
         zs = {k: v[warmup:] for k, v in zs.items()}
-        th = jax.vmap(info.postprocess_fn(*args))(zs)
+        th = params(jax.vmap(info.postprocess_fn(*args))(zs))
         ll = jax.lax.map(lambda t: pointwise(t, s, r), th, batch_size=ll_batch)
-        return th, ll, jnp.sum(div[warmup:])
+        pp = jax.lax.map(lambda a: predictive(a[0], s, a[1]), (th, noise), batch_size=ll_batch)
+        return th, ll, div[warmup:], pp
 
     keys = jax.random.split(jax.random.PRNGKey(seed + 1), S.shape[0])
+    # predictive noise drawn in numpy (XLA compiles threefry slowly on CPU)
+    noise = jnp.asarray(np.random.default_rng([seed, 7]).standard_normal(
+        (S.shape[0], draws, 2, S.shape[1])), jnp.float32)
     t0 = time.perf_counter()
-    compiled = jax.jit(jax.vmap(one)).lower(keys, S_j, R_j).compile()
+    compiled = jax.jit(jax.vmap(one)).lower(keys, S_j, R_j, noise).compile()
     t1 = time.perf_counter()
-    th, ll, div = jax.block_until_ready(compiled(keys, S_j, R_j))
+    th, ll, div, pp = jax.block_until_ready(compiled(keys, S_j, R_j, noise))
     t2 = time.perf_counter()
+    div = np.asarray(div, dtype=bool)
     return BatchFit(cost, {k: np.asarray(th[k], dtype=float) for k in free},
-                    np.asarray(ll, dtype=float), np.asarray(div, dtype=int), t1 - t0, t2 - t1)
+                    np.asarray(ll, dtype=float), div.sum(axis=1), div,
+                    np.asarray(pp, dtype=float), t1 - t0, t2 - t1)
 
 
 class ComparisonStudy(NamedTuple):
@@ -401,6 +476,33 @@ class ComparisonStudy(NamedTuple):
     fits: dict[str, BatchFit]
     seconds: pd.DataFrame  # per candidate: compile, run, per data set
     loo_seconds: float
+    worked_fits: dict[str, Any]  # {candidate: InferenceData} of the optional worked data set
+
+
+def batch_to_inference_data(bf: BatchFit, rows: Sequence[int], *, stimuli: Any, responses: Any,
+                            conditions: Any, sigmas: Any) -> Any:
+    """InferenceData of one data set fitted as several rows (chains) of a :func:`fit_batch`.
+
+    Groups: posterior, sample_stats (``diverging``), log_likelihood (per trial),
+    posterior_predictive, observed_data, constant_data — what
+    :func:`nestlab.diagnostics.convergence`, :func:`~nestlab.diagnostics.loo` and
+    :func:`~nestlab.diagnostics.plot_ppc_vs_stimulus` need.
+    """
+    from nestlab import diagnostics as D
+
+    idx = list(rows)
+    return D.to_inference_data(
+        posterior={k: v[idx] for k, v in bf.samples.items()},
+        sample_stats={"diverging": bf.diverging[idx]},
+        log_likelihood={"r": bf.log_likelihood[idx]},
+        posterior_predictive={"r": bf.predictive[idx]},
+        observed_data={"r": np.asarray(responses, dtype=float)},
+        constant_data={"s": np.asarray(stimuli, dtype=float),
+                       "condition": np.asarray(conditions)},
+        dims={"r": ["trial"]},
+        attrs={"cost": bf.cost, "likelihood": "marginal", "chains": len(idx),
+               "sigmas": [float(v) for v in np.atleast_1d(sigmas)],
+               "sampler": "vmapped functional NUTS (nestlab.actors.compare.fit_batch)"})
 
 
 def _study_table(data: StudyData, fits: Mapping[str, BatchFit], progress: bool) -> pd.DataFrame:
@@ -427,13 +529,21 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
                      truth_box: Mapping[str, tuple[float, float]] | None = None,
                      networks: Mapping[str, Any] | None = None, config: Any = None,
                      warmup: int = 300, draws: int = 500, seed: int = 0, n_nodes: int = 8,
-                     n_threads: int = 1, progress: bool = True) -> ComparisonStudy:
+                     n_threads: int = 1, progress: bool = True,
+                     worked: Mapping[str, Any] | None = None,
+                     worked_chains: int = 4) -> ComparisonStudy:
     """How often does PSIS-LOO pick the true cost family? (spec Sec. 5.5)
 
     Simulates ``n_datasets`` data sets from every family in ``families``
     (:func:`simulate_study`), fits every family in ``candidates`` (default: the same list) to
     every data set with one compiled, vmapped NUTS program per candidate (:func:`fit_batch`),
     then ranks the candidates on each data set with ``az.compare``.
+
+    ``worked`` (a dict with ``stimuli`` and ``responses`` on the same design, e.g. from
+    :func:`simulate_design`) is fitted in the same compiled programs as ``worked_chains``
+    extra rows (independent chains), so a worked example costs no extra compilation; its
+    fits come back as InferenceData in ``worked_fits`` (for :func:`compare_families`,
+    r_hat/ESS via :func:`nestlab.diagnostics.convergence`).
 
     Returns:
         :class:`ComparisonStudy`; see :func:`confusion_matrix` and :func:`win_rates`.
@@ -447,21 +557,69 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
     data = simulate_study(fams, n_datasets, design=design, n_per_condition=n_per_condition,
                           sigma_levels=sigma_levels, single_sigma=single_sigma,
                           truth_box=truth_box, seed=seed)
-    fits, rows = {}, {}
+    n = len(data.family)
+    S, R = data.stimuli, data.responses
+    if worked is not None:
+        ws = np.asarray(worked["stimuli"], dtype=float)
+        wr = np.asarray(worked["responses"], dtype=float)
+        if ws.shape != (S.shape[1],) or wr.shape != ws.shape or worked_chains < 1:
+            raise ValueError(f"worked data must have {S.shape[1]} trials on the study's design "
+                             f"and worked_chains >= 1")
+        S = np.concatenate([S, np.tile(ws, (worked_chains, 1))])
+        R = np.concatenate([R, np.tile(wr, (worked_chains, 1))])
+    fits, rows, worked_fits = {}, {}, {}
     for j, c in enumerate(tqdm(cands, desc="fit candidates (vmapped NUTS)", disable=not progress)):
         _, net = _policy_for(c, networks, config, n_threads, progress)
-        bf = fit_batch(c, data.stimuli, data.responses, conditions=data.conditions,
-                       sigmas=data.sigmas, network=net, warmup=warmup, draws=draws,
-                       seed=seed + 1000 * (j + 1), n_nodes=n_nodes)
+        bf = fit_batch(c, S, R, conditions=data.conditions, sigmas=data.sigmas, network=net,
+                       warmup=warmup, draws=draws, seed=seed + 1000 * (j + 1), n_nodes=n_nodes)
+        if worked is not None:
+            worked_fits[c] = batch_to_inference_data(
+                bf, range(n, S.shape[0]), stimuli=ws, responses=wr, conditions=data.conditions,
+                sigmas=data.sigmas)
+            bf = bf._replace(samples={k: v[:n] for k, v in bf.samples.items()},
+                             log_likelihood=bf.log_likelihood[:n], divergences=bf.divergences[:n],
+                             diverging=bf.diverging[:n], predictive=bf.predictive[:n])
         fits[c] = bf
         rows[c] = {"policy": "analytic" if has_closed_form(c) else "network",
                    "compile_seconds": bf.compile_seconds, "run_seconds": bf.run_seconds,
-                   "run_seconds_per_dataset": bf.run_seconds / len(data.family)}
+                   "run_seconds_per_dataset": bf.run_seconds / S.shape[0]}
     t0 = time.perf_counter()
     table = _study_table(data, fits, progress)
     loo_secs = time.perf_counter() - t0
     winners = table[table["rank"] == 0].sort_values("dataset")["candidate"].to_numpy()
-    return ComparisonStudy(data, table, winners, fits, pd.DataFrame(rows).T, loo_secs)
+    return ComparisonStudy(data, table, winners, fits, pd.DataFrame(rows).T, loo_secs,
+                           worked_fits)
+
+
+def restrict(study: ComparisonStudy, candidates: Sequence[str], *,
+             families: Sequence[str] | None = None) -> ComparisonStudy:
+    """The same study re-ranked among a subset of candidates (and of true families).
+
+    No refitting: each data set's PSIS-LOO results are compared again with ``az.compare`` over
+    ``candidates`` only.
+    """
+    cands = check_families(candidates)
+    missing = [c for c in cands if c not in study.fits]
+    if missing or len(cands) < 2:
+        raise ValueError(f"candidates must be at least two of the study's: {list(study.fits)}; "
+                         f"got {list(cands)}")
+    fams = check_families(families) if families is not None else tuple(dict.fromkeys(
+        study.data.family))
+    keep = np.flatnonzero(np.isin(study.data.family, fams))
+    d = study.data
+    data = StudyData(d.family[keep], [d.truth[i] for i in keep], d.stimuli[keep],
+                     d.responses[keep], d.conditions, d.sigmas, d.design)
+    fits = {c: study.fits[c]._replace(
+        samples={k: v[keep] for k, v in study.fits[c].samples.items()},
+        log_likelihood=study.fits[c].log_likelihood[keep],
+        divergences=study.fits[c].divergences[keep], diverging=study.fits[c].diverging[keep],
+        predictive=study.fits[c].predictive[keep])
+        for c in cands}
+    table = _study_table(data, fits, False)
+    winners = table[table["rank"] == 0].sort_values("dataset")["candidate"].to_numpy()
+    return ComparisonStudy(data, table, winners, fits, study.seconds.loc[list(cands)],
+                           study.loo_seconds, {c: study.worked_fits[c] for c in cands
+                                               if c in study.worked_fits})
 
 
 def confusion_matrix(study: ComparisonStudy, *, normalize: bool = False) -> pd.DataFrame:
@@ -505,3 +663,27 @@ def win_rates(study: ComparisonStudy) -> pd.DataFrame:
         n=("true_wins", "size"), win_rate=("true_wins", "mean"),
         mean_elpd_diff=("elpd_diff_true", "mean"), mean_gap_in_dse=("gap_in_dse", "mean"),
         median_margin_in_dse=("margin_in_dse", "median"), mean_weight=("true_weight", "mean"))
+
+
+def plot_confusion(cm: pd.DataFrame, *, ax=None, title: str | None = None):
+    """Heat map of a :func:`confusion_matrix` (row-normalised colours, counts written in)."""
+    from nestlab.plots import figure
+
+    if ax is None:
+        _, ax = figure(width=6.5, height=5.0)
+    frac = cm.div(cm.sum(axis=1).replace(0, 1), axis=0).to_numpy(dtype=float)
+    im = ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(cm.shape[1]), [str(c) for c in cm.columns], rotation=45, ha="right",
+                  fontsize=8)
+    ax.set_yticks(range(cm.shape[0]), [str(c) for c in cm.index], fontsize=8)
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, str(int(cm.iloc[i, j])), ha="center", va="center", fontsize=8,
+                    color="white" if frac[i, j] > 0.6 else "black")
+    ax.set_xlabel("PSIS-LOO winner")
+    ax.set_ylabel("true family")
+    ax.grid(False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, label="fraction of data sets")
+    return ax
