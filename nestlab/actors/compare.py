@@ -367,14 +367,8 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     """
     import jax
     import jax.numpy as jnp
-    import numpyro
-    import numpyro.distributions as dist
-    from jax.scipy.special import logsumexp
-    from numpyro.distributions.transforms import biject_to
-    from numpyro.infer.hmc import hmc
-    from numpyro.infer.util import initialize_model
 
-    from nestlab.actors.inference import FitSpec, _action_fn, _resolve_policy
+    from nestlab.actors.inference import _resolve_policy
 
     check_families([cost])
     if warmup < 1 or draws < 1:
@@ -391,49 +385,105 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     policy = "analytic" if has_closed_form(cost) else "network"
     net, box = _resolve_policy(policy, cost, network if policy == "network" else None)
     free = tuple(k for k in ("sigma0", "mu0", "sigma_r") + COSTS[cost].params)
-    spec = FitSpec(cost, policy, "marginal", free, {}, int(sig.size), box, n_nodes)
+    # the known perceptual noise of each trial is data, so designs of equal size share a program
+    G = np.broadcast_to(sig[cond], S.shape).astype(np.float32)
+    keys = jax.random.split(jax.random.PRNGKey(seed + 1), S.shape[0])
+    # predictive noise drawn in numpy (XLA compiles threefry slowly on CPU)
+    noise = np.random.default_rng([seed, 7]).standard_normal(
+        (S.shape[0], draws, 2, S.shape[1])).astype(np.float32)
+    args = (keys, jnp.asarray(S), jnp.asarray(R), jnp.asarray(G), jnp.asarray(noise))
+    ckey = (cost, policy, _weights_digest(net), tuple(sorted(box.items())), n_nodes, warmup,
+            draws, float(target_accept), ll_batch, S.shape)
+    t0 = time.perf_counter()
+    if ckey not in _COMPILED:
+        if len(_COMPILED) >= 16:
+            _COMPILED.clear()
+        _COMPILED[ckey] = _build_batch_program(cost, policy, net, box, free, n_nodes=n_nodes,
+                                               warmup=warmup, draws=draws,
+                                               target_accept=target_accept,
+                                               ll_batch=ll_batch).lower(*args).compile()
+    compiled = _COMPILED[ckey]
+    t1 = time.perf_counter()
+    th, ll, div, pp = jax.block_until_ready(compiled(*args))
+    t2 = time.perf_counter()
+    div = np.asarray(div, dtype=bool)
+    return BatchFit(cost, {k: np.asarray(th[k], dtype=float) for k in free},
+                    np.asarray(ll, dtype=float), div.sum(axis=1), div,
+                    np.asarray(pp, dtype=float), t1 - t0, t2 - t1)
+
+
+#: compiled batch programs of this process, keyed by everything they close over and the shapes
+_COMPILED: dict[tuple, Any] = {}
+
+
+def _weights_digest(net: Any) -> str:
+    if net is None:
+        return ""
+    import hashlib
+
+    h = hashlib.sha256()
+    for k in sorted(net.weights):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(net.weights[k]).tobytes())
+    return h.hexdigest() + net.head
+
+
+def _build_batch_program(cost: str, policy: str, net: Any, box: Mapping[str, Any],
+                         free: tuple[str, ...], *, n_nodes: int, warmup: int, draws: int,
+                         target_accept: float, ll_batch: int):
+    """``jax.jit(vmap(one))`` with ``one(key, s, r, sigma_trial, noise)`` (see :func:`fit_batch`)."""
+    import jax
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+    from jax.scipy.special import logsumexp
+    from numpyro.distributions.transforms import biject_to
+    from numpyro.infer.hmc import hmc
+    from numpyro.infer.util import initialize_model
+
+    from nestlab.actors.inference import FitSpec, _action_fn
+
+    spec = FitSpec(cost, policy, "marginal", free, {}, 1, dict(box), n_nodes)
     priors, sites = _sampled_priors(spec)
     act = _action_fn(spec, net)
     x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
     x, probs = jnp.asarray(x, jnp.float32), jnp.asarray(w / w.sum(), jnp.float32)
     logw = jnp.log(probs)
-    cond_j, sig_j = jnp.asarray(cond), jnp.asarray(sig)
 
-    def actions(th, s):
-        sg = sig_j[cond_j][:, None]
+    def actions(th, s, g):
+        sg = g[:, None]
         return act(s[:, None] * jnp.exp(sg * x), {**th, "sigma": sg})
 
     def params(values):
         return {k: (jnp.exp(values[site]) if site != k else values[site])
                 for k, site in sites.items()}
 
-    def model(s, r):
+    def model(s, r, g):
         th = params({site: numpyro.sample(site, priors[site]) for site in sites.values()})
-        a = actions(th, s)
+        a = actions(th, s, g)
         with numpyro.plate("trials", s.shape[0]):
             numpyro.sample("r", dist.MixtureSameFamily(dist.Categorical(probs=probs),
                                                        dist.LogNormal(jnp.log(a), th["sigma_r"])),
                            obs=r)
 
-    def predictive(th, s, noise):  # new measurement and motor noise per draw
-        sg = sig_j[cond_j]
-        a = act(s * jnp.exp(sg * noise[0]), {**th, "sigma": sg})
+    def predictive(th, s, g, noise):  # new measurement and motor noise per draw
+        a = act(s * jnp.exp(g * noise[0]), {**th, "sigma": g})
         return a * jnp.exp(th["sigma_r"] * noise[1])
 
-    def pointwise(th, s, r):
-        a = actions(th, s)
+    def pointwise(th, s, r, g):
+        a = actions(th, s, g)
         z = (jnp.log(r)[:, None] - jnp.log(a)) / th["sigma_r"]
         lp = -0.5 * z ** 2 - jnp.log(th["sigma_r"]) - jnp.log(r)[:, None] - 0.5 * math.log(
             2 * math.pi)
         return logsumexp(lp + logw, axis=-1)
 
-    S_j, R_j = jnp.asarray(S), jnp.asarray(R)
-    info = initialize_model(jax.random.PRNGKey(seed), model, model_args=(S_j[0], R_j[0]),
+    info = initialize_model(jax.random.PRNGKey(0), model,
+                            model_args=(jnp.ones(3), jnp.ones(3), jnp.full(3, 0.1)),
                             dynamic_args=True)
     init_kernel, sample_kernel = hmc(potential_fn_gen=info.potential_fn, algo="NUTS")
 
-    def one(key, s, r, noise):
-        args = (s, r)
+    def one(key, s, r, g, noise):
+        args = (s, r, g)
         start = _initial_values(cost, r)
         z0 = {site: biject_to(priors[site].support).inv(jnp.asarray(
             start[k] if site == k else math.log(start[k]), jnp.float32))
@@ -448,23 +498,12 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
         _, (zs, div) = jax.lax.scan(body, state, None, length=warmup + draws)
         zs = {k: v[warmup:] for k, v in zs.items()}
         th = params(jax.vmap(info.postprocess_fn(*args))(zs))
-        ll = jax.lax.map(lambda t: pointwise(t, s, r), th, batch_size=ll_batch)
-        pp = jax.lax.map(lambda a: predictive(a[0], s, a[1]), (th, noise), batch_size=ll_batch)
+        ll = jax.lax.map(lambda t: pointwise(t, s, r, g), th, batch_size=ll_batch)
+        pp = jax.lax.map(lambda a: predictive(a[0], s, g, a[1]), (th, noise),
+                         batch_size=ll_batch)
         return th, ll, div[warmup:], pp
 
-    keys = jax.random.split(jax.random.PRNGKey(seed + 1), S.shape[0])
-    # predictive noise drawn in numpy (XLA compiles threefry slowly on CPU)
-    noise = jnp.asarray(np.random.default_rng([seed, 7]).standard_normal(
-        (S.shape[0], draws, 2, S.shape[1])), jnp.float32)
-    t0 = time.perf_counter()
-    compiled = jax.jit(jax.vmap(one)).lower(keys, S_j, R_j, noise).compile()
-    t1 = time.perf_counter()
-    th, ll, div, pp = jax.block_until_ready(compiled(keys, S_j, R_j, noise))
-    t2 = time.perf_counter()
-    div = np.asarray(div, dtype=bool)
-    return BatchFit(cost, {k: np.asarray(th[k], dtype=float) for k in free},
-                    np.asarray(ll, dtype=float), div.sum(axis=1), div,
-                    np.asarray(pp, dtype=float), t1 - t0, t2 - t1)
+    return jax.jit(jax.vmap(one))
 
 
 class ComparisonStudy(NamedTuple):

@@ -1,0 +1,66 @@
+"""Cost-family comparison benchmark (spec Sec. 5.5 / 6), printed as a ratio table from one run.
+
+The comparison study fits every candidate family to every simulated data set. Baseline: call
+``fit`` once per (data set, family) — one chain, the same warm-up and draws, the same
+8-node marginal likelihood — which compiles a NUTS program every time. nestlab:
+:func:`nestlab.actors.compare.fit_batch`, one program per family compiled once and ``vmap``-ed
+over the data sets. Both then get PSIS-LOO from the same per-trial log-likelihoods.
+
+Run: ``python -m benchmarks.actors_compare_bench [--quick]``. Closed-form families only by
+default (networks: ``--families``); timings include compilation and are noisy on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+
+def bench(*, families: list[str], n_datasets: int, warmup: int, draws: int) -> dict:
+    from nestlab.actors import compare as C
+    from nestlab.actors.inference import fit
+
+    data = C.simulate_study(families, n_datasets, seed=0)
+    fixed = {"sigma": [float(v) for v in data.sigmas]}
+    rows = {}
+    for fam in families:
+        t0 = time.perf_counter()
+        for i in range(len(data.family)):
+            fit(data.stimuli[i], data.responses[i], cost=fam, conditions=data.conditions,
+                fixed=fixed, chains=1, warmup=warmup, draws=draws, n_nodes=8, seed=i,
+                prior_draws=10, policy="analytic" if C.has_closed_form(fam) else "network")
+        per_fit = time.perf_counter() - t0
+        C._COMPILED.clear()  # time a cold compile
+        t0 = time.perf_counter()
+        bf = C.fit_batch(fam, data.stimuli, data.responses, conditions=data.conditions,
+                         sigmas=data.sigmas, warmup=warmup, draws=draws)
+        batched = time.perf_counter() - t0
+        rows[fam] = {"n_fits": len(data.family), "fit_per_dataset_s": per_fit,
+                     "vmapped_s": batched, "vmapped_compile_s": bf.compile_seconds,
+                     "speed-up": per_fit / batched}
+    return rows
+
+
+def _table(title: str, rows: dict, cols: list[str]) -> None:
+    print(f"\n{title}")
+    print(f"{'':<22}" + "".join(f"{c:>20}" for c in cols))
+    for name, r in rows.items():
+        cells = [f"{r[c]:>20.2f}" if isinstance(r[c], float) else f"{r[c]!s:>20}" for c in cols]
+        print(f"{name:<22}" + "".join(cells))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    ap.add_argument("--families", nargs="+", default=["quadratic", "quadratic_effort"])
+    ap.add_argument("--n-datasets", type=int, default=5, help="data sets per true family")
+    args = ap.parse_args(argv)
+    n, warmup, draws = (1, 100, 100) if args.quick else (args.n_datasets, 200, 300)
+    rows = bench(families=args.families, n_datasets=n, warmup=warmup, draws=draws)
+    _table(f"fit every data set ({len(args.families)} families x {n} data sets each, 1 chain, "
+           f"{warmup}+{draws} iterations): per-data-set fit vs compiled-once vmap", rows,
+           ["n_fits", "fit_per_dataset_s", "vmapped_s", "vmapped_compile_s", "speed-up"])
+
+
+if __name__ == "__main__":
+    main()

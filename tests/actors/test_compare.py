@@ -1,0 +1,160 @@
+"""Cost-family comparison with PSIS-LOO (nestlab.actors.compare, spec Sec. 5.5)."""
+
+import numpy as np
+import pytest
+
+from nestlab import diagnostics as D
+from nestlab.actors import COSTS, ActorParams, simulate
+from nestlab.actors import compare as C
+
+
+def test_bad_family_names_are_refused_with_the_valid_list():
+    with pytest.raises(ValueError, match="unknown cost family 'quadratik'") as err:
+        C.check_families(["quadratic", "quadratik"])
+    for name in COSTS:
+        assert name in str(err.value)
+    with pytest.raises(ValueError, match="empty"):
+        C.check_families([])
+    with pytest.raises(ValueError, match="duplicates"):
+        C.check_families(["linex", "linex"])
+    with pytest.raises(ValueError, match="valid choices"):
+        C.comparison_study(["quadratic"], candidates=["quadratic", "nope"])
+    with pytest.raises(ValueError, match="two candidate"):
+        C.comparison_study(["quadratic"], candidates=["quadratic"])
+    with pytest.raises(ValueError, match="two_noise"):
+        C.design_conditions("three_noise")
+
+
+def test_designs_and_truths():
+    sig, cond = C.design_conditions("two_noise", n_per_condition=5)
+    np.testing.assert_allclose(sig, [0.1, 0.2])
+    assert cond.tolist() == [0] * 5 + [1] * 5
+    sig1, cond1 = C.design_conditions("one_noise", n_per_condition=5, single_sigma=0.15)
+    assert sig1.tolist() == [0.15] and cond1.tolist() == [0] * 10  # same number of trials
+    tr = C.draw_truths("linex", 500, rng=np.random.default_rng(0))
+    lo, hi = COSTS["linex"].priors["c"].box
+    assert tr["c"].min() >= lo and tr["c"].max() <= hi
+    assert 0.3 < np.median(tr["c"]) < 0.8  # prior median 0.5
+    assert tr["mu0"].min() >= 1.0 and tr["mu0"].max() <= 3.0
+    tb = C.draw_truths("quadratic_effort", 50, rng=np.random.default_rng(0),
+                       truth_box={"beta": (0.5, 0.6)})
+    assert tb["beta"].max() <= 0.6
+    with pytest.raises(ValueError, match="must lie in"):
+        C.draw_truths("quadratic_effort", 5, rng=np.random.default_rng(0),
+                      truth_box={"beta": (0.2, 0.6)})
+
+
+def test_simulated_study_is_seeded_and_labelled():
+    a = C.simulate_study(["quadratic", "absolute"], 2, n_per_condition=10, seed=3)
+    b = C.simulate_study(["quadratic", "absolute"], 2, n_per_condition=10, seed=3)
+    assert a.family.tolist() == ["quadratic", "quadratic", "absolute", "absolute"]
+    assert a.stimuli.shape == a.responses.shape == (4, 20)
+    np.testing.assert_array_equal(a.responses, b.responses)
+    assert np.all(a.responses > 0)
+    # the two families' actions differ exactly as their closed forms say:
+    # absolute exp(mu - sr^2) over quadratic exp(mu + sd^2/2 - 1.5 sr^2) = exp((sr^2 - sd^2)/2)
+    t = a.truth[2]
+    p = ActorParams(list(a.sigmas), t["sigma0"], t["mu0"], t["sigma_r"])
+    q = simulate(a.stimuli[2], p, conditions=a.conditions, cost="quadratic", seed=0)["actions"]
+    ab = simulate(a.stimuli[2], p, conditions=a.conditions, cost="absolute", seed=0)["actions"]
+    sig = a.sigmas[a.conditions]
+    sd2 = sig ** 2 * t["sigma0"] ** 2 / (sig ** 2 + t["sigma0"] ** 2)
+    np.testing.assert_allclose(ab / q, np.exp((t["sigma_r"] ** 2 - sd2) / 2), rtol=1e-10)
+
+
+@pytest.fixture(scope="module")
+def effort_study():
+    """Data from quadratic + effort with a strong effort term (beta ~ 0.5), both designs.
+
+    The two-noise study carries a worked data set as two extra rows (chains).
+    """
+    kw = dict(candidates=["quadratic", "quadratic_effort"], n_datasets=2, n_per_condition=45,
+              truth_box={"beta": (0.5, 0.55)}, warmup=200, draws=300, seed=11, progress=False)
+    worked = C.simulate_design("quadratic_effort", cost_params={"beta": 0.5}, seed=4)
+    return {"two_noise": C.comparison_study(["quadratic_effort"], worked=worked, worked_chains=2,
+                                            **kw),
+            "one_noise": C.comparison_study(["quadratic_effort"], design="one_noise", **kw)}
+
+
+def test_fit_batch_shapes_and_recovery(effort_study):
+    st = effort_study["two_noise"]
+    bf = st.fits["quadratic_effort"]
+    assert bf.log_likelihood.shape == (2, 300, 90)  # worked rows split off
+    assert bf.predictive.shape == (2, 300, 90) and np.all(bf.predictive > 0)
+    assert set(bf.samples) == {"sigma0", "mu0", "sigma_r", "beta"}
+    assert np.all(np.isfinite(bf.log_likelihood))
+    assert bf.compile_seconds > 0 and bf.run_seconds > 0
+    assert set(st.seconds.index) == {"quadratic", "quadratic_effort"}
+    for i in range(2):  # beta and mu0 recovered under the two-noise design
+        assert abs(bf.samples["beta"][i].mean() - st.data.truth[i]["beta"]) < 0.15
+        assert abs(np.log(bf.samples["mu0"][i].mean() / st.data.truth[i]["mu0"])) < 0.5
+
+
+def test_true_family_wins_where_the_design_separates_it(effort_study):
+    """Two noise levels: quadratic (beta = 1) cannot mimic beta ~ 0.5; one level: it can."""
+    gaps = {}
+    for design, st in effort_study.items():
+        t = st.table
+        assert len(t) == 4 and set(t["rank"]) == {0, 1}
+        gaps[design] = []
+        for i in range(2):
+            df = t[t["dataset"] == i].set_index("candidate")
+            if design == "two_noise":
+                assert df.index[0] == "quadratic_effort"
+                assert df.loc["quadratic", "elpd_diff"] > 2 * df.loc["quadratic", "dse"]
+                assert df.loc["quadratic_effort", "weight"] > 0.9
+            gaps[design].append(float(df.loc["quadratic_effort", "elpd"]
+                                      - df.loc["quadratic", "elpd"]))
+    # one noise level: the intercept shift of beta is absorbed by mu0 (notebook 12's ridge)
+    assert max(abs(g) for g in gaps["one_noise"]) < 3.0
+    assert min(gaps["two_noise"]) > 5 * max(abs(g) for g in gaps["one_noise"])
+    st = effort_study["two_noise"]
+    assert list(st.winners) == ["quadratic_effort"] * 2
+    cm = C.confusion_matrix(st)
+    assert cm.loc["quadratic_effort", "quadratic_effort"] == 2 and cm.to_numpy().sum() == 2
+    rates = C.win_rates(st)
+    assert rates.loc["quadratic_effort", "win_rate"] == 1.0
+    assert rates.loc["quadratic_effort", "median_margin_in_dse"] > 2
+
+
+def test_worked_fits_and_restrict(effort_study):
+    st = effort_study["two_noise"]
+    w = st.worked_fits["quadratic_effort"]
+    assert w.posterior.sizes["chain"] == 2 and w.log_likelihood["r"].shape == (2, 300, 90)
+    assert "r" in w.posterior_predictive
+    df = C.compare_families(st.worked_fits)
+    assert df.index[0] == "quadratic_effort"
+    assert abs(float(w.posterior["beta"].mean()) - 0.5) < 0.15
+    sub = C.restrict(st, ["quadratic", "quadratic_effort"], families=["quadratic_effort"])
+    assert list(sub.winners) == list(st.winners)
+    with pytest.raises(ValueError, match="at least two"):
+        C.restrict(st, ["quadratic"])
+    with pytest.raises(ValueError, match="at least two of the study's"):
+        C.restrict(st, ["quadratic", "linex"])
+
+
+def test_full_fits_compare_and_latent_refusal():
+    rng = np.random.default_rng(2)
+    s = rng.uniform(0.1, 5.0, 60)
+    cond = np.repeat([0, 1], 30)
+    sim = simulate(s, ActorParams([0.1, 0.2], 0.2, 1.5, 0.15), cost="quadratic_effort",
+                   cost_params={"beta": 0.5}, conditions=cond, seed=3)
+    fits = C.fit_families(s, sim["responses"], families=["quadratic", "quadratic_effort"],
+                          conditions=cond, fixed={"sigma": [0.1, 0.2]}, chains=2, warmup=200,
+                          draws=200, progress=False)
+    df = C.compare_families(fits)
+    assert df.index[0] == "quadratic_effort" and list(df["rank"]) == [0, 1]
+    assert set(df.columns) >= {"elpd", "se", "elpd_diff", "dse", "weight", "warning"}
+    assert fits["quadratic"].log_likelihood["r"].shape == (2, 200, 60)
+    # a latent-likelihood fit is refused (its log-likelihood is conditional on m_i)
+    lat = D.to_inference_data(posterior={"mu0": np.ones((1, 5))},
+                              log_likelihood={"r": np.zeros((1, 5, 60))},
+                              observed_data={"r": sim["responses"]},
+                              attrs={"likelihood": "latent"})
+    with pytest.raises(ValueError, match="latent"):
+        C.check_loo_ready(lat)
+    short = D.to_inference_data(posterior={"mu0": np.ones((1, 5))},
+                                log_likelihood={"r": np.zeros((1, 5))},
+                                observed_data={"r": sim["responses"]})
+    with pytest.raises(ValueError, match="one value per trial"):
+        C.check_loo_ready(short)
