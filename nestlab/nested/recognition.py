@@ -144,6 +144,7 @@ class OnlineGRU:
         self.b_ih, self.b_hh = g["gru.bias_ih_l0"], g["gru.bias_hh_l0"]
         self.w_out, self.b_out = g["head.weight"], g["head.bias"]
         self.hidden = self.w_hh.shape[1]
+        self.n_in = self.w_ih.shape[1]
         self.n_hyp = self.w_out.shape[0]
         self.info: dict = {}
         self.reset()
@@ -162,6 +163,24 @@ class OnlineGRU:
         self.h = (1.0 - z) * n + z * self.h
         logits = self.w_out @ self.h + self.b_out
         return logits - np.logaddexp.reduce(logits)
+
+
+def level2_inputs(x: np.ndarray, log_q1: np.ndarray) -> np.ndarray:
+    """Inputs of a level-2 network conditioned on level-1 amortized inference.
+
+    The step features ``x`` followed by the level-1 network's posterior ``q1_t`` over Alice's
+    goals (probabilities): the higher level reads the lower level's amortized belief (Jha et al.
+    2024, Sec. 4.2: recognition models at each level, the higher depending on the lower). Works on
+    one step ``(F,)`` / ``(|G|,)`` or on padded batches ``(N, T, F)`` / ``(N, T, |G|)``.
+    """
+    return np.concatenate([x, np.exp(log_q1)], axis=-1)
+
+
+def level1_outputs(state_dict: dict[str, torch.Tensor], x: np.ndarray) -> np.ndarray:
+    """A trained level-1 network's ``log q1_t`` at every step of padded features (N, T, F)."""
+    net = net_from_state(state_dict)
+    with torch.no_grad():
+        return net(torch.from_numpy(np.asarray(x, dtype=np.float32))).numpy()
 
 
 def net_from_state(state_dict: dict[str, torch.Tensor]) -> RecognitionNet:

@@ -66,3 +66,22 @@ def test_networks_are_cached(tmp_path, monkeypatch):
     assert all(n.info["cache_hit"] for n in again.values())
     np.testing.assert_array_equal(again["level2"].w_out, nets["level2"].w_out)
     assert nets["level1"].n_hyp == 6 and nets["level2"].n_hyp == 12
+    assert nets["level2"].n_in == SETUP.domain.n_features
+
+
+def test_level2_networks_can_read_level1(tmp_path, monkeypatch):
+    """Hierarchical amortization: level-2 inputs = features + the level-1 network's posterior."""
+    from nestlab.nested import experiments as ex
+
+    monkeypatch.setenv("NESTLAB_CACHE", str(tmp_path))
+    nets = train_networks(SETUP, n_train=12, hidden=8, epochs=2, seed=0, condition_on_level1=True)
+    n_goals, n_feat = len(SETUP.domain.goals), SETUP.domain.n_features
+    assert nets["level2"].n_in == nets["tomnet"].n_in == n_feat + n_goals
+    assert not nets["level2"].info["cache_hit"]           # its own cache entry, not the plain one
+    ep = episodes(SETUP, 1, seed=0, test=True)[0]
+    tr = ex.amortized_trace(SETUP, ep, k=3, scheme="is", net1=nets["level1"], net2=nets["level2"])
+    np.testing.assert_allclose(tr.post2.sum(1), 1.0)
+    nn = ex.network_trace(nets["level2"], ep, n_goals, SETUP.domain, net1=nets["level1"])
+    np.testing.assert_allclose(nn.post2.sum(1), 1.0)
+    with pytest.raises(ValueError, match="expects .* inputs"):
+        ex.network_trace(nets["level2"], ep, n_goals, SETUP.domain)  # no level-1 network given
