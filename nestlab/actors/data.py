@@ -552,7 +552,7 @@ def metamer_summary(studies: Mapping[Any, MetamerStudy]) -> dict[str, Any]:
         "prior_shift_recovered": per("joint_cost_known.prior_shift_mean"),
         "slope_original": per("slope.original"),
         "slope_metamer": per("slope.metamer"),
-        "converged": {str(k): all(st.numbers["converged"].values()) for k, st in studies.items()},
+        "converged": {str(k): dict(st.numbers["converged"]) for k, st in studies.items()},
     }
 
 

@@ -339,7 +339,8 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
 
     Args:
         stimuli, responses: 1-d positive arrays of equal length.
-        cost: cost family (see :data:`nestlab.actors.COSTS`).
+        cost: cost family (see :data:`nestlab.actors.COSTS` and
+            :data:`nestlab.actors.costs.EXTRA_COSTS`).
         policy: ``"analytic"`` (closed form) or ``"network"`` (amortized policy in JAX).
         likelihood: ``"marginal"`` (Gauss–Hermite over log m) or ``"latent"`` (one m per trial).
         fixed: parameters clamped to a value, e.g. ``{"sigma": 0.2}``; with conditions,
