@@ -127,6 +127,12 @@ def fit_families(stimuli: Any, responses: Any, *, families: Sequence[str] = tupl
 
     Returns:
         ``{family: InferenceData}`` (marginal likelihood: per-trial log-likelihoods).
+
+    Note:
+        For families with a log-normal cost prior (linex, inverted_gaussian) :func:`fit`
+        samples the parameter with an unbounded support while its prior is truncated (see
+        :func:`_sampled_priors`), which shows as divergences; :func:`comparison_study`'s
+        ``worked=`` path samples those priors on the log scale instead.
     """
     from tqdm.auto import tqdm
 

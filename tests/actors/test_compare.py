@@ -66,14 +66,18 @@ def test_simulated_study_is_seeded_and_labelled():
 def effort_study():
     """Data from quadratic + effort with a strong effort term (beta ~ 0.5), both designs.
 
-    The two-noise study carries a worked data set as two extra rows (chains).
+    Each study carries a worked data set as two extra rows (chains); both designs then have the
+    same shape, so the second study reuses the first one's compiled programs.
     """
     kw = dict(candidates=["quadratic", "quadratic_effort"], n_datasets=2, n_per_condition=45,
-              truth_box={"beta": (0.5, 0.55)}, warmup=200, draws=300, seed=11, progress=False)
-    worked = C.simulate_design("quadratic_effort", cost_params={"beta": 0.5}, seed=4)
-    return {"two_noise": C.comparison_study(["quadratic_effort"], worked=worked, worked_chains=2,
-                                            **kw),
-            "one_noise": C.comparison_study(["quadratic_effort"], design="one_noise", **kw)}
+              truth_box={"beta": (0.5, 0.55)}, warmup=200, draws=300, seed=11, progress=False,
+              worked_chains=2)
+    out = {}
+    for design in ("two_noise", "one_noise"):
+        worked = C.simulate_design("quadratic_effort", cost_params={"beta": 0.5}, design=design,
+                                   seed=4)
+        out[design] = C.comparison_study(["quadratic_effort"], design=design, worked=worked, **kw)
+    return out
 
 
 def test_fit_batch_shapes_and_recovery(effort_study):
@@ -84,6 +88,8 @@ def test_fit_batch_shapes_and_recovery(effort_study):
     assert set(bf.samples) == {"sigma0", "mu0", "sigma_r", "beta"}
     assert np.all(np.isfinite(bf.log_likelihood))
     assert bf.compile_seconds > 0 and bf.run_seconds > 0
+    # same shapes and settings: the one-noise study ran the two-noise study's programs
+    assert effort_study["one_noise"].fits["quadratic_effort"].compile_seconds < 0.1 * bf.compile_seconds
     assert set(st.seconds.index) == {"quadratic", "quadratic_effort"}
     for i in range(2):  # beta and mu0 recovered under the two-noise design
         assert abs(bf.samples["beta"][i].mean() - st.data.truth[i]["beta"]) < 0.15
