@@ -130,9 +130,8 @@ def fit_families(stimuli: Any, responses: Any, *, families: Sequence[str] = tupl
 
     Note:
         For families with a log-normal cost prior (linex, inverted_gaussian) :func:`fit`
-        samples the parameter with an unbounded support while its prior is truncated (see
-        :func:`_sampled_priors`), which shows as divergences; :func:`comparison_study`'s
-        ``worked=`` path samples those priors on the log scale instead.
+        samples the parameter on its truncation interval; :func:`comparison_study`'s batched
+        program samples the same prior on the log scale (:func:`_sampled_priors`).
     """
     from tqdm.auto import tqdm
 
@@ -308,11 +307,10 @@ class BatchFit(NamedTuple):
 def _sampled_priors(spec: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """Priors of :func:`fit`, with log-normal cost parameters sampled on the log scale.
 
-    :func:`fit`'s prior of e.g. linex's ``c`` is a ``TransformedDistribution`` of a truncated
-    normal by ``exp``; numpyro gives it the support of ``exp`` (all positive reals), so NUTS moves
-    freely in ``log c`` and hits the truncation as a wall of ``-inf`` density (divergences,
-    "out-of-support" warnings at initialisation). Sampling ``log_c`` from the truncated normal
-    itself is the same prior with the right bounded support.
+    Sampling ``log_c`` from the truncated normal itself is the same prior as :func:`fit`'s
+    bounded log-normal of ``c``; the batched program keeps the log-scale site (the first
+    version of :func:`fit` gave that prior the unbounded support of ``exp``, which NUTS met as a
+    wall of ``-inf`` density).
 
     Returns:
         ``({site: distribution}, {parameter: site})``.

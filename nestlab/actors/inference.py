@@ -77,10 +77,29 @@ def _priors(spec: FitSpec) -> dict[str, Any]:
         if pr.kind == "uniform":
             out[k] = dist.Uniform(max(lo, pr.a), min(hi, pr.b))
         else:
-            out[k] = dist.TransformedDistribution(
-                dist.TruncatedNormal(pr.a, pr.b, low=math.log(lo), high=math.log(hi)),
-                dist.transforms.ExpTransform())
+            out[k] = _bounded_lognormal(pr.a, pr.b, lo, hi)
     return out
+
+
+def _bounded_lognormal(log_median: float, sd: float, low: float, high: float):
+    """A log-normal truncated to ``[low, high]``, with that interval as its support.
+
+    ``TransformedDistribution(TruncatedNormal, exp)`` alone reports the support of ``exp`` (all
+    positive reals), so NUTS would move in an unbounded space and meet the truncation as a wall of
+    ``-inf`` density (divergences, out-of-support initial values). Declaring the interval makes
+    numpyro sample through a bijection onto it.
+    """
+    import numpyro.distributions as dist
+    from numpyro.distributions import constraints
+
+    class BoundedLogNormal(dist.TransformedDistribution):
+        @constraints.dependent_property(is_discrete=False, event_dim=0)
+        def support(self):
+            return constraints.interval(low, high)
+
+    return BoundedLogNormal(
+        dist.TruncatedNormal(log_median, sd, low=math.log(low), high=math.log(high)),
+        dist.transforms.ExpTransform())
 
 
 def _sample_priors_numpy(spec: FitSpec, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
