@@ -56,3 +56,13 @@ def test_profiles_are_valid_for_every_notebook(profile):
 def test_profiles_name_only_existing_notebooks(profile):
     stale = set(runner.load_profile(profile)) - {p.stem for p in NOTEBOOKS}
     assert not stale, f"profile {profile!r} names notebooks that do not exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_widgets_go_through_nestlab_interactive(path):
+    """``ipywidgets.interact`` directly has hung papermill kernels (notebooks 12 and 3x): use
+    ``nestlab.plots.interactive``, which renders once with the defaults when headless."""
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for call in ("widgets.interact(", "widgets.interactive(", "interact_manual(", "@interact"):
+        assert call not in code, f"{path.name} calls {call!r}; use nestlab.plots.interactive"
