@@ -308,6 +308,19 @@ def log_slope(stimuli: Any, responses: Any) -> float:
     return float(np.polyfit(x, y, 1)[0])
 
 
+def _observed_and_predictive(idata: Any,
+                             condition: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stimuli, responses and posterior-predictive responses (draws, trials) of one condition."""
+    s = np.asarray(idata.constant_data["s"].values, float)
+    r = np.asarray(idata.observed_data["r"].values, float)
+    pp = np.asarray(idata.posterior_predictive["r"].values, float)
+    pp = pp.reshape(-1, pp.shape[-1])
+    if condition is not None:
+        keep = np.asarray(idata.constant_data["condition"].values) == condition
+        s, r, pp = s[keep], r[keep], pp[:, keep]
+    return s, r, pp
+
+
 def central_tendency(idata: Any, *, n_bins: int = 6, condition: int | None = None,
                      prob: float = 0.9) -> pd.DataFrame:
     """Mean response per stimulus bin: data against the posterior predictive.
@@ -318,13 +331,7 @@ def central_tendency(idata: Any, *, n_bins: int = 6, condition: int | None = Non
         one row per bin: ``s`` (mean stimulus), ``n``, ``data`` (mean r), ``predictive`` (mean
         of the predictive bin means) and its central ``prob`` interval ``lo``/``hi``.
     """
-    s = np.asarray(idata.constant_data["s"].values, float)
-    r = np.asarray(idata.observed_data["r"].values, float)
-    pp = np.asarray(idata.posterior_predictive["r"].values, float)
-    pp = pp.reshape(-1, pp.shape[-1])
-    if condition is not None:
-        keep = np.asarray(idata.constant_data["condition"].values) == condition
-        s, r, pp = s[keep], r[keep], pp[:, keep]
+    s, r, pp = _observed_and_predictive(idata, condition)
     uniq = np.unique(s)
     if uniq.size <= n_bins:
         bins = np.searchsorted(uniq, s)
@@ -344,13 +351,7 @@ def central_tendency(idata: Any, *, n_bins: int = 6, condition: int | None = Non
 
 def predictive_slope(idata: Any, *, condition: int | None = None) -> tuple[float, float]:
     """Slope of log r on log s: observed, and the mean over posterior-predictive data sets."""
-    s = np.asarray(idata.constant_data["s"].values, float)
-    r = np.asarray(idata.observed_data["r"].values, float)
-    pp = np.asarray(idata.posterior_predictive["r"].values, float)
-    pp = pp.reshape(-1, pp.shape[-1])
-    if condition is not None:
-        keep = np.asarray(idata.constant_data["condition"].values) == condition
-        s, r, pp = s[keep], r[keep], pp[:, keep]
+    s, r, pp = _observed_and_predictive(idata, condition)
     x = np.log(s) - np.log(s).mean()
     slopes = (np.log(pp) - np.log(pp).mean(axis=1, keepdims=True)) @ x / (x @ x)
     return log_slope(s, r), float(slopes.mean())
