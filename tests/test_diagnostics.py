@@ -52,3 +52,18 @@ def test_plots_render_without_showing():
     assert np.asarray(axes).size == 4
     ax = D.plot_ecdf_ranks(np.random.default_rng(0).integers(0, 100, 200), n_draws=100)
     assert ax is not None
+
+
+def test_arviz_import_is_silent_on_a_fresh_user_state(tmp_path):
+    """ArviZ's once-a-day notice never surfaces through nestlab, even as the day's first import."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    code = "import nestlab.diagnostics as d; d._az()"
+    proc = subprocess.run([sys.executable, "-W", "error", "-c", code], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # the stamp was written, i.e. arviz really ran its daily check in this empty state
+    assert list((tmp_path / "cache").rglob("daily_warning"))
