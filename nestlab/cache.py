@@ -37,6 +37,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from nestlab import checks
 from nestlab.record import to_jsonable
 
 log = logging.getLogger(__name__)
@@ -59,18 +60,65 @@ class CacheEntry(NamedTuple):
 def cache_dir(directory: str | Path | None = None) -> Path:
     """The cache directory: ``directory`` if given, else ``$NESTLAB_CACHE``, else ``./.nestlab-cache``."""
     if directory is not None:
-        return Path(directory)
+        return checks.path("directory", directory, must_exist=False)
     return Path(os.environ.get(ENV_VAR, DEFAULT_DIR))
 
 
-def _canonical(obj: Any) -> str:
-    return json.dumps(to_jsonable(obj), sort_keys=True, separators=(",", ":"))
+def _exact_jsonable(value: Any, name: str) -> Any:
+    """:func:`nestlab.record.to_jsonable`, except that NaN and +-inf stay floats.
+
+    ``to_jsonable`` maps every non-finite float to ``None`` (right for a report, wrong for a key:
+    a NaN config and an inf config would share an entry). Kept floats are written by
+    :func:`json.dumps` as the bare tokens ``NaN``, ``Infinity``, ``-Infinity``, which no string,
+    number or ``null`` can produce, so the four are told apart; every finite value converts
+    exactly as before, so the keys of ordinary configurations (and warm caches) are unchanged.
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {str(k): _exact_jsonable(v, f"{name}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_exact_jsonable(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    if hasattr(value, "tolist") and callable(value.tolist):
+        return _exact_jsonable(value.tolist(), name)
+    if hasattr(value, "item") and callable(value.item):
+        return _exact_jsonable(value.item(), name)
+    raise TypeError(f"invalid type for {name}: {type(value).__name__} ({checks.describe(value)}); "
+                    "valid types: numbers, strings, booleans, None, or lists/dicts of those")
+
+
+def _canonical(obj: Any, name: str = "config") -> str:
+    return json.dumps(_exact_jsonable(obj, name), sort_keys=True, separators=(",", ":"),
+                      allow_nan=True)
+
+
+def _check_key_parts(namespace: Any, config: Any, version: Any) -> dict[str, Any]:
+    checks.instance("namespace", namespace, str)
+    if not namespace:
+        raise ValueError("invalid namespace '': empty; valid values: a non-empty string such as "
+                         "'actors.policy'")
+    checks.instance("version", version, str)
+    return checks.mapping("config", config)
 
 
 def content_key(namespace: str, config: Mapping[str, Any], *, version: str) -> str:
-    """SHA-256 hex key of (format, namespace, code version, configuration)."""
+    """SHA-256 hex key of (format, namespace, code version, configuration).
+
+    NaN, +inf, -inf and ``None`` in ``config`` give four different keys.
+
+    Raises:
+        TypeError: ``namespace`` or ``version`` not a string, ``config`` not a mapping, or a
+            config value that is not JSON-like (the message names the key).
+        ValueError: empty ``namespace``.
+    """
+    config = _check_key_parts(namespace, config, version)
+    _exact_jsonable(config, "config")  # a non-JSON value is named by its key path in config
     payload = _canonical({"format": _FORMAT, "namespace": namespace, "version": version,
-                          "config": dict(config)})
+                          "config": config})
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -96,24 +144,47 @@ def _read(path: Path, *, namespace: str, version: str, config: Mapping[str, Any]
     if not path.exists():
         return None
     try:
-        tensors = load_file(str(path))
-        from safetensors import safe_open
+        return _verified(path, namespace=namespace, version=version, config=config)
+    except _Corrupt as exc:
+        log.warning("cache entry %s %s; rebuilding", path, exc)
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError, UnicodeError,
+            OverflowError) as exc:
+        # whatever a damaged file makes the reader raise, the entry is rebuilt, never fatal
+        log.warning("cache entry %s is unreadable (%s: %s); rebuilding", path,
+                    type(exc).__name__, exc)
+    return None
 
-        with safe_open(str(path), framework="pt") as fh:
-            meta = fh.metadata() or {}
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        log.warning("cache entry %s is unreadable (%s); rebuilding", path, exc)
-        return None
+
+class _Corrupt(Exception):
+    """An entry that reads but fails verification (the message says which part)."""
+
+
+def _verified(path: Path, *, namespace: str, version: str, config: Mapping[str, Any]) -> CacheEntry:
+    from safetensors import safe_open
+
+    tensors = load_file(str(path))
+    with safe_open(str(path), framework="pt") as fh:
+        meta = fh.metadata()
+    if not isinstance(meta, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                             for k, v in meta.items()):
+        raise _Corrupt("has no string-to-string metadata")
     expected = {"format": _FORMAT, "namespace": namespace, "version": version,
                 "config": _canonical(dict(config))}
     for field, want in expected.items():
-        if meta.get(field) != want:
-            log.warning("cache entry %s has mismatching %s; rebuilding", path, field)
-            return None
-    if meta.get("checksum") != _tensor_checksum(tensors):
-        log.warning("cache entry %s fails its checksum; rebuilding", path)
-        return None
-    info = json.loads(meta.get("info", "{}"))
+        if field not in meta:
+            raise _Corrupt(f"lacks the metadata field {field!r}")
+        if meta[field] != want:
+            raise _Corrupt(f"has mismatching {field}")
+    if "checksum" not in meta or meta["checksum"] != _tensor_checksum(tensors):
+        raise _Corrupt("fails its checksum")
+    if "info" not in meta:
+        raise _Corrupt("lacks the metadata field 'info'")
+    try:
+        info = json.loads(meta["info"])
+    except ValueError:
+        raise _Corrupt("has unparseable info metadata") from None
+    if not isinstance(info, dict):
+        raise _Corrupt(f"has info metadata of type {type(info).__name__}, not an object")
     return CacheEntry(tensors, info, path.stem, path, True)
 
 
@@ -153,22 +224,36 @@ def load_or_build(
 
     Returns:
         A :class:`CacheEntry`; ``hit`` tells whether it came from disk.
+
+    A damaged entry (truncated or flipped bytes, unreadable or mismatching metadata, a failed
+    checksum) is logged as a warning and rebuilt; it never raises.
+
+    Raises:
+        TypeError: an argument of the wrong type, or ``build()`` returning anything but
+            ``(mapping of tensors, mapping)``.
+        ValueError: empty ``namespace``.
     """
-    if not isinstance(namespace, str) or not namespace:
-        raise ValueError("load_or_build(): namespace must be a non-empty string")
+    config = _check_key_parts(namespace, config, version)
+    if not callable(build):
+        raise TypeError(f"invalid type for build: {type(build).__name__} "
+                        f"({checks.describe(build)}); valid types: a zero-argument callable")
+    checks.boolean("rebuild", rebuild)
     key = content_key(namespace, config, version=version)
     path = entry_path(namespace, key, directory)
     if not rebuild:
         entry = _read(path, namespace=namespace, version=version, config=config)
         if entry is not None:
             return entry
-    tensors, info = build()
-    tensors = dict(tensors)
+    out = build()
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError(f"invalid type for build(): it returned {type(out).__name__} "
+                        f"({checks.describe(out)}); valid types: a (tensors, info) pair")
+    tensors = checks.mapping("tensors returned by build()", out[0])
     bad = [k for k, v in tensors.items() if not isinstance(v, torch.Tensor)]
     if bad:
         raise TypeError(f"load_or_build(): build() returned non-tensor values for {bad}; "
                         "the cache stores tensors only")
-    info = to_jsonable(dict(info))
+    info = to_jsonable(checks.mapping("info returned by build()", out[1]))
     metadata = {"format": _FORMAT, "namespace": namespace, "version": version,
                 "config": _canonical(dict(config)), "checksum": _tensor_checksum(tensors),
                 "info": json.dumps(info)}
