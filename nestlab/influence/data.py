@@ -4,16 +4,22 @@ The files live outside the project, under ``nestlab.paths.data_dir("loi")`` (see
 ``README.md``): ``arxiv/`` (1 ego x 5 Bob seeds), ``rlc/`` (3 egos x 3 Bob seeds),
 ``tournament/`` (SP5 / PP3 / PP5 against held-out partners) and ``eval_sp5/`` (SP5 agents
 at every generation against the held-out partners). Every loader validates keys and shapes
-and refuses anything else with a ``ValueError`` naming the expected axes. Files are opened
-with ``allow_pickle=False``.
+and refuses anything else with a ``ValueError`` naming the file and the expected axes. Files
+are opened with ``allow_pickle=False`` (nothing is ever unpickled): a file that is not a readable
+``.npz`` archive — truncated, corrupt, a renamed ``.npy``, object arrays — is refused with a
+``ValueError`` naming the file and the problem.
 """
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from nestlab import checks
 
 GAMES = ("chicken", "pure_coordination", "prisoners_dilemma", "stag_hunt")
 GAME_TITLES = {"chicken": "Chicken", "pure_coordination": "Pure coordination",
@@ -34,6 +40,15 @@ TOURNAMENT_SHAPES = {"SP5": (5, 4, 20), "PP3": (3, 4, 10), "PP5": (5, 4, 10)}
 TOURNAMENT_AXES = "(n_ego: SP5 5 / PP3 3 / PP5 5, held_out_partner=4, episode: SP5 20 / PP 10)"
 EVAL_SP5_SHAPE = (5, 25, 4, 3)
 EVAL_SP5_AXES = "(sp5_seed=5, sp5_generation=25, held_out_partner=4, episode=3)"
+
+
+__all__ = ["BOB_CHECKPOINTS", "EVAL_SP5_AXES", "EVAL_SP5_SHAPE", "GAMES", "GAME_TITLES", "LOI_SHAPES",
+           "LoILog", "MAPS", "MAP_TITLES", "TOURNAMENT_AXES", "TOURNAMENT_METHODS",
+           "TOURNAMENT_SHAPES", "VERSIONS", "load_eval_sp5", "load_loi_log", "load_tournament",
+           "loi_file", "tournament_samples", "validate_eval_sp5", "validate_loi_rewards",
+           "validate_tournament"]
+
+EVAL_SP5_GAMES = ("chicken", "prisoners_dilemma")
 
 
 class LoILog(NamedTuple):
@@ -60,90 +75,146 @@ class LoILog(NamedTuple):
 
 def _root(root: str | Path | None) -> Path:
     if root is not None:
-        path = Path(root)
+        path = checks.path("root", root, must_exist=False)
         if not path.is_dir():
-            raise FileNotFoundError(f"LoI data folder {str(path)!r} not found")
+            raise FileNotFoundError(f"invalid root {str(path)!r}: LoI data folder not found")
         return path
     from nestlab.paths import data_dir
 
     return data_dir("loi")
 
 
-def _check(name: str, value: str, valid) -> None:
-    if value not in valid:
-        raise ValueError(f"unknown {name} {value!r}; choose one of {tuple(valid)}")
+def _where(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+#: what reading an archive member can raise on a damaged file (zip CRC, inflate, short read)
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+                NotImplementedError, RuntimeError)
 
 
 def _load_npz(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The arrays ``keys`` of an ``.npz`` archive; never unpickles, never leaks a zip error."""
+    path = checks.path("path", path, must_exist=False)
     if not path.is_file():
-        raise FileNotFoundError(f"{str(path)!r} not found")
-    with np.load(path, allow_pickle=False) as npz:
+        raise FileNotFoundError(f"invalid path {str(path)!r}: "
+                                f"{'not found' if not path.exists() else 'is not a file'}")
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except _READ_ERRORS + (TypeError,) as exc:
+        raise ValueError(f"invalid path {str(path)!r}: not a readable .npz archive "
+                         f"({type(exc).__name__}: {exc}); valid: a NumPy .npz file with keys "
+                         f"{', '.join(keys)}") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise ValueError(f"invalid path {str(path)!r}: a single .npy array, not an .npz archive; "
+                         f"valid: a NumPy .npz file with keys {', '.join(keys)}")
+    with npz:
         missing = [k for k in keys if k not in npz.files]
         if missing:
-            raise ValueError(f"{path.name}: missing key(s) {missing}; found {list(npz.files)}")
-        return {k: np.asarray(npz[k]) for k in keys}
+            raise ValueError(f"invalid path {str(path)!r}: missing key(s) {missing}; found "
+                             f"{list(npz.files)}; valid: keys {', '.join(keys)}")
+        out = {}
+        for k in keys:
+            try:
+                out[k] = np.asarray(npz[k])
+            except _READ_ERRORS as exc:
+                raise ValueError(f"invalid path {str(path)!r}: key {k!r} is unreadable "
+                                 f"({type(exc).__name__}: {exc}); valid: an uncorrupted numeric "
+                                 "array (object arrays are never unpickled)") from None
+        return out
 
 
-def validate_loi_rewards(rewards, version: str) -> np.ndarray:
-    """Check a LoI ``rewards`` array against the layout of ``version`` ("arxiv" | "rlc")."""
-    _check("version", version, VERSIONS)
-    arr = np.asarray(rewards)
-    shape, axes = LOI_SHAPES[version]
+def _check_rewards(arr, shape: tuple[int, ...], axes: str, what: str, path: Path | None,
+                   name: str = "rewards") -> np.ndarray:
+    """Shape, numeric dtype and finiteness of a rewards array (``path`` named if from a file)."""
+    where = _where(path)
+    if isinstance(arr, np.ndarray) and arr.dtype.kind not in "iuf":
+        # a bad dtype in a file is a bad file (ValueError); a bad argument is a TypeError
+        exc = ValueError if path is not None else TypeError
+        raise exc(f"{where + ': ' if where else ''}invalid type for {name}: array of "
+                  f"{arr.dtype}; valid types: array of float ({what})")
+    arr = checks.array(name, arr, dtype="float", finite=False, min_size=0, where=where)
     if arr.shape != shape:
-        raise ValueError(f"{version} LoI rewards must have shape {shape} {axes}; got {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.isfinite(arr)):
-        raise ValueError(f"{version} LoI rewards must be finite floats; got dtype {arr.dtype}")
-    return arr.astype(float)
+        raise ValueError(f"{where + ': ' if where else ''}invalid {name}: {what} must have shape "
+                         f"{shape} {axes}; got {arr.shape}")
+    return checks.array(name, arr, where=where)
 
 
-def validate_tournament(rewards, method: str) -> np.ndarray:
+def validate_loi_rewards(rewards, version: str, *, path: Path | None = None) -> np.ndarray:
+    """Check a LoI ``rewards`` array against the layout of ``version`` ("arxiv" | "rlc").
+
+    Raises:
+        ValueError: unknown version, wrong shape, NaN/inf values (naming ``path`` if given).
+        TypeError: not an array of numbers.
+    """
+    checks.choice("version", version, VERSIONS)
+    shape, axes = LOI_SHAPES[version]
+    return _check_rewards(rewards, shape, axes, f"{version} LoI rewards", path)
+
+
+def validate_tournament(rewards, method: str, *, path: Path | None = None) -> np.ndarray:
     """Check a tournament ``rewards`` array of ``method`` ("SP5" | "PP3" | "PP5")."""
-    _check("method", method, TOURNAMENT_METHODS)
-    arr = np.asarray(rewards)
-    if arr.shape != TOURNAMENT_SHAPES[method]:
-        raise ValueError(f"{method} tournament rewards must have shape {TOURNAMENT_SHAPES[method]} "
-                         f"{TOURNAMENT_AXES}; got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{method} tournament rewards contain non-finite values")
-    return arr.astype(float)
+    checks.choice("method", method, TOURNAMENT_METHODS)
+    return _check_rewards(rewards, TOURNAMENT_SHAPES[method], TOURNAMENT_AXES,
+                          f"{method} tournament rewards", path)
+
+
+def validate_eval_sp5(rewards, *, path: Path | None = None) -> np.ndarray:
+    """Check an ``eval_sp5`` ``rewards`` array ``(seed, generation, held_out_partner, episode)``."""
+    return _check_rewards(rewards, EVAL_SP5_SHAPE, EVAL_SP5_AXES, "eval_sp5 rewards", path)
 
 
 def loi_file(game: str, map_: str, *, version: str = "arxiv", run: str | None = None,
              root: str | Path | None = None) -> Path:
     """Path of a LoI file. ``run`` ("5M" | "5M_2") defaults to the run the paper used:
     ``5M`` for Pure coordination in the arXiv version, ``5M_2`` otherwise (data README)."""
-    _check("game", game, GAMES)
-    _check("map", map_, MAPS)
-    _check("version", version, VERSIONS)
+    checks.choice("game", game, GAMES)
+    checks.choice("map_", map_, MAPS)
+    checks.choice("version", version, VERSIONS)
     if run is None:
         run = "5M" if (version == "arxiv" and game == "pure_coordination") else "5M_2"
-    _check("run", run, ("5M", "5M_2") if version == "arxiv" else ("5M_2",))
+    checks.choice("run", run, ("5M", "5M_2") if version == "arxiv" else ("5M_2",))
     return _root(root) / version / f"{game}_{map_}_{run}.npz"
 
 
 def load_loi_log(game: str, map_: str, *, version: str = "arxiv", run: str | None = None,
                  root: str | Path | None = None, path: str | Path | None = None) -> LoILog:
-    """Load and validate one LoI evaluation file (by ``game``/``map_`` or an explicit ``path``)."""
-    _check("version", version, VERSIONS)
-    p = Path(path) if path is not None else loi_file(game, map_, version=version, run=run, root=root)
+    """Load and validate one LoI evaluation file (by ``game``/``map_`` or an explicit ``path``).
+
+    Raises:
+        FileNotFoundError: the file or the data folder is missing.
+        ValueError: unknown game/map/version/run; a file that is not a readable ``.npz``, lacks a
+            key, or holds arrays of the wrong shape, dtype or non-finite values (naming the file).
+    """
+    checks.choice("version", version, VERSIONS)
+    p = (checks.path("path", path, must_exist=False) if path is not None
+         else loi_file(game, map_, version=version, run=run, root=root))
     d = _load_npz(p, ("rewards", "checkpoints"))
-    rewards = validate_loi_rewards(d["rewards"], version)
+    rewards = validate_loi_rewards(d["rewards"], version, path=p)
     ck = d["checkpoints"]
     if ck.shape != (rewards.shape[3],):
-        raise ValueError(f"{p.name}: 'checkpoints' must have shape ({rewards.shape[3]},) "
+        raise ValueError(f"{p}: invalid checkpoints: must have shape ({rewards.shape[3]},) "
                          f"(one generation per Bob checkpoint); got {ck.shape}")
+    if ck.dtype.kind not in "iu" or np.any(ck < 0):
+        raise ValueError(f"{p}: invalid checkpoints {checks.describe(ck)} of dtype {ck.dtype}; "
+                         "valid values: non-negative integer training generations")
     return LoILog(rewards, ck, p)
 
 
 def load_tournament(game: str, map_: str, method: str, *, root: str | Path | None = None,
                     path: str | Path | None = None) -> np.ndarray:
-    """Tournament returns ``(n_ego, held_out_partner, episode)`` of one method in one scenario."""
-    _check("method", method, TOURNAMENT_METHODS)
+    """Tournament returns ``(n_ego, held_out_partner, episode)`` of one method in one scenario.
+
+    Raises:
+        FileNotFoundError, ValueError: as :func:`load_loi_log`.
+    """
+    checks.choice("method", method, TOURNAMENT_METHODS)
     if path is None:
-        _check("game", game, GAMES)
-        _check("map", map_, MAPS)
+        checks.choice("game", game, GAMES)
+        checks.choice("map_", map_, MAPS)
         path = _root(root) / "tournament" / f"{game}_{map_}_{method}.npz"
-    return validate_tournament(_load_npz(Path(path), ("rewards",))["rewards"], method)
+    p = checks.path("path", path, must_exist=False)
+    return validate_tournament(_load_npz(p, ("rewards",))["rewards"], method, path=p)
 
 
 def tournament_samples(game: str, map_: str, *, root: str | Path | None = None) -> dict[str, np.ndarray]:
@@ -159,12 +230,15 @@ def tournament_samples(game: str, map_: str, *, root: str | Path | None = None) 
 def load_eval_sp5(game: str, map_: str, *, root: str | Path | None = None,
                   path: str | Path | None = None) -> np.ndarray:
     """SP5 agents' returns ``(seed, generation, held_out_partner, episode)`` (Chicken and
-    Prisoner's dilemma only)."""
+    Prisoner's dilemma only).
+
+    Raises:
+        FileNotFoundError, ValueError: as :func:`load_loi_log` (NaN/inf and non-numeric dtypes
+            are refused too).
+    """
     if path is None:
-        _check("game", game, ("chicken", "prisoners_dilemma"))
-        _check("map", map_, MAPS)
+        checks.choice("game", game, EVAL_SP5_GAMES)
+        checks.choice("map_", map_, MAPS)
         path = _root(root) / "eval_sp5" / f"{game}_{map_}_SP5.npz"
-    arr = _load_npz(Path(path), ("rewards",))["rewards"]
-    if arr.shape != EVAL_SP5_SHAPE:
-        raise ValueError(f"eval_sp5 rewards must have shape {EVAL_SP5_SHAPE} {EVAL_SP5_AXES}; got {arr.shape}")
-    return arr.astype(float)
+    p = checks.path("path", path, must_exist=False)
+    return validate_eval_sp5(_load_npz(p, ("rewards",))["rewards"], path=p)

@@ -32,9 +32,16 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import digamma, rel_entr
 
+from nestlab import checks
+
 ESTIMATORS = ("paper", "miller_madow", "null_corrected", "knn")
 PAPER_BINS = 50
 PAPER_RANGE = (0.0, 100.0)
+
+__all__ = ["ESTIMATORS", "PAPER_BINS", "PAPER_RANGE", "LoIEstimate", "bin_index", "knn_loi", "loi",
+           "loi_all", "permutation_null", "plugin_loi", "validate_blocks"]
+
+_AXES = "(..., n_bobs, n_episodes): last axis episodes, axis -2 the Bob (co-player), leading axes blocks"
 
 
 class LoIEstimate(NamedTuple):
@@ -63,25 +70,24 @@ def validate_blocks(returns, *, min_bobs: int = 2, min_episodes: int = 1) -> np.
     """Check and convert a ``(..., n_bobs, n_episodes)`` array of ego returns.
 
     Raises:
+        TypeError: not an array of numbers (strings, objects, booleans).
         ValueError: naming the expected axes, if the array has fewer than two axes, too few Bobs
-            or episodes, or non-finite values.
+            or episodes, an empty stack of blocks (a leading axis of length 0), or NaN/inf values.
     """
-    arr = np.asarray(returns, dtype=float)
+    arr = checks.array("returns", returns, dtype="float", finite=False, min_size=0)
     if arr.ndim < 2:
-        raise ValueError(
-            f"returns must have shape (..., n_bobs, n_episodes) — last axis episodes, the one before "
-            f"it the Bob (co-player) index, leading axes blocks; got shape {arr.shape}"
-        )
+        raise ValueError(f"invalid returns: shape {arr.shape}; valid shape: {_AXES}")
     n_bobs, n_eps = arr.shape[-2:]
     if n_bobs < min_bobs:
-        raise ValueError(f"returns axis -2 (n_bobs) must be >= {min_bobs}; got shape {arr.shape}")
+        raise ValueError(f"invalid returns: shape {arr.shape} has n_bobs (axis -2) = {n_bobs}; "
+                         f"valid: n_bobs >= {min_bobs}, shape {_AXES}")
     if n_eps < min_episodes:
-        raise ValueError(
-            f"returns axis -1 (n_episodes) must be >= {min_episodes}; got shape {arr.shape}"
-        )
-    if arr.size and not np.all(np.isfinite(arr)):
-        raise ValueError("returns contain NaN or infinite values")
-    return arr
+        raise ValueError(f"invalid returns: shape {arr.shape} has n_episodes (axis -1) = {n_eps}; "
+                         f"valid: n_episodes >= {min_episodes}, shape {_AXES}")
+    if arr.size == 0:
+        raise ValueError(f"invalid returns: shape {arr.shape} is an empty stack of blocks (a leading "
+                         "axis has length 0); valid: at least one (n_bobs, n_episodes) block")
+    return checks.array("returns", arr)  # NaN / inf, with the first offending index
 
 
 def bin_index(values, *, bins: int = PAPER_BINS, value_range=PAPER_RANGE) -> np.ndarray:
@@ -89,11 +95,14 @@ def bin_index(values, *, bins: int = PAPER_BINS, value_range=PAPER_RANGE) -> np.
 
     Values on the right edge go into the last bin; values outside ``[lo, hi]`` are dropped
     (index -1), exactly as ``np.histogram(x, bins=bins, range=value_range)`` counts them.
+    ``+-inf`` lie outside every range (dropped); NaN is refused.
+
+    Raises:
+        TypeError, ValueError: ``bins`` not an integer >= 1, ``value_range`` not two finite
+            numbers with ``hi > lo``, ``values`` not numbers or NaN.
     """
-    lo, hi = (float(v) for v in value_range)
-    if not hi > lo or bins < 1:
-        raise ValueError(f"need bins >= 1 and value_range (lo, hi) with hi > lo; got {bins}, {value_range}")
-    x = np.asarray(values, dtype=float)
+    bins, (lo, hi) = _check_histogram(bins, value_range)
+    x = checks.array("values", values, finite=False, min_size=0)
     edges = np.linspace(lo, hi, bins + 1)
     keep = (x >= lo) & (x <= hi)
     xs = np.where(keep, x, lo)
@@ -102,6 +111,29 @@ def bin_index(values, *, bins: int = PAPER_BINS, value_range=PAPER_RANGE) -> np.
     idx[xs < edges[idx]] -= 1
     idx[(xs >= edges[idx + 1]) & (idx != bins - 1)] += 1
     return np.where(keep, idx, -1)
+
+
+def _check_histogram(bins, value_range) -> tuple[int, tuple[float, float]]:
+    bins = checks.integer("bins", bins, min=1)
+    rng = checks.sequence("value_range", value_range, min_len=2, max_len=2)
+    lo = checks.real("value_range[0]", rng[0])
+    hi = checks.real("value_range[1]", rng[1])
+    if not hi > lo or not np.isfinite(hi - lo):
+        raise ValueError(f"invalid value_range {tuple(value_range)!r}; valid: (lo, hi) with "
+                         "lo < hi, both finite")
+    return bins, (lo, hi)
+
+
+def _refuse_empty_rows(counts: np.ndarray, value_range, what: str = "") -> None:
+    """The plug-in is undefined for a Bob with no return inside the histogram range."""
+    empty = counts.sum(axis=-1) == 0
+    if np.any(empty):
+        first = tuple(int(i) for i in np.argwhere(empty)[0])
+        raise ValueError(
+            f"invalid returns: {int(empty.sum())} of {empty.size} Bob rows{what} have no return "
+            f"inside value_range {tuple(value_range)!r} (first at index {first}), so the plug-in "
+            "LoI is undefined; valid: every Bob row keeps at least one return in range (widen "
+            "value_range, or use estimator='knn')")
 
 
 def _row_counts(idx: np.ndarray, bins: int) -> np.ndarray:
@@ -143,11 +175,17 @@ def plugin_loi(returns, *, bins: int = PAPER_BINS, value_range=PAPER_RANGE,
         miller_madow: add the Miller–Madow entropy-bias correction.
 
     Returns:
-        ``(per_block, n_dropped)``; a block whose row lost all its values is NaN, as in the paper.
+        ``(per_block, n_dropped)``.
+
+    Raises:
+        ValueError: bad ``returns`` (see :func:`validate_blocks`), bad histogram, or a Bob row
+            with no return inside ``value_range`` (the paper's code gives NaN there).
     """
     arr = validate_blocks(returns)
+    checks.boolean("miller_madow", miller_madow)
     idx = bin_index(arr, bins=bins, value_range=value_range)
     counts = _row_counts(idx, bins)
+    _refuse_empty_rows(counts, value_range)
     out = _plugin_from_counts(counts)
     if miller_madow:
         out = out + _miller_madow_term(counts)
@@ -160,10 +198,15 @@ def permutation_null(returns, *, n_permutations: int = 200, seed: int = 0,
 
     Returns:
         ``(n_permutations, *blocks)`` plug-in LoI of the permuted blocks.
+
+    Raises:
+        ValueError: bad arguments, or so few returns inside ``value_range`` that a permutation
+            leaves a Bob row with none (the null would be undefined).
     """
     arr = validate_blocks(returns)
-    if n_permutations < 1:
-        raise ValueError(f"n_permutations must be >= 1; got {n_permutations}")
+    n_permutations = checks.integer("n_permutations", n_permutations, min=1)
+    seed = checks.integer("seed", seed, min=0)
+    _check_histogram(bins, value_range)
     n_bobs, n_eps = arr.shape[-2:]
     flat = arr.reshape(arr.shape[:-2] + (n_bobs * n_eps,))
     idx = bin_index(flat, bins=bins, value_range=value_range)
@@ -172,6 +215,7 @@ def permutation_null(returns, *, n_permutations: int = 200, seed: int = 0,
     perm = np.argsort(keys, axis=-1)
     shuffled = np.take_along_axis(np.broadcast_to(idx, perm.shape), perm, axis=-1)
     counts = _row_counts(shuffled.reshape(perm.shape[:-1] + (n_bobs, n_eps)), bins)
+    _refuse_empty_rows(counts, value_range, " of the permuted blocks")
     return _plugin_from_counts(counts)
 
 
@@ -184,10 +228,18 @@ def knn_loi(returns, *, k: int = 3, jitter: float = 1e-9, seed: int = 0) -> np.n
     ``I = psi(N) + psi(k) - mean_i psi(N_j(i)) - mean_i psi(m_i)``. Ties (discrete returns) are
     broken by a seeded jitter of relative size ``jitter``. Not clipped at zero, so that block
     averages stay unbiased.
+
+    Raises:
+        ValueError: bad ``returns``; ``k`` not >= 1 or not below the episodes per Bob; ``jitter``
+            not > 0 (without it tied returns give an infinite estimate); bad ``seed``.
     """
-    arr = validate_blocks(returns, min_episodes=k + 1)
-    if k < 1:
-        raise ValueError(f"k must be >= 1; got {k}")
+    k = checks.integer("k", k, min=1)
+    jitter = checks.real("jitter", jitter, min=0, inclusive=(False, True))
+    seed = checks.integer("seed", seed, min=0)
+    arr = validate_blocks(returns)
+    if arr.shape[-1] < k + 1:
+        raise ValueError(f"invalid k {k}: returns have n_episodes (axis -1) = {arr.shape[-1]}; "
+                         f"valid range: integer 1 <= k <= n_episodes - 1 = {arr.shape[-1] - 1}")
     n_bobs, n_eps = arr.shape[-2:]
     scale = max(1.0, float(np.abs(arr).mean())) if arr.size else 1.0
     rng = np.random.default_rng(seed)
@@ -200,7 +252,12 @@ def knn_loi(returns, *, k: int = 3, jitter: float = 1e-9, seed: int = 0) -> np.n
     radius = np.partition(d_same, k - 1, axis=-1)[..., k - 1]
     m = (dist < radius[..., None]).sum(axis=-1)
     n = label.size
-    return digamma(n) + digamma(k) - digamma(n_eps) - digamma(m).mean(axis=-1)
+    out = digamma(n) + digamma(k) - digamma(n_eps) - digamma(m).mean(axis=-1)
+    if not np.all(np.isfinite(out)):  # ties the jitter could not break (returns near overflow)
+        raise ValueError(f"invalid returns: the kNN estimate is not finite (returns of magnitude "
+                         f"up to {float(np.abs(arr).max()):g} leave ties or overflow distances); "
+                         f"valid: returns of moderate magnitude, or a larger jitter than {jitter:g}")
+    return out
 
 
 def loi(returns, *, estimator: str = "paper", bins: int = PAPER_BINS, value_range=PAPER_RANGE,
@@ -219,10 +276,16 @@ def loi(returns, *, estimator: str = "paper", bins: int = PAPER_BINS, value_rang
         :class:`LoIEstimate`.
 
     Raises:
-        ValueError: unknown estimator (lists the valid ones) or badly shaped returns.
+        ValueError: unknown estimator (lists the valid ones), badly shaped or empty returns,
+            NaN/inf returns, a Bob row with no return inside ``value_range`` (plug-in estimators:
+            the paper's code gives NaN), out-of-range options.
+        TypeError: an argument of the wrong type.
     """
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"unknown estimator {estimator!r}; choose one of {ESTIMATORS}")
+    estimator = checks.choice("estimator", estimator, ESTIMATORS)
+    _check_histogram(bins, value_range)
+    checks.integer("k", k, min=1)
+    checks.integer("n_permutations", n_permutations, min=1)
+    checks.integer("seed", seed, min=0)
     arr = validate_blocks(returns)
     n_values = int(arr.size)
     if estimator == "knn":

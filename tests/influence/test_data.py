@@ -53,7 +53,7 @@ def test_tournament_shape_per_method(tmp_path):
 def test_unknown_names_list_choices(tmp_path):
     with pytest.raises(ValueError, match="stag_hunt"):
         data.loi_file("hawk_dove", "S", root=tmp_path)
-    with pytest.raises(ValueError, match="'O'"):
+    with pytest.raises(ValueError, match="valid choices: S, M, L, O"):
         data.loi_file("chicken", "X", root=tmp_path)
     with pytest.raises(ValueError, match="run"):
         data.loi_file("chicken", "S", version="rlc", run="5M", root=tmp_path)

@@ -120,7 +120,7 @@ def test_loi_all_returns_every_estimator():
     (np.zeros(6), "n_bobs, n_episodes"),
     (np.zeros((1, 6)), "n_bobs"),
     (np.zeros((9, 0)), "n_episodes"),
-    (np.full((9, 6), np.nan), "NaN"),
+    (np.full((9, 6), np.nan), "not finite"),
 ])
 def test_shape_validation_names_axes(bad, match):
     with pytest.raises(ValueError, match=match):
