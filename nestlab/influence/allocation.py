@@ -28,9 +28,15 @@ from typing import NamedTuple
 import numpy as np
 from scipy.stats import f_oneway, pearsonr
 
+from nestlab import checks
+
 METHODS = ("SP", "PP3", "PP5")
 UNITS = {"SP": 1, "PP3": 3, "PP5": 5}
 PROTOCOLS = ("top30", "all")
+
+__all__ = ["METHODS", "PROTOCOLS", "UNITS", "Comparison", "RankResult", "allocate_by_loi", "budget",
+           "compare", "enumerate_allocations", "loi_gain_correlation", "population_gain",
+           "rank_allocation"]
 
 
 class Comparison(NamedTuple):
@@ -52,10 +58,23 @@ class Comparison(NamedTuple):
     n_baseline: int
 
 
-def _check_methods(allocation: Sequence[str]) -> None:
-    bad = [m for m in allocation if m not in UNITS]
-    if bad:
-        raise ValueError(f"unknown method(s) {bad}; choose from {METHODS}")
+def _check_methods(allocation: Sequence[str], name: str = "allocation") -> list[str]:
+    return checks.choices(name, allocation, METHODS)
+
+
+def _check_samples(samples, name: str = "samples") -> list[Mapping[str, np.ndarray]]:
+    """Per scenario a mapping SP/PP3/PP5 -> 1-d finite returns."""
+    out = checks.sequence(name, samples, min_len=1)
+    for i, scen in enumerate(out):
+        _check_scenario(scen, f"{name}[{i}]")
+    return out
+
+
+def _check_scenario(scen, name: str) -> dict[str, np.ndarray]:
+    scen = checks.mapping(name, scen, required=METHODS)
+    for m in METHODS:
+        checks.array(f"{name}[{m!r}]", scen[m], ndim=1)
+    return scen
 
 
 def budget(allocation: Sequence[str]) -> int:
@@ -72,10 +91,11 @@ def allocate_by_loi(loi_values) -> tuple[str, ...]:
 
     Returns:
         One method name per scenario.
+
+    Raises:
+        ValueError: not a 1-d array of at least two finite LoI values.
     """
-    x = np.asarray(loi_values, dtype=float)
-    if x.ndim != 1 or x.size < 2 or not np.all(np.isfinite(x)):
-        raise ValueError(f"loi_values must be a 1-d array of >= 2 finite LoI values; got {x!r}")
+    x = checks.array("loi_values", loi_values, ndim=1, min_size=2)
     mu, s = x.mean(), x.std()
     methods = ["SP" if v < mu - s else "PP5" if v > mu + s else "PP3" for v in x]
     # Budget fix. The paper changes one scenario (arg-max -> PP5 or arg-min -> SP), which
@@ -100,9 +120,9 @@ def enumerate_allocations(n_scenarios: int, *, total: int | None = None) -> list
 
     For four scenarios there are 19: uniform PP3, 12 with one SP and one PP5, 6 with two of each.
     """
-    if n_scenarios < 1:
-        raise ValueError(f"n_scenarios must be >= 1; got {n_scenarios}")
-    total = 3 * n_scenarios if total is None else int(total)
+    n_scenarios = checks.integer("n_scenarios", n_scenarios, min=1, max=12)
+    total = 3 * n_scenarios if total is None else checks.integer(
+        "total", total, min=n_scenarios, max=5 * n_scenarios)
     return [a for a in itertools.product(METHODS, repeat=n_scenarios) if budget(a) == total]
 
 
@@ -130,17 +150,29 @@ def compare(samples: Sequence[Mapping[str, np.ndarray]], allocation: Sequence[st
         protocol: ``"top30"`` (the ``k`` highest per scenario, as published) or ``"all"``.
         k: samples kept per scenario and method by ``"top30"``.
         reference: method whose scenario mean normalises the returns (SP, as published).
+
+    Raises:
+        ValueError: unknown protocol/method/reference, mismatching lengths, ``k < 1``, samples
+            that are empty, not 1-d, not finite, or whose reference mean is 0 (no normalisation).
+        TypeError: arguments of the wrong type.
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}")
+    checks.choice("protocol", protocol, PROTOCOLS)
     _check_methods(allocation)
-    baseline = tuple(baseline) if baseline is not None else ("PP3",) * len(allocation)
-    _check_methods(baseline)
+    baseline = tuple(_check_methods(baseline, "baseline")) if baseline is not None \
+        else ("PP3",) * len(allocation)
+    k = checks.integer("k", k, min=1)
+    checks.choice("reference", reference, METHODS)
+    samples = _check_samples(samples)
     if not (len(samples) == len(allocation) == len(baseline)):
         raise ValueError(f"need one sample mapping and one method per scenario; got "
                          f"{len(samples)} scenarios, allocation {len(allocation)}, baseline {len(baseline)}")
     a = _pooled(samples, allocation, protocol=protocol, k=k, reference=reference)
     b = _pooled(samples, baseline, protocol=protocol, k=k, reference=reference)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        zero = [i for i, s in enumerate(samples) if float(np.mean(s[reference])) == 0.0]
+        raise ValueError(f"invalid samples: the mean {reference} return of scenario(s) {zero} is 0, "
+                         f"so returns cannot be normalised by it; valid: a non-zero {reference} "
+                         "mean in every scenario")
     if tuple(allocation) == baseline:
         f, p = 0.0, 1.0
     else:
@@ -169,10 +201,16 @@ def rank_allocation(samples: Sequence[Mapping[str, np.ndarray]], allocation: Seq
                     protocol: str = "top30", k: int = 30,
                     candidates: Sequence[Sequence[str]] | None = None) -> RankResult:
     """Rank ``allocation`` among all budget-equal allocations by its gain over uniform PP3."""
-    cands = [tuple(c) for c in (candidates if candidates is not None
-                                else enumerate_allocations(len(samples), total=budget(allocation)))]
+    samples = _check_samples(samples)
+    _check_methods(allocation)
+    if candidates is not None:
+        cands = [tuple(_check_methods(c, f"candidates[{i}]"))
+                 for i, c in enumerate(checks.sequence("candidates", candidates, min_len=1))]
+    else:
+        cands = enumerate_allocations(len(samples), total=budget(allocation))
     if tuple(allocation) not in cands:
-        raise ValueError(f"allocation {tuple(allocation)} is not among the candidates")
+        raise ValueError(f"invalid allocation {tuple(allocation)}: not among the "
+                         f"{len(cands)} candidates; valid: one of the candidates")
     gains = np.array([compare(samples, c, protocol=protocol, k=k).gain for c in cands])
     own = gains[cands.index(tuple(allocation))]
     return RankResult(int(np.sum(gains > own + 1e-12)) + 1, len(cands), gains, cands)
@@ -182,13 +220,27 @@ def population_gain(samples: Mapping[str, np.ndarray], *, method: str = "PP5",
                     reference: str = "SP") -> float:
     """Mean return of ``method`` minus that of ``reference`` in one scenario (the paper's
     LoI-gain figure uses (PP5 - SP) / 2; the factor does not change a correlation)."""
+    checks.choice("method", method, METHODS)
+    checks.choice("reference", reference, METHODS)
+    samples = checks.mapping("samples", samples, required=(method, reference))
+    for m in (method, reference):
+        checks.array(f"samples[{m!r}]", samples[m], ndim=1)
     return float(np.mean(samples[method]) - np.mean(samples[reference]))
 
 
 def loi_gain_correlation(loi_values, gains) -> tuple[float, float]:
-    """Pearson correlation (r, two-sided p) between scenario LoI and population-play gain."""
-    x, y = np.asarray(loi_values, float), np.asarray(gains, float)
-    if x.shape != y.shape or x.ndim != 1 or x.size < 3:
-        raise ValueError(f"need two 1-d arrays of equal length >= 3; got {x.shape} and {y.shape}")
+    """Pearson correlation (r, two-sided p) between scenario LoI and population-play gain.
+
+    Raises:
+        ValueError: not two finite 1-d arrays of equal length >= 3, or a constant one (r undefined).
+    """
+    x = checks.array("loi_values", loi_values, ndim=1, min_size=3)
+    y = checks.array("gains", gains, ndim=1, min_size=3)
+    if x.shape != y.shape:
+        raise ValueError(f"invalid gains: shape {y.shape}; valid shape: {x.shape} (one per loi_values)")
+    for name, v in (("loi_values", x), ("gains", y)):
+        if np.ptp(v) == 0:
+            raise ValueError(f"invalid {name}: all {v.size} values equal {v[0]:g}, so the "
+                             "correlation is undefined; valid: values that vary")
     res = pearsonr(x, y)
     return float(res.statistic), float(res.pvalue)

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nestlab import checks
+
 #: row player's payoff ``[own action, other's action]`` (action 0 = cooperate / stag / swerve)
 PAYOFFS = {
     "prisoners_dilemma": ((3.0, 0.0), (5.0, 1.0)),
@@ -26,6 +28,9 @@ GAMES = tuple(PAYOFFS)
 #: meeting probabilities of the four scenarios, strongest interaction first
 MEET_PROBS = (1.0, 0.6, 0.3, 0.1)
 N_STATES = 5
+
+__all__ = ["GAMES", "MEET_PROBS", "N_STATES", "PAYOFFS", "GameSpec", "Rollout", "make_spec",
+           "policy_gradient", "rollout", "sigmoid"]
 
 
 class GameSpec(NamedTuple):
@@ -50,12 +55,10 @@ class GameSpec(NamedTuple):
 
 def make_spec(game: str, meet_prob: float, *, n_rounds: int = 20, solo_fraction: float = 0.25) -> GameSpec:
     """A scenario; the solo reward is ``solo_fraction`` x the game's largest payoff."""
-    if game not in PAYOFFS:
-        raise ValueError(f"unknown game {game!r}; choose one of {GAMES}")
-    if not 0.0 <= meet_prob <= 1.0:
-        raise ValueError(f"meet_prob must lie in [0, 1]; got {meet_prob}")
-    if n_rounds < 1:
-        raise ValueError(f"n_rounds must be >= 1; got {n_rounds}")
+    checks.choice("game", game, PAYOFFS)
+    checks.real("meet_prob", meet_prob, min=0.0, max=1.0)
+    checks.integer("n_rounds", n_rounds, min=1)
+    checks.real("solo_fraction", solo_fraction, min=0.0)
     return GameSpec(game, float(meet_prob), solo_fraction * float(np.max(PAYOFFS[game])), int(n_rounds))
 
 

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.influence import allocation as alloc
 from nestlab.influence.games import GAMES, MEET_PROBS, GameSpec, make_spec, policy_gradient, rollout
 from nestlab.influence.loi import loi_all
@@ -63,13 +64,26 @@ class StudyConfig:
     seed: int = 0
 
     def __post_init__(self):
-        bad = [g for g in self.games if g not in GAMES]
-        if bad:
-            raise ValueError(f"unknown game(s) {bad}; choose from {GAMES}")
-        if self.n_generations < 4 or self.n_sp_seeds < 2 or self.iters_per_generation < 1:
-            raise ValueError("need n_generations >= 4, n_sp_seeds >= 2, iters_per_generation >= 1")
-        if set(self.tournament_episodes) != {"SP", "PP3", "PP5"}:
-            raise ValueError("tournament_episodes needs exactly the keys 'SP', 'PP3', 'PP5'")
+        w = "StudyConfig"
+        checks.choices("games", self.games, GAMES, where=w)
+        for i, p in enumerate(checks.sequence("meet_probs", self.meet_probs, min_len=1, where=w)):
+            checks.real(f"meet_probs[{i}]", p, min=0.0, max=1.0, where=w)
+        checks.integer("n_rounds", self.n_rounds, min=1, where=w)
+        checks.real("solo_fraction", self.solo_fraction, min=0.0, where=w)
+        checks.integer("n_generations", self.n_generations, min=4, where=w)
+        checks.integer("iters_per_generation", self.iters_per_generation, min=1, where=w)
+        checks.integer("batch_episodes", self.batch_episodes, min=1, where=w)
+        checks.real("lr", self.lr, min=0.0, inclusive=(False, True), where=w)
+        checks.real("init_scale", self.init_scale, min=0.0, where=w)
+        checks.real("max_logit", self.max_logit, min=0.0, inclusive=(False, True), where=w)
+        checks.integer("n_sp_seeds", self.n_sp_seeds, min=2, where=w)
+        # the kNN estimator of analyse_study needs k + 1 = 4 episodes per Bob
+        checks.integer("loi_episodes", self.loi_episodes, min=4, where=w)
+        eps = checks.mapping("tournament_episodes", self.tournament_episodes,
+                             keys=("SP", "PP3", "PP5"), required=("SP", "PP3", "PP5"), where=w)
+        for m, n in eps.items():
+            checks.integer(f"tournament_episodes[{m!r}]", n, min=1, where=w)
+        checks.integer("seed", self.seed, min=0, where=w)
 
     def scenarios(self) -> list[GameSpec]:
         """Scenarios in order game-major, interaction strength minor."""
@@ -146,7 +160,11 @@ def train_population(config: StudyConfig, *, vectorised: bool = True, progress: 
     """
     from tqdm.auto import tqdm
 
+    checks.instance("config", config, StudyConfig)
+    checks.boolean("vectorised", vectorised)
     layout = agent_layout(config)
+    if agents is not None:
+        agents = checks.array("agents", agents, ndim=1, dtype="int", min=0, max=layout.group.size - 1)
     n = layout.group.size
     payoff, meet, solo = _scenario_arrays(config, layout)
     rng = np.random.default_rng(config.seed)
@@ -175,6 +193,8 @@ def train_population(config: StudyConfig, *, vectorised: bool = True, progress: 
 
 def trained_checkpoints(config: StudyConfig, *, use_cache: bool = True, progress: bool = False):
     """Checkpoints from the cache, or trained and stored. Returns ``(checkpoints, info)``."""
+    checks.instance("config", config, StudyConfig)
+    checks.boolean("use_cache", use_cache)
     def build():
         import torch
 
@@ -222,7 +242,10 @@ class Study(NamedTuple):
 
 def evaluate(config: StudyConfig, checkpoints: np.ndarray) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
     """LoI blocks and tournament returns from checkpoints (deterministic given ``config.seed``)."""
+    checks.instance("config", config, StudyConfig)
     layout = agent_layout(config)
+    checkpoints = checks.array("checkpoints", checkpoints,
+                               shape=(config.n_generations + 1, layout.group.size, 5))
     specs = config.scenarios()
     rng = np.random.default_rng([config.seed, 1])
     ego_g = config.generations(PAPER_EGO_GENERATIONS)
@@ -251,7 +274,7 @@ def evaluate(config: StudyConfig, checkpoints: np.ndarray) -> tuple[np.ndarray, 
 
 def run_study(config: StudyConfig | None = None, *, use_cache: bool = True, progress: bool = False) -> Study:
     """Train (or load) and evaluate the whole study."""
-    config = config or StudyConfig()
+    config = StudyConfig() if config is None else checks.instance("config", config, StudyConfig)
     ck, info = trained_checkpoints(config, use_cache=use_cache, progress=progress)
     blocks, tour = evaluate(config, ck)
     hit = bool(info.get("cache_hit", False))
@@ -286,6 +309,9 @@ class StudyAnalysis(NamedTuple):
 
 def analyse_study(study: Study, *, n_permutations: int = 200, k: int = 30) -> StudyAnalysis:
     """All estimators per scenario, the allocation per game under both protocols, correlations."""
+    checks.instance("study", study, Study)
+    checks.integer("n_permutations", n_permutations, min=1)
+    checks.integer("k", k, min=1)
     cfg = study.config
     n_g, n_p = len(cfg.games), len(cfg.meet_probs)
     est = [loi_all(b, n_permutations=n_permutations, seed=cfg.seed) for b in study.blocks]
@@ -353,11 +379,16 @@ def run_replicates(config: StudyConfig, seeds, *, use_cache: bool = True, progre
     """One :func:`run_study` per seed (``config`` with its ``seed`` replaced)."""
     from dataclasses import replace
 
+    checks.instance("config", config, StudyConfig)
+    for i, s in enumerate(checks.sequence("seeds", seeds, min_len=1)):
+        checks.integer(f"seeds[{i}]", s, min=0)
     return [run_study(replace(config, seed=int(s)), use_cache=use_cache, progress=progress) for s in seeds]
 
 
 def summarise_replicates(studies: list[Study], *, n_permutations: int = 200, k: int = 30) -> ReplicateSummary:
     """Average LoI and gains over replicates; correlations and allocation results per replicate."""
+    for i, s in enumerate(checks.sequence("studies", studies, min_len=1)):
+        checks.instance(f"studies[{i}]", s, Study)
     analyses = [analyse_study(s, n_permutations=n_permutations, k=k) for s in studies]
     names = list(analyses[0].loi)
     lois = {n: np.mean([a.loi[n] for a in analyses], axis=0) for n in names}

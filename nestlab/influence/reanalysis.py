@@ -12,17 +12,22 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.influence import allocation as alloc
 from nestlab.influence.data import (
     BOB_CHECKPOINTS,
+    EVAL_SP5_GAMES,
     GAMES,
     MAPS,
+    VERSIONS,
     load_eval_sp5,
     load_loi_log,
     load_tournament,
     tournament_samples,
 )
-from nestlab.influence.loi import loi
+from nestlab.influence.loi import ESTIMATORS, loi
+
+REFERENCES = ("eval_sp5", "tournament")
 
 #: numbers printed in the paper (arXiv version, Table 1 / Fig. 4 / Sec. 5.3), for comparison only
 PAPER = {
@@ -71,6 +76,10 @@ class LoITable(NamedTuple):
 def loi_table(*, version: str = "arxiv", estimator: str = "paper", run: str | None = None,
               n_permutations: int = 200, seed: int = 0, root: str | Path | None = None) -> LoITable:
     """LoI of every scenario of one version of the logs (blocks = ego run x checkpoint x Bob seed)."""
+    checks.choice("version", version, VERSIONS)
+    checks.choice("estimator", estimator, ESTIMATORS)
+    checks.integer("n_permutations", n_permutations, min=1)
+    checks.integer("seed", seed, min=0)
     vals = np.zeros((len(GAMES), len(MAPS)))
     dropped = np.zeros_like(vals)
     pvals = np.full_like(vals, np.nan)
@@ -113,7 +122,15 @@ def allocation_study(loi_values: dict[str, np.ndarray] | np.ndarray, samples, *,
                      overrides: dict[str, tuple[str, ...]] | None = None, k: int = 30) -> list[AllocationRow]:
     """Per game: the rule's allocation, the evaluated one (rule unless overridden), both protocols,
     and its rank among all budget-equal allocations under each protocol."""
-    overrides = overrides or {}
+    overrides = checks.mapping("overrides", overrides or {}, keys=GAMES)
+    for g, a in overrides.items():
+        checks.choices(f"overrides[{g!r}]", a, alloc.METHODS)
+    checks.integer("k", k, min=1)
+    if isinstance(loi_values, dict):
+        checks.mapping("loi_values", loi_values, required=GAMES)
+    else:
+        checks.array("loi_values", loi_values, ndim=2, shape=(len(GAMES), None))
+    checks.mapping("samples", samples, required=GAMES)
     rows = []
     for i, g in enumerate(GAMES):
         lv = loi_values[g] if isinstance(loi_values, dict) else np.asarray(loi_values)[i]
@@ -195,8 +212,9 @@ def map_label_check(game: str, *, reference: str = "eval_sp5", version: str = "a
     ``tournament/*_SP5`` (10 per map, generation 24). For each of the 24 permutations of map
     letters the RMS mismatch between the two is computed.
     """
-    if reference not in ("eval_sp5", "tournament"):
-        raise ValueError(f"unknown reference {reference!r}; choose 'eval_sp5' or 'tournament'")
+    checks.choice("reference", reference, REFERENCES)
+    checks.choice("game", game, EVAL_SP5_GAMES if reference == "eval_sp5" else GAMES)
+    checks.choice("version", version, VERSIONS)
     bobs, refs = _bob_vs_reference(game, reference=reference, run=run, root=root, version=version)
     perms = list(itertools.permutations(range(len(MAPS))))
     rms = np.array([np.sqrt(np.mean(np.concatenate([bobs[j] - refs[p[j]] for j in range(len(MAPS))]) ** 2))
@@ -207,6 +225,11 @@ def map_label_check(game: str, *, reference: str = "eval_sp5", version: str = "a
 
 def relabel(values, permutation) -> np.ndarray:
     """Re-order per-map values (in stored-label order) by true map: ``out[perm[j]] = values[j]``."""
+    values = checks.array("values", values, ndim=1)
+    perm = checks.sequence("permutation", permutation, min_len=values.size, max_len=values.size)
+    if sorted(int(p) if isinstance(p, int | np.integer) else -1 for p in perm) != list(range(values.size)):
+        raise ValueError(f"invalid permutation {tuple(perm)!r}; valid values: a permutation of "
+                         f"0..{values.size - 1} (one entry per value)")
     out = np.empty(len(permutation))
     for j, p in enumerate(permutation):
         out[p] = values[j]
