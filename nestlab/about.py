@@ -1,4 +1,8 @@
-"""What the suite holds and what it runs on — the data behind ``00_tour``."""
+"""What the suite holds and what it runs on — the data behind ``00_tour``.
+
+The catalogue reads each notebook's declared parameters through the runner
+(:mod:`nestlab.runner.params`), the one place ``nestlab list`` and run validation read too.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nestlab import runner
+
+__all__ = ["FOCUS_CHOICES", "MECHANISMS", "Mechanism", "catalogue", "environment", "last_runtimes",
+           "mechanisms", "rerun_command"]
 
 
 class Mechanism(NamedTuple):
@@ -59,7 +66,11 @@ def mechanisms(focus: str = "all") -> list[Mechanism]:
 
 
 def catalogue(focus: str = "all") -> list[dict[str, Any]]:
-    """One row per notebook: name, title, mechanism, parameters and defaults."""
+    """One row per notebook: name, title, mechanism, parameters and their declared values.
+
+    Each row holds ``parameters`` (name -> default), ``valid`` (name -> the declaration, e.g.
+    ``"int 1..100000"``) and ``descriptions`` (name -> the text after the declaration).
+    """
     series = {m.series: m.key for m in MECHANISMS}
     keep = {m.key for m in mechanisms(focus)} | ({"suite"} if focus == "all" else set())
     rows = []
@@ -67,7 +78,9 @@ def catalogue(focus: str = "all") -> list[dict[str, Any]]:
         mech = series.get(name[0], "suite")
         if mech in keep:
             rows.append({"notebook": name, "mechanism": mech, "title": info.title,
-                         "parameters": dict(info.parameters)})
+                         "parameters": dict(info.parameters),
+                         "valid": {k: info.specs[k].text for k in info.parameters},
+                         "descriptions": dict(info.descriptions)})
     return rows
 
 

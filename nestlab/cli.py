@@ -2,51 +2,71 @@
 
 Usage::
 
-    nestlab list
+    nestlab list [--profile NAME] [--notebooks DIR]
     nestlab run [NAME ...] [--profile smoke|paper] [-p KEY VALUE ...] [--out DIR] [--timeout S]
     nestlab index [--out DIR]
 
 Exit status: 0 if everything ran, 1 if any notebook failed, 2 if the request was refused
-(unknown notebook, profile or parameter, or a value of the wrong type) — refusals happen
-before any kernel starts.
+(unknown notebook, profile or parameter, a value of the wrong type or outside the parameter's
+declared range or choices, an output folder that cannot be written, a timeout that is not a
+positive number of seconds) — refusals happen before any kernel starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
 from nestlab import runner
 
+__all__ = ["main"]
+
+
+def _timeout(text: str) -> int:
+    """``--timeout``: a positive whole number of seconds (0 or less would silently mean no limit)."""
+    t = text.strip()
+    if not re.fullmatch(r"\+?[0-9]+", t) or int(t) < 1:
+        raise argparse.ArgumentTypeError(f"invalid timeout {text!r}; valid range: integer >= 1 "
+                                         "(seconds per cell; omit --timeout for no limit)")
+    return int(t)
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nestlab", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="{list,run,index}")
-    lst = sub.add_parser("list", help="the notebooks, their parameters and defaults")
+    lst = sub.add_parser("list", help="the notebooks, their parameters, defaults and valid values")
     lst.add_argument("--profile", help="also show this profile's overrides")
+    lst.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
     run = sub.add_parser("run", help="execute notebooks headless and publish HTML reports")
     run.add_argument("names", nargs="*", metavar="NAME", help="notebooks to run (default: all)")
     run.add_argument("--profile", help="parameter profile: " + ", ".join(runner.available_profiles()))
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                     metavar=("KEY", "VALUE"), help="override a parameter (repeatable)")
+                     metavar=("KEY", "VALUE"),
+                     help="override a parameter (repeatable); `nestlab list` shows the valid values")
     run.add_argument("--out", default="reports", help="output folder (default: reports/)")
-    run.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds")
+    run.add_argument("--timeout", type=_timeout, default=None,
+                     help="per-cell timeout in seconds, >= 1 (default: none)")
+    run.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     idx = sub.add_parser("index", help="rebuild OUT/index.html from the results there")
     idx.add_argument("--out", default="reports")
     return p
 
 
-def _list(profile: str | None) -> int:
-    catalogue = runner.discover()
-    overrides = runner.load_profile(profile) if profile else {}
+def _list(profile: str | None, notebooks: str | None) -> int:
+    catalogue = runner.discover(notebooks)
+    overrides = runner.load_profile(profile, notebooks) if profile is not None else {}
     for name, info in catalogue.items():
         print(f"{name}  —  {info.title}")
         prof = overrides.get(name, {})
         for key, default in info.parameters.items():
-            extra = f"   [{profile}: {prof[key]!r}]" if key in prof else ""
-            print(f"    {key} = {default!r}{extra}")
+            spec = info.specs[key]
+            note = info.descriptions.get(key, "")
+            valid = spec.text if spec.declared else f"{spec.text} (undeclared)"
+            extra = f"   [{profile}: {prof[key]}]" if key in prof else ""
+            print(f"    {key} = {default!r}   # {valid}{'; ' + note if note else ''}{extra}")
     return 0
 
 
@@ -55,15 +75,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "list":
-            return _list(args.profile)
+            return _list(args.profile, args.notebooks)
         if args.command == "index":
-            print(runner.write_index(args.out))
+            print(runner.write_index(runner.check_out_dir(args.out, name="--out", must_exist=True)))
             return 0
+        overrides = [tuple(kv) for kv in args.parameter]
+        runner.plan_runs(args.names, profile=args.profile, overrides=overrides,
+                         notebooks=args.notebooks)
+        runner.check_out_dir(args.out, name="--out", create=True)
         runs = runner.run_notebooks(
-            args.names, profile=args.profile, overrides=[tuple(kv) for kv in args.parameter],
-            out_dir=args.out, progress=not args.no_progress, timeout=args.timeout,
+            args.names, profile=args.profile, overrides=overrides, out_dir=args.out,
+            notebooks=args.notebooks, progress=not args.no_progress, timeout=args.timeout,
         )
-    except runner.UsageError as exc:
+    except (runner.UsageError, runner.DeclarationError) as exc:
         print(f"nestlab: error: {exc}", file=sys.stderr)
         return 2
     failed = [r.name for r in runs if not r.ok]

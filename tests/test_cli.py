@@ -9,6 +9,7 @@ import pytest
 from nestlab import cli, runner
 
 BIN = Path(sys.executable).parent / "nestlab"
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
 
 def _run(*args, cwd=None):
@@ -31,11 +32,9 @@ def test_unknown_parameter_exits_2_with_choices(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
-def test_wrong_type_exits_2(capsys, monkeypatch):
-    fixtures = Path(__file__).parent / "fixtures" / "notebooks"
-    monkeypatch.setattr(runner, "_default_notebooks_dir", lambda: fixtures)
-    assert cli.main(["run", "01_square", "-p", "n", "three"]) == 2
-    assert "expects int" in capsys.readouterr().err
+def test_wrong_type_exits_2(capsys):
+    assert cli.main(["run", "01_square", "-p", "n", "three", "--notebooks", str(FIXTURES)]) == 2
+    assert "invalid n 'three': not a decimal integer" in capsys.readouterr().err
 
 
 def test_unknown_profile_exits_2(capsys):
@@ -48,14 +47,14 @@ def test_list_shows_every_notebook_and_defaults(capsys):
     out = capsys.readouterr().out
     for name, info in runner.discover().items():
         assert name in out
-        for key in info.parameters:
+        for key, spec in info.specs.items():
             assert f"    {key} = " in out
+            assert f"# {spec.text}" in out  # the declared valid values, from the cell
 
 
-def test_run_failure_exit_status_is_1(tmp_path, monkeypatch, capsys):
-    fixtures = Path(__file__).parent / "fixtures" / "notebooks"
-    monkeypatch.setattr(runner, "_default_notebooks_dir", lambda: fixtures)
-    code = cli.main(["run", "02_broken", "--out", str(tmp_path), "--no-progress"])
+def test_run_failure_exit_status_is_1(tmp_path, capsys):
+    code = cli.main(["run", "02_broken", "--out", str(tmp_path), "--no-progress",
+                     "--notebooks", str(FIXTURES)])
     assert code == 1
     assert "failed: 02_broken" in capsys.readouterr().err
 

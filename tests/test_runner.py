@@ -13,7 +13,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
 def test_discover_reads_parameters_and_title():
     cat = runner.discover(FIXTURES)
-    assert list(cat) == ["01_square", "02_broken"]
+    assert list(cat) == ["01_square", "02_broken", "03_declared"]
     assert cat["01_square"].parameters == {"n": 3, "scale": 0.5, "label": "demo", "flag": True,
                                            "items": [1, 2]}
     assert cat["01_square"].title == "Fixture: square a number"
@@ -32,7 +32,7 @@ def test_parse_parameters_accepts_comments_and_annotations():
 def test_unknown_notebook_lists_valid_choices():
     with pytest.raises(runner.UsageError) as err:
         runner.plan_runs(["nope"], notebooks=FIXTURES)
-    assert "'nope'" in str(err.value) and "01_square, 02_broken" in str(err.value)
+    assert "'nope'" in str(err.value) and "01_square, 02_broken, 03_declared" in str(err.value)
 
 
 def test_unknown_parameter_lists_valid_parameters():
@@ -45,7 +45,7 @@ def test_unknown_parameter_lists_valid_parameters():
 @pytest.mark.parametrize("key,value", [("n", "abc"), ("n", "1.5"), ("flag", "3"), ("items", "7"),
                                        ("scale", "x")])
 def test_wrong_type_is_refused(key, value):
-    with pytest.raises(runner.UsageError, match=f"parameter '{key}' .* expects"):
+    with pytest.raises(runner.UsageError, match=f"invalid( type for)? {key}\\b.*{value}"):
         runner.plan_runs(["01_square"], overrides=[(key, value)], notebooks=FIXTURES)
 
 
@@ -91,7 +91,8 @@ def test_outputs_written(two_runs):
     data = json.loads((out / "01_square.results.json").read_text())
     assert data["status"] == "ok" and data["parameters"]["n"] == 2 and data["profile"] == "smoke"
     assert data["runtime_s"] > 0 and data["versions"]["torch"] and data["versions"]["cpu_count"]
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+    hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert hidden == [".nestlab.lock"]  # no temp files or staging folders left
 
 
 def test_html_is_self_contained(two_runs):

@@ -1,0 +1,257 @@
+"""Headless execution of planned notebooks with papermill, one failure never stopping the others.
+
+* :func:`execute` runs one :class:`~nestlab.runner.catalogue.RunPlan` into a folder and writes
+  ``NAME.ipynb``, ``NAME.html`` (:func:`~nestlab.runner.export.to_html`) and
+  ``NAME.results.json`` (recorded values, status, runtime, parameters, package versions, and the
+  SHA-256 of the two reports). A notebook that raises is reported as failed with the exception
+  and the cell.
+* :func:`run_notebooks` validates the whole request first (plans, ``timeout``, the output
+  folder — before any kernel starts), sweeps stale temporary files, then executes each notebook
+  into its own staging folder and publishes its three files together
+  (:mod:`nestlab.runner.publish`), rebuilding ``index.html`` after each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from nestlab import checks
+from nestlab.paths import project_root
+from nestlab.record import read_results, to_jsonable
+from nestlab.runner.catalogue import RunPlan, plan_runs
+from nestlab.runner.errors import UsageError
+from nestlab.runner.export import to_html
+from nestlab.runner.files import check_out_dir, folder_lock
+from nestlab.runner.publish import Staging, fault_point, publish, sweep
+from nestlab.runner.site import sha256_file
+
+__all__ = ["VERSIONED_PACKAGES", "NotebookRun", "execute", "package_versions", "run_notebooks"]
+
+VERSIONED_PACKAGES = ("nestlab", "numpy", "scipy", "torch", "jax", "numpyro", "arviz",
+                      "matplotlib", "papermill", "nbconvert")
+
+
+@dataclass
+class NotebookRun:
+    """The outcome of executing one notebook."""
+
+    name: str
+    status: str  # "ok" | "failed"
+    runtime_s: float
+    parameters: dict[str, Any]
+    profile: str | None
+    results: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    started_at: str = ""
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the notebook ran to the end and its reports were written."""
+        return self.status == "ok"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``results.json`` content (plain JSON types)."""
+        return to_jsonable({
+            "name": self.name, "status": self.status, "runtime_s": round(self.runtime_s, 3),
+            "parameters": self.parameters, "profile": self.profile, "results": self.results,
+            "error": self.error, "outputs": self.outputs, "checksums": self.checksums,
+            "versions": self.versions, "started_at": self.started_at,
+        })
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that determine a run, plus Python, platform and core count."""
+    out = {"python": platform.python_version(), "platform": platform.platform(),
+           "cpu_count": str(os.cpu_count())}
+    for pkg in VERSIONED_PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _failure_from_notebook(nb: nbformat.NotebookNode | None, exc: BaseException) -> dict[str, Any]:
+    """Exception name/value and the failing cell (index and source) of an executed notebook."""
+    error: dict[str, Any] = {"ename": getattr(exc, "ename", type(exc).__name__),
+                             "evalue": str(getattr(exc, "evalue", exc))[:2000]}
+    if nb is not None:
+        for idx, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    error.update(ename=out.get("ename", error["ename"]),
+                                 evalue=str(out.get("evalue", ""))[:2000],
+                                 cell=cell.get("execution_count") or idx,
+                                 cell_source=cell.source[:1500])
+                    return error
+    error["traceback"] = "".join(traceback.format_exception(exc))[-3000:]
+    return error
+
+
+@contextlib.contextmanager
+def _kernel_environment() -> Iterator[None]:
+    """Environment the kernel inherits: headless flag, absolute cache folder, quiet debugger."""
+    wanted = {"NESTLAB_HEADLESS": "1",
+              "NESTLAB_CACHE": os.environ.get("NESTLAB_CACHE", str(project_root() / ".nestlab-cache")),
+              "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _check_timeout(timeout: Any) -> int | None:
+    if timeout is None:
+        return None
+    try:
+        return checks.integer("timeout", timeout, min=1)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"{exc} (seconds per cell; None for no limit)") from None
+
+
+def execute(
+    plan: RunPlan,
+    out_dir: str | Path,
+    *,
+    progress: bool = True,
+    timeout: int | None = None,
+    kernel_name: str | None = None,
+) -> NotebookRun:
+    """Execute one planned notebook and write its ``.ipynb``, ``.html`` and ``.results.json``.
+
+    The files are written straight into ``out_dir`` (a staging folder, for
+    :func:`run_notebooks`); the ``.results.json`` is written last and names the other two with
+    their SHA-256. Never raises for a failure inside the notebook: the run is returned (and
+    written) with ``status="failed"`` and the error's name, message and cell.
+
+    Raises:
+        UsageError: ``timeout`` is not ``None`` or a positive integer.
+    """
+    import papermill as pm  # papermill loads jupyter_client and friends: only when executing
+
+    timeout = _check_timeout(timeout)
+    out = Path(out_dir)
+    name = plan.info.name
+    nb_path = out / f"{name}.ipynb"
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    error = None
+    executed: nbformat.NotebookNode | None = None
+    try:
+        with _kernel_environment():
+            executed = pm.execute_notebook(
+                str(plan.info.path), str(nb_path), parameters=dict(plan.parameters),
+                cwd=str(plan.info.path.parent), progress_bar=progress, log_output=False,
+                execution_timeout=timeout, kernel_name=kernel_name,
+            )
+    except Exception as exc:  # noqa: BLE001 — any failure is reported, never propagated
+        try:
+            executed = nbformat.read(str(nb_path), as_version=4)
+        except Exception:  # noqa: BLE001 — no readable output notebook: report without it
+            executed = None
+            nb_path.unlink(missing_ok=True)
+        error = _failure_from_notebook(executed, exc)
+    runtime = time.perf_counter() - t0
+    run = NotebookRun(name=name, status="ok" if error is None else "failed", runtime_s=runtime,
+                      parameters={**plan.info.parameters, **plan.parameters},
+                      profile=plan.profile, error=error, versions=package_versions(),
+                      started_at=started)
+    if executed is not None:
+        run.results = read_results(executed)
+        run.outputs["notebook"] = nb_path.name
+        try:
+            html_path = out / f"{name}.html"
+            with open(html_path, "w", encoding="utf-8") as fh:
+                fh.write(to_html(nb_path))
+            run.outputs["html"] = html_path.name
+        except Exception as exc:  # noqa: BLE001 — a failed export fails the run, not the others
+            (out / f"{name}.html").unlink(missing_ok=True)
+            run.status = "failed"
+            run.error = run.error or {"ename": type(exc).__name__,
+                                      "evalue": f"HTML conversion failed: {exc}"}
+    run.checksums = {fname: sha256_file(out / fname) for fname in run.outputs.values()}
+    with open(out / f"{name}.results.json", "w", encoding="utf-8") as fh:
+        json.dump(run.to_json(), fh, indent=2)
+    return run
+
+
+def _say(progress: bool, text: str) -> None:
+    if progress:
+        print(text, file=sys.stderr, flush=True)
+
+
+def run_notebooks(
+    names: Sequence[str] = (),
+    *,
+    profile: str | None = None,
+    overrides: Mapping[str, Any] | Sequence[tuple[str, Any]] = (),
+    out_dir: str | Path = "reports",
+    notebooks: str | Path | None = None,
+    progress: bool = True,
+    timeout: int | None = None,
+    build_index: bool = True,
+) -> list[NotebookRun]:
+    """Validate, then execute each notebook in turn; one failure never stops the others.
+
+    Args:
+        names, profile, overrides, notebooks: the request (see
+            :func:`~nestlab.runner.catalogue.plan_runs`).
+        out_dir: the reports folder (created if missing).
+        progress: print progress to stderr.
+        timeout: seconds per cell (a positive integer), or ``None`` for no limit.
+        build_index: rebuild ``<out_dir>/index.html`` after each notebook.
+
+    Raises:
+        UsageError: before any kernel starts, for an invalid request, ``timeout`` or output folder.
+    """
+    plans = plan_runs(names, profile=profile, overrides=overrides, notebooks=notebooks)
+    timeout = _check_timeout(timeout)
+    out = check_out_dir(out_dir, create=True)
+    with folder_lock(out):
+        swept = sweep(out)
+    if swept:
+        _say(progress, f"removed stale temporary files from {out}: {', '.join(swept)}")
+    runs = []
+    for i, plan in enumerate(plans, 1):
+        label = f"[{i}/{len(plans)}] {plan.info.name}"
+        shown = ", ".join(f"{k}={v!r}" for k, v in plan.parameters.items())
+        _say(progress, f"{label} ... running{f' ({shown})' if shown else ''}")
+        with folder_lock(out):
+            staging = Staging.create(out, plan.info.name)
+        with staging:
+            run = execute(plan, staging.path, progress=progress, timeout=timeout)
+            fault_point("executed")
+            publish(out, staging, index=build_index)
+        runs.append(run)
+        msg = f"{label}: {run.status} in {run.runtime_s:.1f} s"
+        if run.error:
+            msg += f" — {run.error.get('ename')}: {str(run.error.get('evalue'))[:200]}"
+            if "cell" in run.error:
+                msg += f" (cell In [{run.error['cell']}])"
+        _say(progress, msg)
+    return runs

@@ -1,0 +1,233 @@
+"""The report index: ``<out>/index.html`` built from the ``*.results.json`` files of a folder.
+
+:func:`load_runs` reads every results file and never trusts one: a file that is not a JSON
+object with the runner's fields and types (``[]``, binary, a string where a number belongs,
+missing fields) is listed as ``unreadable`` with the reason; a run whose published ``.ipynb`` /
+``.html`` are missing or are not the files its results describe (their SHA-256 differs — a newer
+or an interrupted publication) is listed as ``incomplete``; so is a notebook's ``.ipynb`` or
+``.html`` without any results file. Only a consistent, complete report shows as ``ok``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import html
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from nestlab.runner.catalogue import NOTEBOOK_RE
+from nestlab.runner.files import atomic_write_text, check_out_dir, folder_lock
+
+__all__ = [
+    "MAX_RESULTS_BYTES",
+    "STATUSES",
+    "headline",
+    "load_runs",
+    "read_run",
+    "render_index",
+    "sha256_file",
+    "write_index",
+]
+
+STATUSES = ("ok", "failed", "incomplete")
+MAX_RESULTS_BYTES = 50 * 2**20
+
+_NONE = type(None)
+_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": (str,), "status": (str,), "runtime_s": (int, float, _NONE),
+}
+_OPTIONAL: dict[str, tuple[type, ...]] = {
+    "parameters": (dict,), "profile": (str, _NONE), "results": (dict,), "error": (dict, _NONE),
+    "outputs": (dict,), "versions": (dict,), "started_at": (str,), "checksums": (dict,),
+    "claims": (list,),
+}
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _problem(stem: str, data: Any) -> str | None:
+    """Why a parsed results file cannot be listed as written (``None``: it can)."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    for key in _FIELDS:
+        if key not in data:
+            return f"missing field {key!r}"
+    for key, types in {**_FIELDS, **_OPTIONAL}.items():
+        if key in data and (not isinstance(data[key], types) or isinstance(data[key], bool)):
+            names = " or ".join("null" if t is _NONE else t.__name__ for t in types)
+            return f"field {key!r} is {type(data[key]).__name__}, expected {names}"
+    if data["name"] != stem:
+        return f"field 'name' is {data['name']!r} but the file is {stem}.results.json"
+    if data["status"] not in STATUSES:
+        return f"field 'status' is {data['status']!r}, expected one of {', '.join(STATUSES)}"
+    for label, fname in data.get("outputs", {}).items():
+        if not isinstance(fname, str) or "/" in fname or "\\" in fname or fname.startswith("."):
+            return f"outputs[{label!r}] is {fname!r}, not a file name of the folder"
+    if not all(isinstance(v, str) for v in data.get("checksums", {}).values()):
+        return "field 'checksums' holds a non-text value"
+    err = data.get("error")
+    if err is not None and not all(isinstance(k, str) for k in err):
+        return "field 'error' has non-text keys"
+    return None
+
+
+def _unreadable(stem: str, reason: str) -> dict[str, Any]:
+    return {"name": stem, "status": "unreadable",
+            "error": {"ename": "UnreadableResults", "evalue": f"{stem}.results.json: {reason}"}}
+
+
+def read_run(path: str | Path) -> dict[str, Any]:
+    """One results file as a run dict; ``status`` is ``unreadable`` / ``incomplete`` when it must be.
+
+    Never raises for the file's content (see the module docstring).
+    """
+    path = Path(path)
+    stem = path.name.removesuffix(".results.json")
+    try:
+        if path.stat().st_size > MAX_RESULTS_BYTES:
+            return _unreadable(stem, f"larger than {MAX_RESULTS_BYTES} bytes")
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return _unreadable(stem, f"{type(exc).__name__}: {exc}"[:300])
+    problem = _problem(stem, data)
+    if problem is not None:
+        return _unreadable(stem, problem)
+    checksums = data.get("checksums", {})
+    for fname in data.get("outputs", {}).values():
+        target = path.parent / fname
+        why = None
+        if not target.is_file():
+            why = f"{fname} is missing"
+        elif fname in checksums:
+            try:
+                if sha256_file(target) != checksums[fname]:
+                    why = f"{fname} is not the file this run published (a newer or interrupted publication)"
+            except OSError as exc:
+                why = f"{fname} cannot be read ({exc})"
+        if why is not None:
+            return {**data, "status": "incomplete",
+                    "error": {"ename": "IncompleteReport", "evalue": f"{why}; run {stem} again"}}
+    return data
+
+
+def load_runs(out_dir: str | Path) -> list[dict[str, Any]]:
+    """Every ``*.results.json`` of a reports folder (and orphaned reports), sorted by notebook name."""
+    folder = Path(out_dir)
+    runs = {p.name.removesuffix(".results.json"): read_run(p)
+            for p in sorted(folder.glob("*.results.json")) if not p.name.startswith(".")}
+    for p in sorted(folder.glob("*.ipynb")) + sorted(folder.glob("*.html")):
+        if NOTEBOOK_RE.match(p.stem) and p.stem not in runs:
+            runs[p.stem] = {"name": p.stem, "status": "incomplete", "runtime_s": None,
+                            "error": {"ename": "IncompleteReport",
+                                      "evalue": f"{p.name} has no {p.stem}.results.json; run {p.stem} again"}}
+    return [runs[k] for k in sorted(runs)]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | dict):
+        text = json.dumps(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return str(value)
+
+
+def _flatten(results: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in results.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{name}.")
+        elif not isinstance(value, list):
+            yield name, value
+
+
+def headline(results: Mapping[str, Any], *, limit: int = 8) -> list[tuple[str, str]]:
+    """The first ``limit`` recorded scalar values (dicts flattened to dotted keys), formatted."""
+    rows = []
+    for name, value in _flatten(results):
+        rows.append((name, _fmt(value)))
+        if len(rows) == limit:
+            break
+    return rows
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.45rem .6rem;
+text-align:left;vertical-align:top;font-size:.92rem}th{background:#f5f5f5}
+.ok{color:#117733;font-weight:600}.failed,.unreadable,.incomplete{color:#bb2222;font-weight:600}
+code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}
+pre{white-space:pre-wrap;background:#fff4f4;padding:.4rem;margin:.3rem 0}
+dl{margin:0;display:grid;grid-template-columns:auto 1fr;gap:0 .8rem}dt{color:#555}dd{margin:0}
+.meta{color:#666;font-size:.85rem}
+"""
+
+
+def render_index(runs: Sequence[Mapping[str, Any]], *, title: str = "nestlab reports") -> str:
+    """HTML of the report index: one row per notebook (status, runtime, headline numbers, link).
+
+    Only an ``ok`` or ``failed`` run links to its HTML (an incomplete one may be stale).
+    """
+    esc = html.escape
+    rows = []
+    for run in runs:
+        name = str(run.get("name", "?"))
+        status = str(run.get("status", "?"))
+        outputs = run.get("outputs") if isinstance(run.get("outputs"), dict) else {}
+        link = outputs.get("html") if status in ("ok", "failed") else None
+        name_cell = f'<a href="{esc(str(link))}">{esc(name)}</a>' if link else esc(name)
+        runtime = run.get("runtime_s")
+        runtime_cell = f"{runtime:.1f} s" if isinstance(runtime, int | float) else "–"
+        results = run.get("results") if isinstance(run.get("results"), dict) else {}
+        heads = headline(results) if status in ("ok", "failed") else []
+        head_cell = ("<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in heads)
+                     + "</dl>") if heads else ""
+        err = run.get("error")
+        if isinstance(err, dict) and err:
+            where = f" in cell In [{err['cell']}]" if "cell" in err else ""
+            head_cell += (f"<div><b>{esc(str(err.get('ename')))}</b>{esc(where)}: "
+                          f"{esc(str(err.get('evalue'))[:500])}</div>")
+            if err.get("cell_source"):
+                head_cell += f"<pre>{esc(str(err['cell_source'])[:800])}</pre>"
+        prof = run.get("profile") or "default"
+        rows.append(f'<tr><td>{name_cell}</td><td class="{esc(status)}">{esc(status)}</td>'
+                    f"<td>{runtime_cell}</td><td>{esc(str(prof))}</td><td>{head_cell}</td></tr>")
+    n_ok = sum(r.get("status") == "ok" for r in runs)
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    versions = next((r.get("versions") for r in runs
+                     if r.get("status") == "ok" and isinstance(r.get("versions"), dict)), {}) or {}
+    vers = ", ".join(f"{k} {v}" for k, v in versions.items() if k != "platform")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
+            f"<style>{_CSS}</style></head><body><h1>{esc(title)}</h1>"
+            f"<p class='meta'>{n_ok} of {len(runs)} notebooks ok · index built {stamp}"
+            f"{' · ' + esc(vers) if vers else ''}</p>"
+            "<table><thead><tr><th>notebook</th><th>status</th><th>runtime</th><th>profile</th>"
+            f"<th>headline numbers</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            "</body></html>\n")
+
+
+def write_index(out_dir: str | Path, *, lock: bool = True) -> Path:
+    """Rebuild ``<out_dir>/index.html`` from the results there (atomically, under the folder lock).
+
+    Args:
+        out_dir: an existing reports folder.
+        lock: take the folder lock; ``False`` only for a caller that already holds it.
+
+    Raises:
+        UsageError: ``out_dir`` is not an existing, writable folder.
+    """
+    folder = check_out_dir(out_dir, must_exist=True)
+    if not lock:
+        return atomic_write_text(folder / "index.html", render_index(load_runs(folder)))
+    with folder_lock(folder):
+        return atomic_write_text(folder / "index.html", render_index(load_runs(folder)))
