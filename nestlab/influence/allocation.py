@@ -163,16 +163,16 @@ def compare(samples: Sequence[Mapping[str, np.ndarray]], allocation: Sequence[st
     k = checks.integer("k", k, min=1)
     checks.choice("reference", reference, METHODS)
     samples = _check_samples(samples)
+    zero = [i for i, s in enumerate(samples) if float(np.mean(s[reference])) == 0.0]
+    if zero:
+        raise ValueError(f"invalid samples: the mean {reference} return of scenario(s) {zero} is 0, "
+                         f"so returns cannot be normalised by it; valid: a non-zero {reference} "
+                         "mean in every scenario (reference)")
     if not (len(samples) == len(allocation) == len(baseline)):
         raise ValueError(f"need one sample mapping and one method per scenario; got "
                          f"{len(samples)} scenarios, allocation {len(allocation)}, baseline {len(baseline)}")
     a = _pooled(samples, allocation, protocol=protocol, k=k, reference=reference)
     b = _pooled(samples, baseline, protocol=protocol, k=k, reference=reference)
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        zero = [i for i, s in enumerate(samples) if float(np.mean(s[reference])) == 0.0]
-        raise ValueError(f"invalid samples: the mean {reference} return of scenario(s) {zero} is 0, "
-                         f"so returns cannot be normalised by it; valid: a non-zero {reference} "
-                         "mean in every scenario")
     if tuple(allocation) == baseline:
         f, p = 0.0, 1.0
     else:

@@ -12,8 +12,6 @@ are opened with ``allow_pickle=False`` (nothing is ever unpickled): a file that 
 
 from __future__ import annotations
 
-import zipfile
-import zlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -88,40 +86,44 @@ def _where(path: Path | None) -> str | None:
     return None if path is None else str(path)
 
 
-#: what reading an archive member can raise on a damaged file (zip CRC, inflate, short read)
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
-                NotImplementedError, RuntimeError)
-
-
 def _load_npz(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The arrays ``keys`` of an ``.npz`` archive; never unpickles, never leaks a zip error."""
     path = checks.path("path", path, must_exist=False)
     if not path.is_file():
         raise FileNotFoundError(f"invalid path {str(path)!r}: "
                                 f"{'not found' if not path.exists() else 'is not a file'}")
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except _READ_ERRORS + (TypeError,) as exc:
-        raise ValueError(f"invalid path {str(path)!r}: not a readable .npz archive "
-                         f"({type(exc).__name__}: {exc}); valid: a NumPy .npz file with keys "
-                         f"{', '.join(keys)}") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise ValueError(f"invalid path {str(path)!r}: a single .npy array, not an .npz archive; "
-                         f"valid: a NumPy .npz file with keys {', '.join(keys)}")
-    with npz:
-        missing = [k for k in keys if k not in npz.files]
-        if missing:
-            raise ValueError(f"invalid path {str(path)!r}: missing key(s) {missing}; found "
-                             f"{list(npz.files)}; valid: keys {', '.join(keys)}")
-        out = {}
-        for k in keys:
-            try:
-                out[k] = np.asarray(npz[k])
-            except _READ_ERRORS as exc:
-                raise ValueError(f"invalid path {str(path)!r}: key {k!r} is unreadable "
-                                 f"({type(exc).__name__}: {exc}); valid: an uncorrupted numeric "
-                                 "array (object arrays are never unpickled)") from None
-        return out
+    # The file is opened here (not by np.load) so that it is closed whatever np.load raises.
+    # Damaged bytes make zipfile / numpy's header parser raise many unrelated types (BadZipFile,
+    # zlib.error, EOFError, SyntaxError and tokenize.TokenError from the .npy header, MemoryError
+    # from a mangled shape, ...): every one is a bad file, reported as a ValueError naming it.
+    with open(path, "rb") as fh:
+        try:
+            npz = np.load(fh, allow_pickle=False)
+        except Exception as exc:  # noqa: BLE001 — see above
+            raise ValueError(f"invalid path {str(path)!r}: not a readable .npz archive "
+                             f"({type(exc).__name__}: {exc}); valid: a NumPy .npz file with keys "
+                             f"{', '.join(keys)}") from None
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ValueError(f"invalid path {str(path)!r}: a single .npy array, not an .npz "
+                             f"archive; valid: a NumPy .npz file with keys {', '.join(keys)}")
+        with npz:
+            return _read_members(npz, path, keys)
+
+
+def _read_members(npz, path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    missing = [k for k in keys if k not in npz.files]
+    if missing:
+        raise ValueError(f"invalid path {str(path)!r}: missing key(s) {missing}; found "
+                         f"{list(npz.files)}; valid: keys {', '.join(keys)}")
+    out = {}
+    for k in keys:
+        try:
+            out[k] = np.asarray(npz[k])
+        except Exception as exc:  # noqa: BLE001 — any reader error is a bad file (_load_npz)
+            raise ValueError(f"invalid path {str(path)!r}: key {k!r} is unreadable "
+                             f"({type(exc).__name__}: {exc}); valid: an uncorrupted numeric "
+                             "array (object arrays are never unpickled)") from None
+    return out
 
 
 def _check_rewards(arr, shape: tuple[int, ...], axes: str, what: str, path: Path | None,
