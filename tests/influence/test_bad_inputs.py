@@ -398,3 +398,24 @@ def test_loader_any_bytes_load_or_value_error_naming_file(tmp_path, kind, blob, 
         assert str(path) in str(exc), str(exc)
         return
     assert arr.shape == data.EVAL_SP5_SHAPE and arr.dtype == np.float64 and np.all(np.isfinite(arr))
+
+
+@st.composite
+def plausible_blocks(draw):
+    """Mostly valid stacks: returns near the histogram range, a few outside it."""
+    shape = (draw(st.integers(1, 3)), draw(st.integers(2, 6)), draw(st.integers(1, 8)))
+    elems = st.one_of(st.floats(0, 100), st.floats(-20, 0), st.floats(100, 130), st.just(50.0))
+    return draw(hnp.arrays(np.float64, shape, elements=elems))
+
+
+@settings(max_examples=150, deadline=None)
+@given(arr=plausible_blocks(), estimator=st.sampled_from(loi.ESTIMATORS), k=st.integers(1, 3))
+def test_loi_of_plausible_blocks_is_finite_or_refused(arr, estimator, k):
+    try:
+        est = loi.loi(arr, estimator=estimator, k=k, n_permutations=8)
+    except ValueError as exc:
+        assert "returns" in str(exc) or "invalid k" in str(exc), str(exc)
+        return
+    assert np.isfinite(est.value) and np.all(np.isfinite(est.per_block))
+    if estimator == "null_corrected":
+        assert np.isfinite(est.null_mean) and 0 < est.p_value <= 1
