@@ -474,8 +474,14 @@ class EpisodeTables:
         self._know: list[Knowledge] = []
         self._lp0 = np.full((T + 1, n, N_GOALS), np.nan)   # log pi0(a_t^k | g) (0 for car 0)
         self._lp0_done = np.zeros(T + 1, bool)
-        self._roll: dict[int, Level1Rollouts] = {}
-        self._roll_done: dict[int, np.ndarray] = {}
+        self._roll = Level1Rollouts(np.zeros((T + 1, N_GOALS, N_ACTIONS)),
+                                    np.zeros((T + 1, N_GOALS, 4, N_GOALS, N_ACTIONS), bool),
+                                    np.zeros((T + 1, N_GOALS, 4, N_ACTIONS), bool))
+        self._roll_done = np.zeros(T + 1, bool)
+        self._lanes = np.zeros((T + 1, N_GOALS, 4, N_GOALS))
+        self._pred = np.zeros((T + 1, N_GOALS))
+        self._hidden = np.zeros((T + 1, 4), int)
+        self._bel_done = np.zeros(T + 1, bool)
         self._bel: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._cum = [(np.zeros((n, N_GOALS)), np.zeros(N_GOALS))]
         self.rollouts = 0
@@ -547,37 +553,52 @@ class EpisodeTables:
             self._bel[t] = (lanes, pred, self.knowledge(t).status[0])
         return self._bel[t]
 
-    def look_ahead(self, t: int, goals: np.ndarray) -> Level1Rollouts:
-        """Car 0's look-ahead at step ``t`` for all 3 goals; the goals in ``goals`` are
-        guaranteed computed (missing ones in one vectorised call)."""
-        if t not in self._roll:
-            self._roll[t] = Level1Rollouts(np.zeros((N_GOALS, N_ACTIONS)),
-                                           np.zeros((N_GOALS, 4, N_GOALS, N_ACTIONS), bool),
-                                           np.zeros((N_GOALS, 4, N_ACTIONS), bool))
-            self._roll_done[t] = np.zeros(N_GOALS, bool)
-        done = self._roll_done[t]
-        miss = np.unique(np.asarray(goals)[~done[np.asarray(goals)]])
-        if miss.size:
-            r = level1_rollouts(self.domain, self.greedy, self.episode.states[t],
-                                self.knowledge(t), self.params, miss)
-            for dst, src in zip(self._roll[t], r, strict=True):
-                dst[miss] = src
-            done[miss] = True
-            self.rollouts += miss.size
-        return self._roll[t]
+    def look_ahead(self, ts: np.ndarray) -> Level1Rollouts:
+        """Car 0's look-ahead for all 3 goals, stacked over the episode's steps: (T + 1, 3, ...).
 
-    def action_logprobs(self, t: int, idx: np.ndarray) -> np.ndarray:
-        """``log pi1(. | s_t, h)`` for hypotheses ``idx`` at step ``t``: (len(idx), 5)."""
+        Rows ``ts`` are guaranteed filled. A step's three goals are rolled out together in one
+        vectorised call the first time any hypothesis needs that step (at this size one call for
+        three goals costs about what a call for one does, so a particle method asking for fewer
+        goals would only pay more calls).
+        """
+        for t in np.unique(ts):
+            t = int(t)
+            if not self._roll_done[t]:
+                r = level1_rollouts(self.domain, self.greedy, self.episode.states[t],
+                                    self.knowledge(t), self.params, np.arange(N_GOALS))
+                for dst, src in zip(self._roll, r, strict=True):
+                    dst[t] = src
+                self._roll_done[t] = True
+                self.rollouts += N_GOALS
+        return self._roll
+
+    def belief_rows(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stacked :meth:`beliefs` for steps ``ts``: lanes (r, 3 cues, 4, 3), car-1 predictive
+        (r, 3 cues), car 0's existence evidence (r, 4): hidden steps, 0 where not unknown."""
+        for t in np.unique(ts):
+            t = int(t)
+            if not self._bel_done[t]:
+                lanes, pred, status = self.beliefs(t)
+                self._lanes[t], self._pred[t] = lanes, pred
+                self._hidden[t] = np.where(status == UNKNOWN, self.knowledge(t).hidden_steps[0], 0)
+                self._bel_done[t] = True
+        return self._lanes[ts], self._pred[ts], self._hidden[ts]
+
+    def action_logprobs(self, ts, idx: np.ndarray) -> np.ndarray:
+        """``log pi1(. | s_t, h)`` for aligned steps ``ts`` and hypotheses ``idx``: (len(idx), 5),
+        all rows in one vectorised call."""
         idx = np.asarray(idx)
+        ts = np.broadcast_to(np.asarray(ts), idx.shape)
         g, c, e = decode(idx)
-        lanes, _, status = self.beliefs(t)
-        unknown = status == UNKNOWN
+        roll = self.look_ahead(ts)
+        lanes, _, hidden = self.belief_rows(ts)
         # lane of entry heading k+1 <- existence bit k; own lane (0) never unknown
-        p_lane = np.zeros((idx.size, 4))
-        p_lane[:, 1:] = self.exist_prior[e]
-        p_lane = existence_belief(p_lane, self.knowledge(t).hidden_steps[0][None, :],
-                                  self.params.existence_decay) * unknown[None, :]
-        return level1_logpolicy(self.look_ahead(t, g), lanes[c], p_lane, self.params, rows=g)
+        prior = np.zeros((idx.size, 4))
+        prior[:, 1:] = self.exist_prior[e]
+        p_lane = existence_belief(prior, hidden, self.params.existence_decay)
+        rows = Level1Rollouts(roll.dist[ts, g], roll.coll_known[ts, g], roll.coll_phantom[ts, g])
+        return level1_logpolicy(rows, lanes[np.arange(idx.size), c], p_lane, self.params,
+                                rows=np.arange(idx.size))
 
 
 _GREEDY: dict[tuple, np.ndarray] = {}
@@ -613,29 +634,28 @@ class DrivingModel:
         self.evaluations = 0  # (hypothesis, step) action distributions formed
         self.log_prior = existence_log_prior(episode.occupied, self.params)
 
-    def logpolicy(self, t: int, idx: np.ndarray) -> np.ndarray:
-        """Memoised ``log pi1(. | s_t, h)``: (len(idx), 5)."""
+    def logpolicy(self, t, idx: np.ndarray) -> np.ndarray:
+        """Memoised ``log pi1(. | s_t, h)``: (len(idx), 5); ``t`` a step or aligned steps.
+        Every missing (step, hypothesis) pair is formed in one batch."""
         idx = np.asarray(idx)
-        miss = np.isnan(self._lp[t, idx, 0])
+        ts = np.broadcast_to(np.asarray(t), idx.shape)
+        miss = np.isnan(self._lp[ts, idx, 0])
         if miss.any():
-            m = np.unique(idx[miss])
-            self._lp[t, m] = self.tables.action_logprobs(t, m)
-            self.evaluations += m.size
-        return self._lp[t, idx]
+            pairs = np.unique(ts[miss] * N_HYP + idx[miss])
+            mt, mh = np.divmod(pairs, N_HYP)
+            self._lp[mt, mh] = self.tables.action_logprobs(mt, mh)
+            self.evaluations += pairs.size
+        return self._lp[ts, idx]
 
     def step_loglik(self, t, idx: np.ndarray) -> np.ndarray:
         """``log p(obs_t | h)`` (``t`` a step or an array aligned with ``idx``)."""
         idx = np.asarray(idx)
-        ts = np.broadcast_to(t, idx.shape)
-        out = np.empty(idx.shape, float)
-        acts = self.episode.actions[:, 0]
-        for tt in np.unique(ts):
-            sel = ts == tt
-            tt = int(tt)
-            lp = self.logpolicy(tt, idx[sel])
-            pred = self.tables.beliefs(tt)[1]
-            out[sel] = lp[:, acts[tt]] + pred[decode(idx[sel])[1]]
-        return out
+        ts = np.broadcast_to(np.asarray(t), idx.shape)
+        lp = self.logpolicy(ts, idx)
+        pred = self.tables.belief_rows(ts)[1]
+        cue = decode(idx)[1]
+        return (lp[np.arange(idx.size), self.episode.actions[ts, 0]]
+                + pred[np.arange(idx.size), cue])
 
     def predict(self, t: int, idx: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Predictive distribution of car 0's action at step ``t`` under weights on ``idx``: (5,)."""

@@ -29,6 +29,7 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.nested.domains.construction import Construction, ConstructionState
 from nestlab.nested.planners import (
     AgentParams,
@@ -80,9 +81,10 @@ def cue_log_prior(n_goals: int, accuracy: float, cues: np.ndarray | None = None)
     uniform prior over goals and the symmetric cue model of :func:`simulate_episode` this is the
     exact conditional, so Bob is a Bayesian about his cue. ``cues=None`` means every goal.
     """
-    cues = np.arange(n_goals) if cues is None else np.asarray(cues)
-    if n_goals < 2:
-        raise ValueError(f"need at least 2 goals, got {n_goals}")
+    n_goals = checks.integer("n_goals", n_goals, min=2)
+    checks.real("accuracy", accuracy, min=0, max=1, inclusive=(False, False))
+    cues = np.arange(n_goals) if cues is None else checks.array(
+        "cues", cues, ndim=1, dtype="int", min=0, max=n_goals - 1)
     out = np.full((cues.shape[0], n_goals), np.log((1.0 - accuracy) / (n_goals - 1)))
     out[np.arange(cues.shape[0]), cues] = np.log(accuracy)
     return out
@@ -95,20 +97,19 @@ def simulate_episode(domain: Construction, seed: int, *, params: AgentParams | N
 
     ``goal``, ``social`` and ``cue`` are drawn unless given.
     """
-    params = params or AgentParams()
+    params = AgentParams() if params is None else checks.instance("params", params, AgentParams)
+    seed = checks.integer("seed", seed, min=0)
     rng = np.random.default_rng([seed, 7])
     n_goals = len(domain.goals)
-    goal = int(rng.integers(n_goals)) if goal is None else int(goal)
-    social = int(rng.integers(2)) if social is None else int(social)
-    if not 0 <= goal < n_goals or social not in (0, 1):
-        raise ValueError(f"goal must be in 0..{n_goals - 1} and social in (0 help, 1 hinder)")
+    goal = int(rng.integers(n_goals)) if goal is None else checks.integer(
+        "goal", goal, min=0, max=n_goals - 1)
+    social = int(rng.integers(2)) if social is None else checks.integer(
+        "social", social, min=0, max=1)  # 0 help, 1 hinder
     if cue is None:
         # the cue names the true goal with probability cue_accuracy, else another goal uniformly
         other = int(rng.integers(n_goals - 1))
         cue = goal if rng.random() < params.cue_accuracy else other + (other >= goal)
-    if not 0 <= int(cue) < n_goals:
-        raise ValueError(f"cue must be in 0..{n_goals - 1}, got {cue}")
-    cue = int(cue)
+    cue = checks.integer("cue", cue, min=0, max=n_goals - 1)
     state = domain.reset(seed)
     all_goals = np.arange(n_goals)
     log_b = cue_log_prior(n_goals, params.cue_accuracy, np.array([cue]))[0]
@@ -282,12 +283,11 @@ class ImportanceBeliefs:
                  scheme: str = "is") -> None:
         from nestlab.nested.importance import SCHEMES
 
-        if scheme not in SCHEMES:
-            raise ValueError(f"unknown scheme {scheme!r}; valid: {SCHEMES}")
+        checks.choice("scheme", scheme, SCHEMES, where="ImportanceBeliefs")
+        checks.instance("rng", rng, np.random.Generator, where="ImportanceBeliefs")
         self.cache, self.k, self.rng, self.scheme = cache, k, rng, scheme
         T, n = cache.level0.shape
-        if not 1 <= k <= n:
-            raise ValueError(f"number of level-1 particles k={k} must be in 1..{n}")
+        checks.integer("k", k, min=1, max=n, where="ImportanceBeliefs (level-1 particles)")
         self.n_goals = n
         self.log_prior = cue_log_prior(n, accuracy)
         self.log_q = np.full((T + 1, n), np.nan)

@@ -13,13 +13,18 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.nested.domains.base import HypothesisModel
+
+__all__ = ["ExactInference", "LikelihoodCache", "Posterior", "ess", "exact_posteriors",
+           "normalise_log"]
 
 
 class LikelihoodCache:
     """Per-hypothesis cumulative log-likelihood ``sum_{tau < upto[h]} loglik(tau, h)``."""
 
     def __init__(self, n_hyp: int) -> None:
+        n_hyp = checks.integer("n_hyp", n_hyp, min=1, where="LikelihoodCache")
         self.cum = np.zeros(n_hyp)
         self.upto = np.zeros(n_hyp, dtype=int)
         self.evaluations = 0  # number of (hypothesis, step) likelihoods computed
@@ -64,15 +69,45 @@ class Posterior(NamedTuple):
 
 
 def normalise_log(logw: np.ndarray) -> np.ndarray:
-    """``exp(logw - logsumexp(logw))``."""
+    """``exp(logw - logsumexp(logw))``.
+
+    ``-inf`` entries (impossible hypotheses) get weight 0.
+
+    Raises:
+        ValueError: empty, NaN or ``+inf`` entries, or every entry ``-inf`` (no hypothesis
+            possible: the weights would be NaN).
+    """
+    logw = checks.array("logw", logw, finite=False, max=np.inf, inclusive=(True, False))
     m = np.max(logw)
+    if m == -np.inf:
+        raise ValueError(f"invalid logw: all {logw.size} log-weights are -inf (every hypothesis "
+                         "has zero probability); valid: at least one finite log-weight")
     w = np.exp(logw - m)
     return w / w.sum()
 
 
 def ess(weights: np.ndarray) -> float:
-    """Effective sample size ``1 / sum(w^2)`` of normalised weights."""
-    w = np.asarray(weights, dtype=float)
+    """Effective sample size ``1 / sum(w^2)`` of normalised importance weights.
+
+    Weights that do not sum to one are normalised first, i.e. this is Kish's
+    ``(sum w)^2 / sum(w^2)`` — the same number for normalised weights and independent of the
+    weights' scale, so raw importance weights may be passed too. The result lies in
+    ``[1, len(weights)]``.
+
+    Raises:
+        ValueError: empty, not 1-d, NaN/inf or negative weights, or all weights zero. With no
+            particle carrying weight the ESS is undefined (``1 / 0``); it used to come out as
+            ``inf``, which reads as a perfect sample, where the truth is that none of the draws
+            is supported by the target — a researcher wants to hear that, not a number.
+    """
+    w = checks.array("weights", weights, ndim=1, min=0.0)
+    total = float(w.sum())
+    if not total > 0:
+        raise ValueError(f"invalid weights: all {w.size} weights are 0, so the effective sample "
+                         "size is undefined; valid: non-negative weights with a positive sum")
+    if abs(total - 1.0) > 1e-9:  # raw weights: normalise (scaled by the max first: no overflow)
+        w = w / w.max()
+        w = w / w.sum()
     return float(1.0 / np.sum(w * w))
 
 
@@ -86,10 +121,13 @@ class ExactInference:
 
     def __init__(self, model: HypothesisModel, log_prior: np.ndarray | None = None) -> None:
         self.model = model
-        n = model.n_hyp
-        self.log_prior = np.full(n, -np.log(n)) if log_prior is None else np.asarray(log_prior)
-        if self.log_prior.shape != (n,):
-            raise ValueError(f"log_prior must have shape ({n},), got {self.log_prior.shape}")
+        n = checks.integer("model.n_hyp", model.n_hyp, min=1, where="ExactInference")
+        self.log_prior = np.full(n, -np.log(n)) if log_prior is None else checks.array(
+            "log_prior", log_prior, shape=(n,), finite=False, max=np.inf, inclusive=(True, False),
+            where="ExactInference")
+        if np.all(self.log_prior == -np.inf):
+            raise ValueError("ExactInference: invalid log_prior: every entry is -inf; valid: a log "
+                             "prior with at least one finite entry")
         self.cache = LikelihoodCache(n)
         self.all = np.arange(n)
 
@@ -99,6 +137,7 @@ class ExactInference:
 
     def step(self, t: int) -> Posterior:
         """Posterior after observing steps ``0 .. t``."""
+        t = checks.integer("t", t, min=0, max=self.model.n_steps - 1, where="ExactInference.step")
         ll = self.cache.loglik(self.model, self.all, t + 1)
         w = normalise_log(self.log_prior + ll)
         return Posterior(self.all, w, ess(w))

@@ -29,7 +29,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from nestlab.nested.domains.construction import Construction, ConstructionConfig
+from nestlab import checks
+from nestlab.nested.domains.construction import (
+    MAX_BLOCKS,
+    MIN_BLOCKS,
+    Construction,
+    ConstructionConfig,
+)
 from nestlab.nested.episodes import (
     Episode,
     ExactBeliefs,
@@ -59,6 +65,10 @@ class Setup:
     config: ConstructionConfig
     params: AgentParams
 
+    def __post_init__(self) -> None:
+        checks.instance("config", self.config, ConstructionConfig, where="Setup")
+        checks.instance("params", self.params, AgentParams, where="Setup")
+
     @functools.cached_property
     def domain(self) -> Construction:
         return Construction(self.config)
@@ -78,6 +88,10 @@ TEST_OFFSET = 1_000_000
 def episodes(setup: Setup, n: int, *, seed: int, test: bool = False,
              progress: bool = False) -> list[Episode]:
     """``n`` simulated episodes; training and test seeds never overlap."""
+    checks.instance("setup", setup, Setup)
+    n = checks.integer("n", n, min=0)
+    seed = checks.integer("seed", seed, min=0)
+    checks.boolean("test", test)
     dom = setup.domain
     base = seed * 10_000_000 + (TEST_OFFSET if test else 0)
     return [simulate_episode(dom, base + i, params=setup.params)
@@ -157,13 +171,13 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
             share of the level-1 space as ``k`` of the level-2 space; ``|G|`` makes every
             simulated belief exact, which isolates the level-2 proposal's error).
     """
-    if scheme not in AMORTIZED:
-        raise ValueError(f"unknown scheme {scheme!r}; valid: {AMORTIZED}")
+    checks.choice("scheme", scheme, AMORTIZED)
     dom = domain or setup.domain
     n_goals = len(dom.goals)
-    k1 = level1_particles(k, n_goals) if k1 is None else int(k1)
-    if not 1 <= k1 <= n_goals:
-        raise ValueError(f"level-1 particles k1={k1} must be in 1..{n_goals}")
+    checks.integer("k", k, min=1, max=2 * n_goals)
+    checks.integer("seed", seed, min=0)
+    k1 = level1_particles(k, n_goals) if k1 is None else checks.integer("k1", k1, min=1,
+                                                                          max=n_goals)
     rng = np.random.default_rng([seed, episode.seed, k, AMORTIZED.index(scheme)])
     sub = "topk" if scheme == "topk" else "is"
     cache = StepCache(dom, episode, setup.params)
@@ -275,8 +289,7 @@ def training_sets(setup: Setup, eps: list[Episode], *,
 def training_set(setup: Setup, eps: list[Episode], *, level: int,
                  progress: bool = False) -> TrainingSet:
     """The training set of one level (see :func:`training_sets`)."""
-    if level not in (1, 2):
-        raise ValueError(f"level must be 1 or 2, got {level!r}")
+    checks.choice("level", level, (1, 2))
     return training_sets(setup, eps, progress=progress)[level]
 
 
@@ -300,6 +313,12 @@ def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int 
     """
     from nestlab.nested.recognition import cached_recognition, level1_outputs
 
+    checks.instance("setup", setup, Setup)
+    checks.integer("n_train", n_train, min=1)
+    checks.integer("hidden", hidden, min=1)
+    checks.integer("epochs", epochs, min=1)
+    checks.integer("seed", seed, min=0)
+    checks.boolean("condition_on_level1", condition_on_level1)
     memo: dict[int, TrainingSet] = {}
 
     def simulated(level: int) -> TrainingSet:
@@ -343,9 +362,15 @@ def evaluate(setup: Setup, test_eps: list[Episode], nets: dict[str, OnlineGRU], 
     Columns: method, k, frac (share of the level-2 space evaluated), episode, t, T, decile,
     acc, kl, p_true (posterior of the true social goal), ess, seconds, evaluations.
     """
-    bad = [m for m in methods if m not in ALL_METHODS]
-    if bad:
-        raise ValueError(f"unknown methods {bad}; valid: {ALL_METHODS}")
+    checks.choices("methods", methods, ALL_METHODS)
+    n_hyp2 = 2 * len(setup.domain.goals)
+    for i, k in enumerate(checks.sequence("ks", ks)):
+        checks.integer(f"ks[{i}]", k, min=1, max=n_hyp2)
+    checks.integer("seed", seed, min=0)
+    needs = {"is", "topk"} & set(methods)
+    if needs and not {"level1", "level2"} <= set(checks.mapping("nets", nets)):
+        raise ValueError(f"invalid nets: keys {sorted(nets)}; valid: 'level1' and 'level2' "
+                         f"networks are needed for methods {sorted(needs)}")
     dom = setup.domain
     n_goals = len(dom.goals)
     n2 = 2 * n_goals
@@ -418,7 +443,11 @@ def headline(df: pd.DataFrame, *, max_frac: float = 0.2) -> dict:
 
     The gap comes with its bootstrap standard error over episodes (``accuracy_gap_se_pp``).
     """
+    checks.real("max_frac", max_frac, min=0, max=1, inclusive=(False, True))
     s = summary(df)
+    if not (s.method == "ei").any():
+        raise ValueError("invalid df: no 'ei' rows; valid: the output of evaluate() with 'ei' "
+                         "among its methods")
     ei = s[s.method == "ei"].iloc[0]
     cand = s[(s.method == "is") & (s.frac <= max_frac + 1e-9)]
     if cand.empty:
@@ -450,7 +479,13 @@ def ess_uncertainty(df: pd.DataFrame, *, k: int, method: str = "is", bins: int =
     """
     from scipy.stats import spearmanr
 
+    checks.choice("method", method, AMORTIZED)
+    checks.integer("bins", bins, min=1)
     d = df[(df.method == method) & (df.k == k)].copy()
+    if len(d) < bins:
+        raise ValueError(f"invalid k {k!r}: {len(d)} rows of method {method!r} at that k, fewer "
+                         f"than bins={bins}; valid: a k that evaluate() ran (ks), and bins <= "
+                         "the number of steps")
     d["error"] = 1.0 - d.acc
     d["ess_bin"] = pd.qcut(d.ess.rank(method="first"), bins, labels=False)
     table = d.groupby("ess_bin").agg(ess=("ess", "mean"), error=("error", "mean"),
@@ -476,7 +511,13 @@ def time_scaling(blocks: list[int], *, k: int, n_episodes: int = 3, width: int =
 
     from nestlab.nested.recognition import RecognitionNet
 
-    params = params or AgentParams()
+    params = AgentParams() if params is None else checks.instance("params", params, AgentParams)
+    for i, nb in enumerate(checks.sequence("blocks", blocks, min_len=1)):
+        checks.integer(f"blocks[{i}]", nb, min=MIN_BLOCKS, max=MAX_BLOCKS)
+    checks.integer("k", k, min=1)
+    checks.integer("n_episodes", n_episodes, min=1)
+    checks.integer("hidden", hidden, min=1)
+    checks.integer("seed", seed, min=0)
     rows = []
     for nb in tqdm(blocks, desc="blocks", disable=not progress, leave=False):
         setup = Setup(ConstructionConfig(width=width, height=height, n_blocks=nb,

@@ -20,10 +20,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.nested.domains.base import HypothesisModel
 from nestlab.nested.exact import LikelihoodCache, Posterior, ess, normalise_log
 
 SCHEMES = ("is", "topk")
+
+__all__ = ["SCHEMES", "gumbel_top_k", "gumbel_top_k_rows", "importance_step"]
+
+
+def _check_log_q(log_q, ndim: int) -> np.ndarray:
+    log_q = checks.array("log_q", log_q, ndim=ndim, finite=False, max=np.inf,
+                         inclusive=(True, False))
+    dead = np.all(log_q == -np.inf, axis=-1)
+    if np.any(dead):
+        raise ValueError(f"invalid log_q: {int(np.sum(dead))} proposal(s) have every entry -inf; "
+                         "valid: log-probabilities with at least one finite entry per proposal")
+    return log_q
+
+
+def _check_k(k, n: int) -> int:
+    return checks.integer("k", k, min=1, max=n)
 
 
 def gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -32,10 +49,16 @@ def gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[n
     Returns:
         ``(idx, log_incl)``: the indices and the log priority-sampling inclusion terms
         ``log(1 - exp(-exp(log_q - kappa)))`` (0 when ``k`` covers the space).
+
+    Raises:
+        ValueError: ``k`` outside ``1..len(log_q)``; ``log_q`` empty, NaN, ``+inf`` or all
+            ``-inf``.
+        TypeError: ``k`` not an integer, ``rng`` not a :class:`numpy.random.Generator`.
     """
+    log_q = _check_log_q(log_q, 1)
     n = log_q.shape[0]
-    if not 1 <= k <= n:
-        raise ValueError(f"number of particles k={k} must be in 1..{n}")
+    _check_k(k, n)
+    checks.instance("rng", rng, np.random.Generator)
     log_q = log_q - np.logaddexp.reduce(log_q)
     keys = log_q + rng.gumbel(size=n)
     if k == n:
@@ -50,9 +73,10 @@ def gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[n
 def gumbel_top_k_rows(log_q: np.ndarray, k: int,
                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """:func:`gumbel_top_k` for every row of ``log_q`` (r, n) at once: ``(idx, log_incl)``, (r, k)."""
+    log_q = _check_log_q(log_q, 2)
     r, n = log_q.shape
-    if not 1 <= k <= n:
-        raise ValueError(f"number of particles k={k} must be in 1..{n}")
+    _check_k(k, n)
+    checks.instance("rng", rng, np.random.Generator)
     log_q = log_q - np.logaddexp.reduce(log_q, axis=1, keepdims=True)
     keys = log_q + rng.gumbel(size=(r, n))
     rows = np.arange(r)[:, None]
@@ -79,17 +103,25 @@ def importance_step(model: HypothesisModel, cache: LikelihoodCache, log_prior: n
         k: number of particles.
         rng: random generator.
         scheme: ``"is"`` (proper weights) or ``"topk"`` (likelihood-only re-weighting).
+
+    Raises:
+        ValueError, TypeError: unknown ``scheme``, ``k`` outside ``1..n_hyp``, ``t`` outside the
+            episode, ``log_prior`` / ``log_q`` not ``(n_hyp,)`` log-probabilities.
     """
+    checks.choice("scheme", scheme, SCHEMES)
+    n_hyp = model.n_hyp
+    log_prior = checks.array("log_prior", log_prior, shape=(n_hyp,), finite=False, max=np.inf,
+                             inclusive=(True, False))
+    log_q = _check_log_q(log_q, 1)
+    if log_q.shape != (n_hyp,):
+        raise ValueError(f"invalid log_q: shape {log_q.shape}; valid shape: ({n_hyp},) (n_hyp)")
+    _check_k(k, n_hyp)
+    checks.integer("t", t, min=0, max=model.n_steps - 1)
     if scheme == "is":
         idx, log_incl = gumbel_top_k(log_q, k, rng)
-    elif scheme == "topk":
-        n = log_q.shape[0]
-        if not 1 <= k <= n:
-            raise ValueError(f"number of particles k={k} must be in 1..{n}")
+    else:  # "topk"
         idx = np.argsort(-log_q, kind="stable")[:k]
         log_incl = np.zeros(k)
-    else:
-        raise ValueError(f"unknown scheme {scheme!r}; valid: {SCHEMES}")
     logw = log_prior[idx] + cache.loglik(model, idx, t + 1) - log_incl
     w = normalise_log(logw)
     return Posterior(idx, w, ess(w))

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.nested.domains.construction import BIG, Construction, ConstructionState
 
 HELP, HINDER = 0, 1
@@ -54,14 +55,14 @@ class AgentParams:
     cue_accuracy: float = 0.5
 
     def __post_init__(self) -> None:
-        if not (self.beta0 > 0 and self.beta1 > 0):
-            raise ValueError("AgentParams: beta0 and beta1 must be > 0")
-        if not 0 < self.epsilon < 1:
-            raise ValueError(f"AgentParams: epsilon={self.epsilon} must lie in (0, 1)")
-        if self.hinder_radius <= 0:
-            raise ValueError("AgentParams: hinder_radius must be > 0")
-        if not 0 < self.cue_accuracy < 1:
-            raise ValueError(f"AgentParams: cue_accuracy={self.cue_accuracy} must lie in (0, 1)")
+        w = "AgentParams"
+        open_lo = (False, True)
+        checks.real("beta0", self.beta0, min=0, inclusive=open_lo, where=w)
+        checks.real("beta1", self.beta1, min=0, inclusive=open_lo, where=w)
+        checks.real("epsilon", self.epsilon, min=0, max=1, inclusive=(False, False), where=w)
+        checks.real("hinder_radius", self.hinder_radius, min=0, inclusive=open_lo, where=w)
+        checks.real("cue_accuracy", self.cue_accuracy, min=0, max=1, inclusive=(False, False),
+                    where=w)
 
 
 class Successors(NamedTuple):

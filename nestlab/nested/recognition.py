@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from nestlab import checks
+
 LOSSES = ("kl", "nll")
 VERSION = "1"
 
@@ -30,6 +32,10 @@ class RecognitionNet(nn.Module):
     """GRU over per-step features + linear head over ``n_hyp`` hypotheses."""
 
     def __init__(self, n_features: int, n_hyp: int, *, hidden: int = 64) -> None:
+        w = "RecognitionNet"
+        checks.integer("n_features", n_features, min=1, where=w)
+        checks.integer("n_hyp", n_hyp, min=2, where=w)
+        checks.integer("hidden", hidden, min=1, where=w)
         super().__init__()
         self.gru = nn.GRU(n_features, hidden, batch_first=True)
         self.head = nn.Linear(hidden, n_hyp)
@@ -56,6 +62,14 @@ class TrainingSet(NamedTuple):
 
 def pad(features: list[np.ndarray], soft: list[np.ndarray], labels: list[int]) -> TrainingSet:
     """Stack variable-length episodes into padded arrays."""
+    features = checks.sequence("features", features, min_len=1)
+    soft = checks.sequence("soft", soft, min_len=len(features), max_len=len(features))
+    labels = checks.array("labels", labels, ndim=1, dtype="int", min=0, shape=(len(features),))
+    for i, (f, p) in enumerate(zip(features, soft, strict=True)):
+        f = checks.array(f"features[{i}]", f, ndim=2, shape=(None, np.shape(features[0])[1]),
+                         min_size=0)
+        checks.array(f"soft[{i}]", p, shape=(f.shape[0], np.shape(soft[0])[1]), min=0, max=1 + 1e-6,
+                     min_size=0)
     n, tmax = len(features), max(f.shape[0] for f in features)
     nf, nh = features[0].shape[1], soft[0].shape[1]
     x = np.zeros((n, tmax, nf), np.float32)
@@ -69,9 +83,27 @@ def pad(features: list[np.ndarray], soft: list[np.ndarray], labels: list[int]) -
 def train_recognition(data: TrainingSet, *, loss: str = "kl", hidden: int = 64, epochs: int = 40,
                       batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
                       progress: bool = False) -> tuple[dict[str, torch.Tensor], dict]:
-    """Fit a :class:`RecognitionNet`; returns ``(state_dict, info)`` for the cache."""
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; valid: {LOSSES}")
+    """Fit a :class:`RecognitionNet`; returns ``(state_dict, info)`` for the cache.
+
+    Raises:
+        ValueError, TypeError: unknown ``loss``; non-positive sizes, epochs or ``lr``; ``data`` not
+            a :class:`TrainingSet` of consistent shapes with at least one valid step.
+    """
+    checks.choice("loss", loss, LOSSES)
+    checks.instance("data", data, TrainingSet)
+    checks.integer("hidden", hidden, min=1)
+    checks.integer("epochs", epochs, min=1)
+    checks.integer("batch_size", batch_size, min=1)
+    checks.real("lr", lr, min=0, inclusive=(False, True))
+    checks.integer("seed", seed, min=0)
+    x = checks.array("data.x", data.x, ndim=3)
+    checks.array("data.mask", data.mask, dtype="bool", shape=x.shape[:2])
+    checks.array("data.soft", data.soft, ndim=3, shape=(*x.shape[:2], None), min=0, max=1 + 1e-6)
+    checks.array("data.labels", data.labels, ndim=1, dtype="int", shape=(x.shape[0],), min=0,
+                 max=data.soft.shape[2] - 1)
+    if not np.any(data.mask):
+        raise ValueError("invalid data.mask: no valid step in any episode; valid: at least one "
+                         "True entry (a training set of empty episodes has no loss)")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     n, _, nf = data.x.shape
@@ -122,6 +154,14 @@ def cached_recognition(data_fn, config: dict, *, loss: str, hidden: int, epochs:
     """
     from nestlab.cache import load_or_build
 
+    if not callable(data_fn):
+        raise TypeError(f"invalid type for data_fn: {type(data_fn).__name__}; valid types: a "
+                        "zero-argument callable returning a TrainingSet")
+    config = checks.mapping("config", config)
+    checks.choice("loss", loss, LOSSES)
+    checks.integer("hidden", hidden, min=1)
+    checks.integer("epochs", epochs, min=1)
+    checks.integer("seed", seed, min=0)
     key = dict(config, loss=loss, hidden=hidden, epochs=epochs, train_seed=seed)
 
     def build():
@@ -129,6 +169,10 @@ def cached_recognition(data_fn, config: dict, *, loss: str, hidden: int, epochs:
                                  progress=progress)
 
     return load_or_build(namespace, key, build, version=VERSION)
+
+
+_GRU_KEYS = ("gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0", "gru.bias_hh_l0",
+             "head.weight", "head.bias")
 
 
 class OnlineGRU:
@@ -139,6 +183,9 @@ class OnlineGRU:
     """
 
     def __init__(self, state_dict: dict[str, torch.Tensor]) -> None:
+        state_dict = checks.mapping("state_dict", state_dict, required=_GRU_KEYS, where="OnlineGRU")
+        for k in _GRU_KEYS:
+            checks.instance(f"state_dict[{k!r}]", state_dict[k], torch.Tensor, where="OnlineGRU")
         g = {k: v.detach().cpu().double().numpy() for k, v in state_dict.items()}
         self.w_ih, self.w_hh = g["gru.weight_ih_l0"], g["gru.weight_hh_l0"]
         self.b_ih, self.b_hh = g["gru.bias_ih_l0"], g["gru.bias_hh_l0"]
@@ -154,6 +201,7 @@ class OnlineGRU:
 
     def step(self, x: np.ndarray) -> np.ndarray:
         """Consume one step's features; return ``log q_t`` over hypotheses."""
+        x = checks.array("x", x, shape=(self.n_in,), where="OnlineGRU.step")
         H = self.hidden
         gi = self.w_ih @ x + self.b_ih
         gh = self.w_hh @ self.h + self.b_hh

@@ -36,5 +36,5 @@ def test_bad_cue_accuracy_refused(bad):
 
 
 def test_bad_cue_refused():
-    with pytest.raises(ValueError, match="cue must be in 0..5"):
+    with pytest.raises(ValueError, match="invalid cue 6; valid range: integer 0 <= cue <= 5"):
         simulate_episode(Construction(TINY), 0, cue=6)

@@ -59,7 +59,7 @@ def test_gumbel_top_k_draws_distinct_indices():
         idx, log_incl = gumbel_top_k(log_q, k, rng)
         assert len(set(idx.tolist())) == k
         assert np.all(log_incl <= 1e-12)
-    with pytest.raises(ValueError, match="k=13"):
+    with pytest.raises(ValueError, match="invalid k 13; valid range: integer 1 <= k <= 12"):
         gumbel_top_k(log_q, 13, rng)
 
 

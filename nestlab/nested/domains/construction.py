@@ -23,6 +23,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nestlab import checks
+
 UP, DOWN, LEFT, RIGHT, PUT_DOWN, STOP = range(6)
 ACTION_NAMES = ("up", "down", "left", "right", "put-down", "stop")
 MOVES = {UP: (-1, 0), DOWN: (1, 0), LEFT: (0, -1), RIGHT: (0, 1)}
@@ -50,22 +52,22 @@ class ConstructionConfig:
     walls: tuple[tuple[int, int], ...] = field(default=())
 
     def __post_init__(self) -> None:
+        w = "ConstructionConfig"
         for name in ("width", "height"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or not MIN_SIDE <= v <= MAX_SIDE:
-                raise ValueError(f"ConstructionConfig: {name}={v!r} is invalid; "
-                                 f"use an integer in {MIN_SIDE}..{MAX_SIDE}")
-        if not isinstance(self.n_blocks, int) or not MIN_BLOCKS <= self.n_blocks <= MAX_BLOCKS:
-            raise ValueError(f"ConstructionConfig: n_blocks={self.n_blocks!r} is invalid; "
-                             f"use an integer in {MIN_BLOCKS}..{MAX_BLOCKS}")
-        if not isinstance(self.max_steps, int) or self.max_steps < 1:
-            raise ValueError(f"ConstructionConfig: max_steps={self.max_steps!r} must be a "
-                             "positive integer")
-        for w in self.walls:
-            if (len(w) != 2 or not 0 <= w[0] < self.height or not 0 <= w[1] < self.width):
-                raise ValueError(f"ConstructionConfig: wall {w!r} lies outside the "
-                                 f"{self.height}x{self.width} interior")
-        free = self.width * self.height - len(set(self.walls))
+            checks.integer(name, getattr(self, name), min=MIN_SIDE, max=MAX_SIDE, where=w)
+        checks.integer("n_blocks", self.n_blocks, min=MIN_BLOCKS, max=MAX_BLOCKS, where=w)
+        checks.integer("max_steps", self.max_steps, min=1, where=w)
+        walls = checks.sequence("walls", self.walls, where=w)
+        for i, cell in enumerate(walls):
+            pair = checks.sequence(f"walls[{i}]", cell, min_len=2, max_len=2, where=w)
+            r = checks.integer(f"walls[{i}][0] (row)", pair[0], where=w)
+            c = checks.integer(f"walls[{i}][1] (col)", pair[1], where=w)
+            if not (0 <= r < self.height and 0 <= c < self.width):
+                raise ValueError(f"{w}: invalid walls[{i}] {tuple(pair)!r}: wall lies outside the "
+                                 f"{self.height}x{self.width} interior; valid range: 0 <= row < "
+                                 f"{self.height}, 0 <= col < {self.width}")
+        self._check_connected()
+        free = self.width * self.height - len({(int(a), int(b)) for a, b in self.walls})
         # blocks are placed pairwise non-adjacent: at most about half the free cells can hold one
         capacity = (free - 2) // 2
         if self.n_blocks > capacity:
@@ -73,6 +75,33 @@ class ConstructionConfig:
                 f"ConstructionConfig: {self.n_blocks} blocks do not fit apart on a "
                 f"{self.height}x{self.width} interior with {len(self.walls)} walls "
                 f"(at most {capacity}); use fewer blocks or a larger grid")
+
+
+    def _check_connected(self) -> None:
+        """Refuse walls that split the free cells: a block or agent placed in another region
+        could never be reached, so goals would be unreachable from the start."""
+        wall = {(int(r), int(c)) for r, c in self.walls}
+        free = [(r, c) for r in range(self.height) for c in range(self.width) if (r, c) not in wall]
+        if len(free) < 2:
+            raise ValueError(f"ConstructionConfig: invalid walls: {len(wall)} walls leave "
+                             f"{len(free)} free cell(s) of the {self.height}x{self.width} interior; "
+                             "valid: walls that leave room for the agents and blocks")
+        seen = {free[0]}
+        frontier = [free[0]]
+        while frontier:
+            r, c = frontier.pop()
+            for nb in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+                if nb not in seen and nb not in wall and 0 <= nb[0] < self.height \
+                        and 0 <= nb[1] < self.width:
+                    seen.add(nb)
+                    frontier.append(nb)
+        if len(seen) < len(free):
+            cut = next(cell for cell in free if cell not in seen)
+            raise ValueError(
+                f"ConstructionConfig: invalid walls: they split the {self.height}x{self.width} "
+                f"interior into separate regions ({len(free) - len(seen)} of {len(free)} free "
+                f"cells, e.g. {cut}, cannot be reached from {free[0]}), so blocks and goals could "
+                "be unreachable from the start; valid: walls that leave every free cell connected")
 
 
 class ConstructionState(NamedTuple):
