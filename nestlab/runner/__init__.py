@@ -5,10 +5,10 @@ The runner contract (``../shared/spec/suite.md``), one job per module:
 * :mod:`~nestlab.runner.params` — the grammar of declared parameters and the check of a value;
 * :mod:`~nestlab.runner.catalogue` — :func:`discover` the notebooks, profiles, :func:`plan_runs`
   (every refusal before any kernel starts: :class:`UsageError`, CLI exit status 2);
-* :mod:`~nestlab.runner.execute` — :func:`execute` one notebook with papermill,
+* :mod:`~nestlab.runner.execution` — :func:`execute` one notebook with papermill,
   :func:`run_notebooks` for a whole request;
 * :mod:`~nestlab.runner.export` — :func:`to_html`, one self-contained HTML file per notebook;
-* :mod:`~nestlab.runner.publish` — staging and all-or-nothing publication, sweeping of stale
+* :mod:`~nestlab.runner.publication` — staging and all-or-nothing publication, sweeping of stale
   temporary files;
 * :mod:`~nestlab.runner.site` — :func:`write_index`, the report index, robust to any results file;
 * :mod:`~nestlab.runner.files` — atomic writes with a normal file mode, the folder lock, the
@@ -26,7 +26,7 @@ from nestlab.runner.catalogue import (
     read_notebook_info,
 )
 from nestlab.runner.errors import DeclarationError, ParameterTypeError, UsageError
-from nestlab.runner.execute import (
+from nestlab.runner.execution import (
     VERSIONED_PACKAGES,
     NotebookRun,
     execute,
@@ -43,7 +43,7 @@ from nestlab.runner.params import (
     parse_parameters,
     parse_parameters_cell,
 )
-from nestlab.runner.publish import Staging, publish, sweep
+from nestlab.runner.publication import Staging, publish, sweep
 from nestlab.runner.site import headline, load_runs, read_run, render_index, write_index
 
 __all__ = [

@@ -8,7 +8,7 @@
 * :func:`run_notebooks` validates the whole request first (plans, ``timeout``, the output
   folder — before any kernel starts), sweeps stale temporary files, then executes each notebook
   into its own staging folder and publishes its three files together
-  (:mod:`nestlab.runner.publish`), rebuilding ``index.html`` after each.
+  (:mod:`nestlab.runner.publication`), rebuilding ``index.html`` after each.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from nestlab.runner.catalogue import RunPlan, plan_runs
 from nestlab.runner.errors import UsageError
 from nestlab.runner.export import to_html
 from nestlab.runner.files import check_out_dir, folder_lock
-from nestlab.runner.publish import Staging, fault_point, publish, sweep
+from nestlab.runner.publication import Staging, fault_point, publish, sweep
 from nestlab.runner.site import sha256_file
 
 __all__ = ["VERSIONED_PACKAGES", "NotebookRun", "execute", "package_versions", "run_notebooks"]
