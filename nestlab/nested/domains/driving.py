@@ -345,26 +345,28 @@ class Driving:
         For each of the 4 approach slots relative to car 0 (itself, from its left, ahead, from its
         right): present, is car 1 (the car car 0 has a cue about), active, row and column after
         the step, heading after (one-hot), the action (one-hot), signalled, seen by car 0 after the
-        step, steps to the intersection; then whether car 0's approach neighbours are hidden, and
-        the step counter.
+        step, distance to the intersection; then whether the step ended in a collision, and the
+        step counter. Cars that have left keep their last cell.
         """
         S = float(self.size)
-        vis = self.visible(next_state, 0, half_angle)
+        n = len(state.cell)
+        cars = np.arange(n)
+        slot = (np.array(state.entry) - state.entry[0]) % 4
+        cell, head = np.array(next_state.cell), np.array(next_state.heading)
+        f = np.zeros((4, 17), np.float32)
+        f[slot, 0] = 1.0
+        f[slot, 1] = cars == 1
+        f[slot, 2] = next_state.active
+        f[slot, 3], f[slot, 4] = self.rows[cell] / S, self.cols[cell] / S
+        f[slot, 5 + head] = 1.0
+        f[slot, 9 + np.asarray(actions, dtype=int)] = 1.0
+        f[slot, 14] = next_state.signal
+        f[slot, 15] = self.visible(next_state, 0, half_angle)
+        r, c = self.rows[cell], self.cols[cell]
+        f[slot, 16] = (np.maximum(0, np.abs(r - self.mid + 0.5) - 1.0)
+                       + np.maximum(0, np.abs(c - self.mid + 0.5) - 1.0)) / S
         out = np.zeros(self.n_features, np.float32)
-        slots = self.slots(state)
-        for s, i in enumerate(slots):
-            if i < 0:
-                continue
-            f = out[17 * s: 17 * (s + 1)]
-            c, h = next_state.cell[i], next_state.heading[i]
-            f[0], f[1], f[2] = 1.0, float(i == 1), float(next_state.active[i])
-            f[3], f[4] = self.rows[c] / S, self.cols[c] / S
-            f[5 + h] = 1.0
-            f[9 + int(actions[i])] = 1.0
-            f[14] = float(next_state.signal[i])
-            f[15] = float(vis[i])
-            r, col = self.coords(c)
-            f[16] = (max(0, abs(r - self.mid + 0.5) - 1.0) + max(0, abs(col - self.mid + 0.5) - 1.0)) / S
+        out[:68] = f.ravel()
         out[-2] = float(next_state.crashed)
         out[-1] = next_state.t / float(self.config.max_steps)
         return out
