@@ -28,3 +28,31 @@ def test_data_dir_env_and_missing(tmp_path, monkeypatch):
     assert paths.data_dir() == tmp_path
     with pytest.raises(FileNotFoundError, match="NESTLAB_DATA"):
         paths.data_dir("no_such_set")
+
+
+def test_catalogue_shows_each_parameters_declaration():
+    for row in about.catalogue():
+        info = runner.discover()[row["notebook"]]
+        assert row["valid"] == {k: s.text for k, s in info.specs.items()}
+        assert set(row["descriptions"]) == set(row["parameters"])
+    tour = next(r for r in about.catalogue() if r["notebook"] == "00_tour")
+    assert tour["valid"]["focus"].startswith("one of: all, actors")
+
+
+@pytest.mark.parametrize("overrides,words", [({"focus": "bogus"}, ["unknown focus 'bogus'", "valid choices"]),
+                                             ({"focus": 3}, ["invalid type for focus: int (3)"])])
+def test_rerun_command_refuses_values_outside_the_declaration(overrides, words):
+    with pytest.raises(runner.UsageError) as err:
+        about.rerun_command("00_tour", overrides)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_rerun_command_round_trips_through_the_runner():
+    import shlex
+
+    cmd = about.rerun_command("10_actor_policy", {"costs": ["linex", "absolute"], "n_steps": 10})
+    argv = shlex.split(cmd)
+    pairs = [(argv[i + 1], argv[i + 2]) for i, a in enumerate(argv) if a == "-p"]
+    (plan,) = runner.plan_runs(["10_actor_policy"], overrides=pairs)
+    assert plan.parameters == {"costs": ["linex", "absolute"], "n_steps": 10}
