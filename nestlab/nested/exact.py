@@ -82,7 +82,8 @@ def normalise_log(logw: np.ndarray) -> np.ndarray:
     if m == -np.inf:
         raise ValueError(f"invalid logw: all {logw.size} log-weights are -inf (every hypothesis "
                          "has zero probability); valid: at least one finite log-weight")
-    w = np.exp(logw - m)
+    with np.errstate(over="ignore"):  # logw - m below -1.8e308 is -inf: weight 0, as it should be
+        w = np.exp(logw - m)
     return w / w.sum()
 
 
@@ -101,13 +102,13 @@ def ess(weights: np.ndarray) -> float:
             is supported by the target — a researcher wants to hear that, not a number.
     """
     w = checks.array("weights", weights, ndim=1, min=0.0)
-    total = float(w.sum())
-    if not total > 0:
+    top = float(w.max())
+    if not top > 0:
         raise ValueError(f"invalid weights: all {w.size} weights are 0, so the effective sample "
                          "size is undefined; valid: non-negative weights with a positive sum")
-    if abs(total - 1.0) > 1e-9:  # raw weights: normalise (scaled by the max first: no overflow)
-        w = w / w.max()
-        w = w / w.sum()
+    scaled = w / top  # in [0, 1]: sums and squares cannot overflow
+    if abs(float(scaled.sum()) * top - 1.0) > 1e-9:  # raw weights: normalise them
+        w = scaled / scaled.sum()
     return float(1.0 / np.sum(w * w))
 
 

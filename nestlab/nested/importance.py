@@ -66,7 +66,8 @@ def gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[n
     order = np.argpartition(-keys, k)
     idx, kappa = order[:k], keys[order[k]]
     idx = idx[np.argsort(-keys[idx])]
-    log_incl = np.log(-np.expm1(-np.exp(log_q[idx] - kappa)))
+    with np.errstate(over="ignore"):  # exp -> inf means inclusion probability 1 (log_incl 0)
+        log_incl = np.log(-np.expm1(-np.exp(log_q[idx] - kappa)))
     return idx, log_incl
 
 
@@ -85,7 +86,8 @@ def gumbel_top_k_rows(log_q: np.ndarray, k: int,
     top = np.argpartition(-keys, k, axis=1)
     idx, kappa = top[:, :k], keys[rows, top[:, k:k + 1]]
     idx = np.take_along_axis(idx, np.argsort(-keys[rows, idx], axis=1), axis=1)
-    log_incl = np.log(-np.expm1(-np.exp(log_q[rows, idx] - kappa)))
+    with np.errstate(over="ignore"):  # as in gumbel_top_k
+        log_incl = np.log(-np.expm1(-np.exp(log_q[rows, idx] - kappa)))
     return idx, log_incl
 
 
