@@ -458,3 +458,45 @@ def test_report_without_results_is_incomplete(tmp_path):
     (tmp_path / "09_x.ipynb").write_text("{}")
     (run,) = runner.load_runs(tmp_path)
     assert run["status"] == "incomplete" and "09_x.ipynb has no 09_x.results.json" in run["error"]["evalue"]
+
+
+# ----------------------------------------------------------------------------- more refusals
+
+
+def test_out_is_the_notebooks_folder(tmp_path):
+    folder = tmp_path / "nbs"
+    shutil.copytree(FIXTURES, folder)
+    before = (folder / "01_square.ipynb").read_bytes()
+    with pytest.raises(runner.UsageError, match=r"invalid out_dir .*nbs.*holds the notebook 01_square.ipynb"):
+        runner.run_notebooks(["01_square"], out_dir=folder, notebooks=folder, progress=False)
+    assert (folder / "01_square.ipynb").read_bytes() == before
+
+
+@pytest.mark.parametrize("value,exc,words", [("2", ValueError, ["unknown x 2.0", "0.5, 1.5"]),
+                                             ("a", ValueError, ["invalid x 'a'", "not a decimal number"]),
+                                             (True, TypeError, ["invalid type for x: bool (True)"])])
+def test_numeric_choices(value, exc, words):
+    spec = runner.parse_declaration("one of: 0.5, 1.5")
+    with pytest.raises(runner.UsageError) as err:
+        runner.check_value("x", spec, value)
+    assert isinstance(err.value, exc)
+    for word in words:
+        assert word in str(err.value)
+    assert runner.check_value("x", spec, "1.5") == 1.5
+
+
+def test_cli_list_of_a_missing_notebooks_folder(capsys):
+    assert cli.main(["list", "--notebooks", "/no/such/dir"]) == 2
+    assert "invalid notebooks folder '/no/such/dir'" in capsys.readouterr().err
+
+
+def test_cli_notebook_with_a_bad_declaration_exits_2(tmp_path, capsys):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# bad"),
+                nbformat.v4.new_code_cell("n = 3  # int 9..1", metadata={"tags": ["parameters"]})]
+    nbformat.write(nb, str(tmp_path / "05_bad.ipynb"))
+    assert cli.main(["list", "--notebooks", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "05_bad.ipynb: parameter n: declaration 'int 9..1': empty range 9..1" in err

@@ -96,9 +96,16 @@ def _folder(directory: str | Path | None) -> Path:
 
 
 def discover(directory: str | Path | None = None) -> dict[str, NotebookInfo]:
-    """All notebooks ``NN_name.ipynb`` of ``directory`` (default: the suite's), sorted by name."""
+    """All notebooks ``NN_name.ipynb`` of ``directory`` (default: the suite's), sorted by name.
+
+    Raises:
+        UsageError: ``directory`` is not a folder.
+    """
+    folder = _folder(directory)
+    if not folder.is_dir():
+        raise UsageError(f"invalid notebooks folder {str(folder)!r}: not a folder")
     found: dict[str, NotebookInfo] = {}
-    for path in sorted(_folder(directory).glob("*.ipynb")):
+    for path in sorted(folder.glob("*.ipynb")):
         if NOTEBOOK_RE.match(path.stem):
             found[path.stem] = read_notebook_info(path)
     return found
@@ -196,8 +203,6 @@ def plan_runs(
     if isinstance(names, str):
         names = [names]
     folder = _folder(notebooks)
-    if not folder.is_dir():
-        raise UsageError(f"invalid notebooks folder {str(folder)!r}: not a folder")
     catalogue = discover(folder)
     if not catalogue:
         raise UsageError(f"no notebooks found in {folder}")

@@ -231,6 +231,13 @@ def run_notebooks(
     """
     plans = plan_runs(names, profile=profile, overrides=overrides, notebooks=notebooks)
     timeout = _check_timeout(timeout)
+    check_out_dir(out_dir)
+    clash = [p.info.path for p in plans
+             if (Path(out_dir) / p.info.path.name).resolve() == p.info.path.resolve()]
+    if clash:
+        raise UsageError(f"invalid out_dir {str(out_dir)!r}: it holds the notebook {clash[0].name} "
+                         "itself, which its executed copy would overwrite; valid values: a folder "
+                         "other than the notebooks folder")
     out = check_out_dir(out_dir, create=True)
     with folder_lock(out):
         swept = sweep(out)

@@ -20,7 +20,8 @@ Grammar (``;`` ends the declaration; what follows is a free description)::
                  | "float" ("[" | "(") LO "," HI ("]" | ")")   reals; bounds may be -inf / inf
                  | "bool"                                 true or false
                  | "str" ["matching" REGEX]               any text (or text matching REGEX fully)
-                 | "one of:" CHOICE ("," CHOICE)*         choices (ints if all are ints, else text)
+                 | "one of:" CHOICE ("," CHOICE)*         choices (ints if all are ints, floats if
+                                                          all are numbers, else text)
     flag        := "allow nan" | "allow inf" | "allow none"
     list        := "list" ["[" MIN ".." [MAX] "]"] ["unique"] "of" spec   default length 1..
     dict        := "dict of" scalar "->" spec               keys -> values (may be empty)
@@ -151,6 +152,8 @@ def _number(token: str) -> float:
 def _choice_values(tokens: list[str]) -> tuple[Any, ...]:
     if all(_INT_RE.fullmatch(t) for t in tokens):
         return tuple(int(t) for t in tokens)
+    if all(_FLOAT_RE.fullmatch(t) for t in tokens):
+        return tuple(float(t) for t in tokens)
     return tuple(tokens)
 
 
@@ -336,7 +339,8 @@ def parse_text(name: str, spec: ParamSpec, text: str) -> Any:
         if not _INT_RE.fullmatch(t):
             raise _bad_text(name, text, "not a decimal integer", spec)
         return int(t, 10)
-    if spec.kind == "float":
+    if spec.kind == "float" or (spec.kind == "choice" and spec.choices
+                                and all(isinstance(c, float) for c in spec.choices)):
         if low in _NAN_WORDS:
             return math.nan
         if low in _INF_WORDS or low in {"-" + w.lstrip("+") for w in _INF_WORDS}:
@@ -399,9 +403,12 @@ def _check(name: str, spec: ParamSpec, value: Any) -> Any:
                              f"matching {spec.pattern}")
         return value
     if kind == "choice":
-        if isinstance(value, bool) or (isinstance(value, float) and spec.choices
-                                       and all(isinstance(c, int) for c in spec.choices)):
+        numeric = all(isinstance(c, int | float) for c in spec.choices)
+        if isinstance(value, bool) or (numeric and not isinstance(value, numbers.Real)) or (
+                isinstance(value, float) and all(isinstance(c, int) for c in spec.choices)):
             raise _type_error(name, value, spec.allowed())
+        if numeric:
+            value = float(value) if all(isinstance(c, float) for c in spec.choices) else int(value)
         return checks.choice(name, value, spec.choices)
     if kind == "list":
         if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
