@@ -19,6 +19,8 @@ from typing import Any
 
 import nbformat
 
+__all__ = ["MIME_TYPE", "read_results", "record", "to_jsonable"]
+
 MIME_TYPE = "application/vnd.nestlab.record+json"
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
@@ -79,17 +81,30 @@ def read_results(notebook: str | Path | nbformat.NotebookNode) -> dict[str, Any]
 
     Args:
         notebook: path to an ``.ipynb`` file, or an already loaded notebook node.
+
+    Raises:
+        ValueError: a record output that is not ``{"name": str, "value": ...}`` (written by
+            something other than :func:`record`), naming the cell.
     """
     nb = nbformat.read(str(notebook), as_version=4) if isinstance(notebook, str | Path) else notebook
     results: dict[str, Any] = {}
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "code":
             continue
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if MIME_TYPE in data:
                 payload = data[MIME_TYPE]
-                if isinstance(payload, str):  # some writers serialise JSON MIME data as text
-                    payload = json.loads(payload)
+                try:
+                    if isinstance(payload, str):  # some writers serialise JSON MIME data as text
+                        payload = json.loads(payload)
+                    ok = isinstance(payload, dict) and isinstance(payload.get("name"), str) \
+                        and "value" in payload
+                except ValueError:
+                    ok = False
+                if not ok:
+                    raise ValueError(f"read_results(): cell {index} holds a malformed {MIME_TYPE} "
+                                     f"output {str(payload)[:80]!r}; valid values: "
+                                     '{"name": str, "value": JSON}, as nestlab.record writes')
                 results[payload["name"]] = payload["value"]
     return results

@@ -59,3 +59,12 @@ def test_read_results_reads_mime_outputs_in_order(tmp_path):
     nbformat.write(nb, str(path))
     assert read_results(path) == {"a": 2, "b": [1, None]}
     assert math.isclose(read_results(str(path))["a"], 2)
+
+
+@pytest.mark.parametrize("payload", [{"value": 1}, {"name": 3, "value": 1}, {"name": "a"}, [1, 2],
+                                     "not json", '{"name": "a"}'])
+def test_read_results_refuses_malformed_record_outputs(payload):
+    nb = _notebook_with([{"output_type": "display_data", "metadata": {},
+                          "data": {MIME_TYPE: payload, "text/plain": "x"}}])
+    with pytest.raises(ValueError, match=r"cell 0 holds a malformed application/vnd\.nestlab\.record\+json"):
+        read_results(nb)

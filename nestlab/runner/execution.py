@@ -182,7 +182,11 @@ def execute(
                       profile=plan.profile, error=error, versions=package_versions(),
                       started_at=started)
     if executed is not None:
-        run.results = read_results(executed)
+        try:
+            run.results = read_results(executed)
+        except ValueError as exc:  # a foreign output under nestlab's MIME type fails this run only
+            run.status = "failed"
+            run.error = run.error or {"ename": "ValueError", "evalue": str(exc)}
         run.outputs["notebook"] = nb_path.name
         try:
             html_path = out / f"{name}.html"
