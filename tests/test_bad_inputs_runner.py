@@ -500,3 +500,10 @@ def test_cli_notebook_with_a_bad_declaration_exits_2(tmp_path, capsys):
     assert cli.main(["list", "--notebooks", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "05_bad.ipynb: parameter n: declaration 'int 9..1': empty range 9..1" in err
+
+
+@pytest.mark.parametrize("blocker", ["01_square.html", "index.html"])
+def test_out_where_a_report_name_is_a_folder(tmp_path, blocker):
+    (tmp_path / blocker).mkdir()
+    with pytest.raises(runner.UsageError, match=f"invalid out_dir '{tmp_path}': {blocker} there is a folder"):
+        runner.run_notebooks(["01_square"], out_dir=tmp_path, notebooks=FIXTURES, progress=False)

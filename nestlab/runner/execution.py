@@ -242,6 +242,12 @@ def run_notebooks(
         raise UsageError(f"invalid out_dir {str(out_dir)!r}: it holds the notebook {clash[0].name} "
                          "itself, which its executed copy would overwrite; valid values: a folder "
                          "other than the notebooks folder")
+    targets = [f"{p.info.name}{s}" for p in plans for s in (".ipynb", ".html", ".results.json")]
+    blocked = [t for t in [*targets, "index.html"] if (Path(out_dir) / t).is_dir()]
+    if blocked:
+        raise UsageError(f"invalid out_dir {str(out_dir)!r}: {blocked[0]} there is a folder, where "
+                         "a report file must go; valid values: a folder whose report names are free "
+                         "or files")
     out = check_out_dir(out_dir, create=True)
     with folder_lock(out):
         swept = sweep(out)
