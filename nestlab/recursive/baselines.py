@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from nestlab import checks
 from nestlab.recursive.gr2 import joint_input, split_joint
 from nestlab.recursive.nets import BatchedMLP, mlp_sizes
 
@@ -43,8 +44,11 @@ class DDPGConfig:
     noise_std: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.noise_std < 0:
-            raise ValueError(f"DDPGConfig: noise_std must be >= 0, got {self.noise_std!r}")
+        w = "DDPGConfig"
+        checks.boolean("centralised", self.centralised, where=w)
+        checks.integer("hidden", self.hidden, min=1, where=w)
+        checks.real("lr", self.lr, min=0, inclusive=(False, True), where=w)
+        checks.real("noise_std", self.noise_std, min=0, where=w)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -56,8 +60,11 @@ class DDPGLearner(torch.nn.Module):
     def __init__(self, n_runs: int, n_players: int, config: DDPGConfig = DDPGConfig(), *,
                  seed: int = 0) -> None:
         super().__init__()
-        if n_runs < 1 or n_players < 2:
-            raise ValueError(f"DDPGLearner: need n_runs >= 1 and n_players >= 2, got {n_runs}, {n_players}")
+        w = "DDPGLearner"
+        checks.integer("n_runs", n_runs, min=1, where=w)
+        checks.integer("n_players", n_players, min=2, where=w)
+        checks.instance("config", config, DDPGConfig, where=w)
+        checks.integer("seed", seed, min=0, where=w)
         self.config = config
         self.n_runs, self.n_players = int(n_runs), int(n_players)
         A, h = self.n_agents, config.hidden

@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.recursive.games import MatrixGame
 
 
@@ -42,10 +43,34 @@ class Trajectory(NamedTuple):
 
 
 def _check_level(level: int, zeta: float) -> None:
-    if not isinstance(level, int | np.integer) or level < 0:
-        raise ValueError(f"level must be an integer >= 0, got {level!r}")
-    if not np.isfinite(zeta) or zeta < 0:
-        raise ValueError(f"zeta (look-ahead step) must be a finite number >= 0, got {zeta!r}")
+    checks.integer("level", level, min=0)
+    checks.real("zeta", zeta, min=0)  # the look-ahead step
+
+
+def _check_game(game) -> None:
+    checks.instance("game", game, MatrixGame)
+
+
+def _check_points(z, name: str = "z", *, finite: bool = True) -> np.ndarray:
+    """Points ``(..., 2)``; ``finite=False`` lets NaN/inf through (evaluating a trajectory that
+    diverged is a question with an answer, not a bad input)."""
+    if finite:
+        z = checks.array(name, z)
+    else:
+        if isinstance(z, str | bytes) or z is None:
+            raise TypeError(f"invalid type for {name}: {type(z).__name__} ({checks.describe(z)}); "
+                            "valid types: array of float")
+        try:
+            arr = np.asarray(z)
+        except ValueError as exc:  # ragged nested lists
+            raise ValueError(f"invalid {name}: not a regular array ({exc})") from None
+        if arr.dtype.kind not in "iuf":
+            raise TypeError(f"invalid type for {name}: array of {arr.dtype} ({checks.describe(z)}); "
+                            "valid types: array of float")
+        z = arr.astype(float)
+    if z.ndim == 0 or z.shape[-1] != 2:
+        raise ValueError(f"invalid {name}: shape {z.shape}; valid shape: (..., 2) (alpha, beta)")
+    return z
 
 
 def level_k_system(game: MatrixGame, level: int, *, zeta: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -81,8 +106,17 @@ def velocity(game: MatrixGame, z: np.ndarray, *, level: int = 0, zeta: float = 0
     With ``project`` the component that would leave the unit square at its boundary is set to 0
     (projected gradient dynamics).
     """
+    _check_game(game)
+    z = _check_points(z)
+    checks.boolean("project", project)
+    return _velocity(game, z, level=level, zeta=zeta, project=project)
+
+
+def _velocity(game: MatrixGame, z: np.ndarray, *, level: int, zeta: float,
+              project: bool) -> np.ndarray:
+    # unchecked: integrate() calls it every step, where a diverging (unprojected) trajectory
+    # may legitimately leave the finite numbers
     U, c = level_k_system(game, level, zeta=zeta)
-    z = np.asarray(z, dtype=float)
     v = z @ U.T + c
     if project:
         out_low = (z <= 0.0) & (v < 0)
@@ -93,15 +127,17 @@ def velocity(game: MatrixGame, z: np.ndarray, *, level: int = 0, zeta: float = 0
 
 def centre(game: MatrixGame) -> tuple[float, float]:
     """The stationary point ``(alpha*, beta*) = (-b_c/u_c, -b_r/u_r)`` of the dynamics."""
+    _check_game(game)
     if game.u_r == 0 or game.u_c == 0:
-        raise ValueError(f"centre(): game {game.name!r} has u_r or u_c == 0, no isolated centre")
+        raise ValueError(f"centre(): invalid game {game.name!r}: u_r = {game.u_r:g}, u_c = "
+                         f"{game.u_c:g}, no isolated centre; valid: a game with u_r != 0 and u_c != 0")
     return -game.b_c / game.u_c, -game.b_r / game.u_r
 
 
 def lyapunov(game: MatrixGame, z: np.ndarray) -> np.ndarray:
     """Theorem-1 Lyapunov function ``F = sign(u_c) (u_c x^2 - u_r y^2) / 2`` at ``z[..., 2]``."""
     a0, b0 = centre(game)
-    z = np.asarray(z, dtype=float)
+    z = _check_points(z, finite=False)
     x, y = z[..., 0] - a0, z[..., 1] - b0
     return np.sign(game.u_c) * (game.u_c * x**2 - game.u_r * y**2) / 2.0
 
@@ -109,15 +145,16 @@ def lyapunov(game: MatrixGame, z: np.ndarray) -> np.ndarray:
 def lyapunov_rate(game: MatrixGame, z: np.ndarray, *, level: int = 0, zeta: float = 0.1) -> np.ndarray:
     """``dF/dt = grad F . velocity`` (unprojected) at points ``z[..., 2]``."""
     a0, b0 = centre(game)
-    z = np.asarray(z, dtype=float)
+    z = _check_points(z, finite=False)
     x, y = z[..., 0] - a0, z[..., 1] - b0
     s = np.sign(game.u_c)
-    v = velocity(game, z, level=level, zeta=zeta, project=False)
+    v = _velocity(game, z, level=level, zeta=zeta, project=False)
     return s * (game.u_c * x * v[..., 0] - game.u_r * y * v[..., 1])
 
 
 def lyapunov_rate_theory(game: MatrixGame, z: np.ndarray, *, zeta: float = 0.1) -> np.ndarray:
     """Closed form of Theorem 1 for level 1 (and 2): ``dF/dt = 2 zeta u_r u_c F``."""
+    checks.real("zeta", zeta, min=0)
     return 2.0 * zeta * game.u_r * game.u_c * lyapunov(game, z)
 
 
@@ -146,17 +183,14 @@ def integrate(game: MatrixGame, z0, *, level: int = 0, zeta: float = 0.1, dt: fl
     Returns:
         :class:`Trajectory` with ``points[n_steps + 1, ..., 2]`` and ``F`` along it.
     """
+    _check_game(game)
     _check_level(level, zeta)
-    if not (np.isfinite(dt) and dt > 0):
-        raise ValueError(f"integrate(): dt must be a finite number > 0, got {dt!r}")
-    if not isinstance(n_steps, int | np.integer) or n_steps < 1:
-        raise ValueError(f"integrate(): n_steps must be an integer >= 1, got {n_steps!r}")
-    z = np.asarray(z0, dtype=float)
-    if z.shape[-1] != 2:
-        raise ValueError(f"integrate(): z0 must have last dimension 2 (alpha, beta), got {z.shape}")
+    checks.real("dt", dt, min=0, inclusive=(False, True), where="integrate()")
+    checks.integer("n_steps", n_steps, min=1, where="integrate()")
+    z = _check_points(z0, "z0")
 
     def f(p):
-        return velocity(game, p, level=level, zeta=zeta, project=project)
+        return _velocity(game, p, level=level, zeta=zeta, project=project)
 
     pts = [z]
     for _ in range(n_steps):
@@ -172,7 +206,7 @@ def integrate(game: MatrixGame, z0, *, level: int = 0, zeta: float = 0.1, dt: fl
 def distance_to_centre(game: MatrixGame, z: np.ndarray) -> np.ndarray:
     """Euclidean distance of ``z[..., 2]`` from the centre ``(alpha*, beta*)``."""
     a0, b0 = centre(game)
-    z = np.asarray(z, dtype=float)
+    z = _check_points(z, finite=False)
     return np.hypot(z[..., 0] - a0, z[..., 1] - b0)
 
 
@@ -182,8 +216,11 @@ def pure_level_k_chain(game: MatrixGame, k_max: int, *, level0: tuple[int, int] 
     Returns ``[(row_k, col_k) for k = 0..k_max]`` (0 = first action). GR2's Proposition: once
     level k is a Nash equilibrium, every higher level plays it too.
     """
-    if not isinstance(k_max, int | np.integer) or k_max < 0:
-        raise ValueError(f"pure_level_k_chain(): k_max must be an integer >= 0, got {k_max!r}")
+    _check_game(game)
+    checks.integer("k_max", k_max, min=0, where="pure_level_k_chain()")
+    lv = checks.sequence("level0", level0, min_len=2, max_len=2, where="pure_level_k_chain()")
+    for i, a in enumerate(lv):
+        checks.integer(f"level0[{i}]", a, min=0, max=1, where="pure_level_k_chain()")
     out = [tuple(int(v) for v in level0)]
     for _ in range(k_max):
         r, c = out[-1]

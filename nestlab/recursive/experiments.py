@@ -11,8 +11,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.recursive import dynamics as dyn
-from nestlab.recursive.games import BeautyContest, GameBatch, MaxOfTwoQuadratics, matrix_game
+from nestlab.recursive.games import (
+    MATRIX_GAMES,
+    REWARDS,
+    BeautyContest,
+    GameBatch,
+    MaxOfTwoQuadratics,
+    matrix_game,
+)
 
 # ----------------------------------------------------------------------------------------------
 # 30: learning dynamics
@@ -37,6 +45,12 @@ def dynamics_experiment(games: Sequence[str] = ("rotational", "matching_pennies"
     deviation of F along the path), ``final_distance`` to the centre, and ``max_dFdt`` / ``min_dFdt``
     over ``n_check`` random points of the unit square (numerical dF/dt, unprojected).
     """
+    checks.choices("games", games, MATRIX_GAMES)
+    for i, k in enumerate(checks.sequence("levels", levels, min_len=1)):
+        checks.integer(f"levels[{i}]", k, min=0)
+    checks.array("start", start, shape=(2,), min=0, max=1)
+    checks.integer("n_check", n_check, min=1)
+    checks.integer("seed", seed, min=0)
     rng = np.random.default_rng(seed)
     pts = rng.uniform(0.02, 0.98, size=(n_check, 2))
     traj: dict = {}
@@ -74,6 +88,22 @@ class BeautyResult(NamedTuple):
     seconds: dict
 
 
+def _check_methods(methods, hidden) -> None:
+    """Every method name parses (before any training starts), and ``hidden`` is a width."""
+    from nestlab.recursive.train import parse_method
+
+    names = checks.sequence("methods", methods, min_len=1)
+    checks.integer("hidden", hidden, min=1)
+    for i, m in enumerate(names):
+        checks.instance(f"methods[{i}]", m, str)
+        parse_method(m, **({} if m == "level-0" else {"hidden": hidden}))
+
+
+def _check_sizes(**sizes: Any) -> None:
+    for name, v in sizes.items():
+        checks.integer(name, v, min=1)
+
+
 def setting_label(p: float, reward: str) -> str:
     return f"p={p:g}/{reward}"
 
@@ -108,6 +138,12 @@ def beauty_contest_experiment(methods: Sequence[str], *, ps: Sequence[float] = (
     """
     from nestlab.recursive.train import split_runs
 
+    _check_methods(methods, hidden)
+    ps = [checks.real(f"ps[{i}]", p, min=0, inclusive=(False, True))
+          for i, p in enumerate(checks.sequence("ps", ps, min_len=1))]
+    checks.choices("rewards", rewards, REWARDS)
+    _check_sizes(n_runs=n_runs, n_iters=n_iters, steps_per_iter=steps_per_iter,
+                 batch_size=batch_size)
     games = [BeautyContest(n_players, float(p), r) for p in ps for r in rewards]
     labels = [setting_label(g.p, g.reward) for g in games]
     batch = GameBatch(games, n_runs)
@@ -129,6 +165,8 @@ def beauty_summary(res: BeautyResult, *, threshold: float = 5.0, frac: float = 0
     :func:`nestlab.recursive.train.summarise`)."""
     from nestlab.recursive.train import summarise
 
+    checks.instance("res", res, BeautyResult)
+    checks.real("threshold", threshold, min=0, inclusive=(False, True))
     out: dict = {}
     for m, per in res.numbers.items():
         out[m] = {s: summarise(np.abs(c - res.equilibrium[s]), threshold=threshold, frac=frac)
@@ -220,6 +258,10 @@ def games_experiment(methods: Sequence[str], *, games: Sequence[str] = GAME_NAME
     """Train each method on every game x ``n_runs`` runs (one batched call per method)."""
     from nestlab.recursive.train import split_runs
 
+    _check_methods(methods, hidden)
+    checks.choices("games", games, GAME_NAMES)
+    _check_sizes(n_runs=n_runs, n_iters=n_iters, steps_per_iter=steps_per_iter,
+                 batch_size=batch_size)
     gs = [_game(g) for g in games]
     batch = GameBatch(gs, n_runs)
     actions: dict = {}
@@ -250,8 +292,11 @@ def opponent_predictions(res: GamesResult, method: str, game: str, *,
     from nestlab.recursive.nets import split_gaussian
     from nestlab.recursive.train import make_learner
 
+    checks.instance("res", res, GamesResult)
+    checks.choice("method", method, list(res.states), where="opponent_predictions()")
     if game not in res.games:
         raise ValueError(f"opponent_predictions(): game {game!r} not in {res.games}")
+    grid = checks.array("grid", grid, ndim=1, min=0, max=1)
     k = res.config["n_runs"]
     learner = make_learner(method, len(res.games) * k, 2, hidden=res.config["hidden"])
     if not isinstance(learner, GR2Learner):
@@ -279,6 +324,10 @@ def games_summary(res: GamesResult, *, frac: float = 0.1, stag_threshold: float 
     """
     from nestlab.recursive.train import final_window
 
+    checks.instance("res", res, GamesResult)
+    for name, v in (("stag_threshold", stag_threshold), ("ne_threshold", ne_threshold),
+                    ("optimum_radius", optimum_radius)):
+        checks.real(name, v, min=0, inclusive=(False, True))
     out: dict = {}
     for m, per in res.actions.items():
         out[m] = {}

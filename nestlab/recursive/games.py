@@ -16,12 +16,13 @@ different settings (``p``, reward type, payoffs) train in one batched call.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from nestlab import checks
 
 REWARDS = ("abs", "square")
 
@@ -69,12 +70,10 @@ class BeautyContest:
     reward: str = "abs"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n, int | np.integer) or self.n < 2:
-            raise ValueError(f"BeautyContest: n must be an integer >= 2 (players), got {self.n!r}")
-        if not (isinstance(self.p, int | float) and math.isfinite(self.p) and self.p > 0):
-            raise ValueError(f"BeautyContest: p must be a finite number > 0, got {self.p!r}")
-        if self.reward not in REWARDS:
-            raise ValueError(f"BeautyContest: unknown reward {self.reward!r}; choose one of {REWARDS}")
+        w = "BeautyContest"
+        checks.integer("n", self.n, min=2, where=w)  # players
+        checks.real("p", self.p, min=0, inclusive=(False, True), where=w)
+        checks.choice("reward", self.reward, REWARDS, where=w)
 
     @property
     def n_players(self) -> int:
@@ -121,13 +120,15 @@ class BeautyContest:
 
     def best_response_number(self, others_mean: float) -> float:
         """Number maximising the reward given the mean of the other ``n - 1`` numbers."""
+        others_mean = checks.real("others_mean", others_mean, min=0, max=100)
         s = (self.n - 1) * others_mean
         return float(np.clip(self.p * s / (self.n - self.p), 0.0, 100.0))
 
     def level_k_numbers(self, k_max: int, *, level0: float = 50.0) -> np.ndarray:
         """Classical level-k numbers: level 0 plays ``level0`` on average, level k best-responds
         to everyone else playing level k-1."""
-        out = [float(level0)]
+        k_max = checks.integer("k_max", k_max, min=0)
+        out = [checks.real("level0", level0, min=0, max=100)]
         for _ in range(k_max):
             out.append(self.best_response_number(out[-1]))
         return np.array(out)
@@ -162,12 +163,8 @@ class MatrixGame:
 
     def __post_init__(self) -> None:
         for label in ("row", "col"):
-            m = np.asarray(getattr(self, label), dtype=float)
-            if m.shape != (2, 2):
-                raise ValueError(f"MatrixGame: {label} payoffs must be 2x2 (two actions per player), "
-                                 f"got shape {m.shape}")
-            if not np.all(np.isfinite(m)):
-                raise ValueError(f"MatrixGame: {label} payoffs must be finite")
+            # 2x2: two actions per player
+            m = checks.array(label, getattr(self, label), shape=(2, 2), where="MatrixGame")
             object.__setattr__(self, label, tuple(tuple(float(v) for v in r) for r in m))
 
     n_players = 2
@@ -252,12 +249,12 @@ class MatrixGame:
 
     def best_response(self, player: int, other_action: int) -> int:
         """Pure best response (0 or 1) of ``player`` (0 row, 1 column) to a pure action."""
+        checks.choice("player", player, (0, 1), where="best_response()")  # 0 row, 1 column
+        checks.integer("other_action", other_action, min=0, max=1, where="best_response()")
         if player == 0:
             col = self.R[:, other_action]
             return int(np.argmax(col))
-        if player == 1:
-            return int(np.argmax(self.C[other_action, :]))
-        raise ValueError(f"best_response(): player must be 0 (row) or 1 (column), got {player!r}")
+        return int(np.argmax(self.C[other_action, :]))
 
 
 def stag_hunt() -> MatrixGame:
@@ -286,8 +283,7 @@ MATRIX_GAMES = {"stag_hunt": stag_hunt, "prisoners_dilemma": prisoners_dilemma,
 
 def matrix_game(name: str) -> MatrixGame:
     """Look up a named matrix game (see :data:`MATRIX_GAMES`)."""
-    if name not in MATRIX_GAMES:
-        raise ValueError(f"matrix_game(): unknown game {name!r}; choose one of {sorted(MATRIX_GAMES)}")
+    checks.choice("name", name, MATRIX_GAMES, where="matrix_game()")
     return MATRIX_GAMES[name]()
 
 
@@ -347,14 +343,17 @@ class GameBatch:
     """
 
     def __init__(self, games: Sequence[Any], runs_per_game: int) -> None:
-        games = list(games)
-        if not games:
-            raise ValueError("GameBatch: give at least one game")
+        games = checks.sequence("games", games, min_len=1, where="GameBatch")
+        for i, g in enumerate(games):
+            if not (hasattr(g, "n_players") and callable(getattr(g, "rewards", None))):
+                raise TypeError(f"GameBatch: invalid type for games[{i}]: {type(g).__name__} "
+                                f"({checks.describe(g)}); valid types: a game (BeautyContest, "
+                                "MatrixGame, MaxOfTwoQuadratics)")
         ns = {g.n_players for g in games}
         if len(ns) != 1:
-            raise ValueError(f"GameBatch: all games need the same number of players, got {sorted(ns)}")
-        if runs_per_game < 1:
-            raise ValueError(f"GameBatch: runs_per_game must be >= 1, got {runs_per_game}")
+            raise ValueError(f"GameBatch: invalid games: players per game {sorted(ns)}; valid: all "
+                             "games with the same number of players")
+        checks.integer("runs_per_game", runs_per_game, min=1, where="GameBatch")
         self.games = games
         self.runs_per_game = int(runs_per_game)
         self.n_players = ns.pop()

@@ -56,6 +56,7 @@ from typing import NamedTuple
 
 import torch
 
+from nestlab import checks
 from nestlab.recursive.nets import BatchedMLP, mlp_sizes, split_gaussian, squashed_sample
 
 MODES = ("L", "M")
@@ -97,20 +98,20 @@ class GR2Config:
     opponent_model: str = "own"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.level, int) or self.level < 1:
-            raise ValueError(f"GR2Config: level must be an integer >= 1 (level 0 is the uniform "
-                             f"non-strategic player), got {self.level!r}")
-        if self.mode not in MODES:
-            raise ValueError(f"GR2Config: unknown mode {self.mode!r}; choose one of {MODES}")
-        if not (self.lam > 0 and math.isfinite(self.lam)):
-            raise ValueError(f"GR2Config: lam must be a finite number > 0, got {self.lam!r}")
-        if self.temperature <= 0:
-            raise ValueError(f"GR2Config: temperature must be > 0, got {self.temperature!r}")
-        if self.opponent_model not in OPPONENT_MODELS:
-            raise ValueError(f"GR2Config: unknown opponent_model {self.opponent_model!r}; "
-                             f"choose one of {OPPONENT_MODELS}")
-        if not 0 <= self.gamma < 1:
-            raise ValueError(f"GR2Config: gamma must be in [0, 1), got {self.gamma!r}")
+        w = "GR2Config"
+        positive = {"min": 0, "inclusive": (False, True), "where": w}
+        # level 0 is the uniform non-strategic player, not a GR2 learner
+        checks.integer("level", self.level, min=1, where=w)
+        checks.choice("mode", self.mode, MODES, where=w)
+        checks.real("lam", self.lam, **positive)
+        checks.integer("hidden", self.hidden, min=1, where=w)
+        checks.real("lr", self.lr, **positive)
+        checks.real("temperature", self.temperature, **positive)
+        checks.real("gamma", self.gamma, min=0, max=1, inclusive=(True, False), where=w)
+        checks.real("tau", self.tau, min=0, max=1, inclusive=(False, True), where=w)
+        checks.real("aux_weight", self.aux_weight, min=0, where=w)
+        checks.integer("marginal_samples", self.marginal_samples, min=1, where=w)
+        checks.choice("opponent_model", self.opponent_model, OPPONENT_MODELS, where=w)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -118,6 +119,8 @@ class GR2Config:
 
 def poisson_weights(lam: float, n_levels: int) -> torch.Tensor:
     """``Pois(j; lam)`` for ``j = 0..n_levels-1``, normalised to sum to one (GR2 Eq. 6)."""
+    lam = checks.real("lam", lam, min=0, inclusive=(False, True))
+    n_levels = checks.integer("n_levels", n_levels, min=1)
     j = torch.arange(n_levels, dtype=torch.float64)
     logw = j * math.log(lam) - lam - torch.lgamma(j + 1)
     w = torch.softmax(logw, 0)
@@ -247,8 +250,13 @@ class GR2Learner(torch.nn.Module):
     def __init__(self, n_runs: int, n_players: int, config: GR2Config = GR2Config(), *,
                  seed: int = 0, n_agents: int | None = None) -> None:
         super().__init__()
-        if n_runs < 1 or n_players < 2:
-            raise ValueError(f"GR2Learner: need n_runs >= 1 and n_players >= 2, got {n_runs}, {n_players}")
+        w = "GR2Learner"
+        checks.integer("n_runs", n_runs, min=1, where=w)
+        checks.integer("n_players", n_players, min=2, where=w)
+        checks.instance("config", config, GR2Config, where=w)
+        checks.integer("seed", seed, min=0, where=w)
+        if n_agents is not None:
+            checks.integer("n_agents", n_agents, min=1, where=w)
         self.config = config
         self.n_runs, self.n_players = int(n_runs), int(n_players)
         self._n_agents = int(n_agents) if n_agents is not None else self.n_runs * self.n_players

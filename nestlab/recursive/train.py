@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
+from nestlab import checks
 from nestlab.recursive.baselines import DDPGConfig, DDPGLearner, uniform_actions
 from nestlab.recursive.games import GameBatch
 from nestlab.recursive.gr2 import GR2Config, GR2Learner
@@ -39,8 +40,9 @@ class ReplayBuffer:
     """Ring buffer of joint actions and rewards, ``[capacity, R, n]`` each."""
 
     def __init__(self, capacity: int, n_runs: int, n_players: int) -> None:
-        if capacity < 1:
-            raise ValueError(f"ReplayBuffer: capacity must be >= 1, got {capacity}")
+        checks.integer("capacity", capacity, min=1, where="ReplayBuffer")
+        checks.integer("n_runs", n_runs, min=1, where="ReplayBuffer")
+        checks.integer("n_players", n_players, min=1, where="ReplayBuffer")
         self.actions = torch.zeros(capacity, n_runs, n_players)
         self.rewards = torch.zeros(capacity, n_runs, n_players)
         self.capacity, self.size, self.pos = int(capacity), 0, 0
@@ -57,6 +59,7 @@ class ReplayBuffer:
 
     def sample(self, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Uniform batch ``([B,R,n], [B,R,n])`` (with replacement)."""
+        checks.integer("batch", batch, min=1, where="ReplayBuffer.sample()")
         if self.size == 0:
             raise ValueError("ReplayBuffer.sample(): the buffer is empty")
         idx = torch.randint(0, self.size, (batch,), generator=generator)
@@ -68,6 +71,7 @@ def parse_method(name: str, **overrides: Any) -> tuple[str, Any]:
 
     ``overrides`` are config fields (e.g. ``hidden=16``, ``lam=0.5``, ``level=3``).
     """
+    checks.instance("name", name, str)
     if name == "level-1":
         name = "GR2-L1"
     if name.startswith("GR2") and name.endswith("+opp"):  # opponent-interest opponent model
@@ -127,10 +131,13 @@ def train(games: GameBatch, method: str, *, n_iters: int = 400, steps_per_iter: 
         progress: show a tqdm bar.
         **overrides: learner config fields.
     """
-    if n_iters < 1 or steps_per_iter < 1 or batch_size < 1:
-        raise ValueError("train(): n_iters, steps_per_iter and batch_size must be >= 1")
+    checks.instance("games", games, GameBatch)
+    checks.integer("n_iters", n_iters, min=1)
+    checks.integer("steps_per_iter", steps_per_iter, min=1)
+    checks.integer("batch_size", batch_size, min=1)
+    checks.integer("seed", seed, min=0)
     R, n = games.n_runs, games.n_players
-    warmup = batch_size if warmup is None else int(warmup)
+    warmup = batch_size if warmup is None else checks.integer("warmup", warmup, min=0)
     learner = make_learner(method, R, n, seed=seed, **overrides)
     gen = torch.Generator().manual_seed(int(seed) + 1_000_003)
     scale = torch.as_tensor(games.reward_scale(), dtype=torch.float32)[:, None]
@@ -170,6 +177,9 @@ def run_cached(games: GameBatch, method: str, *, game_key: Any, seed: int = 0, n
         game_key: JSON description of ``games`` (settings and runs per setting) for the cache key.
         cache: set ``False`` to always retrain.
     """
+    checks.instance("games", games, GameBatch)
+    checks.boolean("cache", cache)
+    parse_method(method, **overrides)  # a bad method or override fails here, before any training
     config = {"method": method, "games": game_key, "runs_per_game": games.runs_per_game,
               "seed": seed, "n_iters": n_iters, "steps_per_iter": steps_per_iter,
               "batch_size": batch_size, "overrides": dict(sorted(overrides.items()))}
@@ -203,13 +213,22 @@ def run_cached(games: GameBatch, method: str, *, game_key: Any, seed: int = 0, n
 
 def split_runs(history: np.ndarray, n_games: int) -> np.ndarray:
     """``[T, G*k, n] -> [G, T, k, n]`` (per game setting)."""
+    history = checks.array("history", history, ndim=3, finite=False)
     T, R, n = history.shape
+    n_games = checks.integer("n_games", n_games, min=1)
+    if R % n_games:
+        raise ValueError(f"invalid n_games {n_games}: history has {R} runs, not a multiple; valid: "
+                         f"a divisor of {R}")
     k = R // n_games
     return history.reshape(T, n_games, k, n).transpose(1, 0, 2, 3)
 
 
 def final_window(x: np.ndarray, frac: float = 0.1) -> np.ndarray:
     """The last ``frac`` of the time axis (axis 0), at least one step."""
+    checks.real("frac", frac, min=0, max=1, inclusive=(False, True))
+    if np.ndim(x) == 0 or len(x) == 0:
+        raise ValueError(f"invalid x: shape {np.shape(x)}; valid: an array with at least one step "
+                         "on axis 0")
     w = max(1, int(round(frac * x.shape[0])))
     return x[-w:]
 
@@ -217,6 +236,8 @@ def final_window(x: np.ndarray, frac: float = 0.1) -> np.ndarray:
 def iterations_to_reach(curve: np.ndarray, threshold: float) -> float:
     """First iteration after which ``curve`` (distance, per iteration) stays below ``threshold``;
     ``nan`` if it never settles."""
+    curve = checks.array("curve", curve, ndim=1, finite=False, min_size=0)
+    checks.real("threshold", threshold)
     above = np.nonzero(curve >= threshold)[0]
     if len(above) == 0:
         return 0.0
@@ -229,7 +250,8 @@ def summarise(curves: Sequence[np.ndarray] | np.ndarray, *, threshold: float,
     """Summaries of distance curves ``[runs, T]``: final distance (mean, std over runs), time
     fluctuation in the final window, success rate (final distance < threshold) and mean
     iterations to settle below ``threshold``."""
-    c = np.asarray(curves, dtype=float)
+    c = checks.array("curves", curves, ndim=2, finite=False)
+    checks.real("threshold", threshold)
     fin = final_window(c.T, frac)  # [w, runs]
     final = fin.mean(0)
     settle = np.array([iterations_to_reach(r, threshold) for r in c])

@@ -54,8 +54,8 @@ def test_beauty_contest_best_response_and_level_k():
     assert lk[0] == 50 and np.all(np.diff(lk) < 0)
 
 
-@pytest.mark.parametrize("kwargs,match", [({"n": 1}, "n must be"), ({"p": 0.0}, "p must be"),
-                                          ({"p": -1.0}, "p must be"), ({"reward": "huber"}, "abs")])
+@pytest.mark.parametrize("kwargs,match", [({"n": 1}, "invalid n 1"), ({"p": 0.0}, "invalid p 0"),
+                                          ({"p": -1.0}, "invalid p -1"), ({"reward": "huber"}, "abs")])
 def test_beauty_contest_refusals(kwargs, match):
     with pytest.raises(ValueError, match=match):
         BeautyContest(**kwargs)
@@ -106,11 +106,11 @@ def test_matrix_equilibria():
 
 
 def test_matrix_refusals():
-    with pytest.raises(ValueError, match="2x2"):
+    with pytest.raises(ValueError, match=r"valid shape: \(2, 2\)"):
         MatrixGame(((1, 2, 3), (4, 5, 6)), ((1, 2), (3, 4)))
-    with pytest.raises(ValueError, match="2x2"):
+    with pytest.raises(ValueError, match=r"valid shape: \(2, 2\)"):
         MatrixGame(((1, 2), (3, 4)), ((1,), (2,)))
-    with pytest.raises(ValueError, match="unknown game"):
+    with pytest.raises(ValueError, match="unknown name 'chicken'; valid choices: stag_hunt"):
         matrix_game("chicken")
     with pytest.raises(ValueError, match="last dimension 2"):
         stag_hunt().rewards(np.zeros(3))

@@ -146,7 +146,7 @@ def test_aux_loss_present_only_from_level_two():
         assert (out["aux"] != 0.0) == has_aux
 
 
-@pytest.mark.parametrize("kwargs,match", [({"level": 0}, "level must be"), ({"mode": "X"}, "unknown mode"),
+@pytest.mark.parametrize("kwargs,match", [({"level": 0}, "invalid level 0"), ({"mode": "X"}, "unknown mode"),
                                           ({"lam": 0.0}, "lam"), ({"temperature": 0.0}, "temperature"),
                                           ({"gamma": 1.0}, "gamma"),
                                           ({"opponent_model": "theirs"}, "opponent_model")])
@@ -156,7 +156,7 @@ def test_config_refusals(kwargs, match):
 
 
 def test_learner_refusals_and_discounted_target():
-    with pytest.raises(ValueError, match="n_players >= 2"):
+    with pytest.raises(ValueError, match="invalid n_players 1; valid range: integer >= 2"):
         GR2Learner(1, 1)
     L = GR2Learner(1, 2, GR2Config(level=2, gamma=0.5, hidden=8), seed=0)
     g = torch.Generator().manual_seed(0)

@@ -27,7 +27,7 @@ def test_parse_method():
     assert parse_method("MADDPG", hidden=8)[1] == DDPGConfig(centralised=True, hidden=8)
     with pytest.raises(ValueError, match="unknown method"):
         parse_method("PR2")
-    with pytest.raises(ValueError, match="level must be"):
+    with pytest.raises(ValueError, match="invalid level"):
         parse_method("GR2-L0")
 
 
@@ -64,7 +64,7 @@ def test_ddpg_learns_beauty_contest_direction():
 def test_ddpg_learner_refusals_and_shapes():
     with pytest.raises(ValueError, match="noise_std"):
         DDPGConfig(noise_std=-1)
-    with pytest.raises(ValueError, match="n_players >= 2"):
+    with pytest.raises(ValueError, match="invalid n_players 1; valid range: integer >= 2"):
         DDPGLearner(1, 1)
     L = DDPGLearner(3, 2, DDPGConfig(centralised=True, hidden=8))
     assert L.act(torch.Generator().manual_seed(0)).shape == (3, 2)
