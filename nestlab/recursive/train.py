@@ -92,9 +92,9 @@ def parse_method(name: str, **overrides: Any) -> tuple[str, Any]:
         return "gr2", GR2Config(**{**base, **overrides})
     if name in ("DDPG", "MADDPG"):
         return "ddpg", DDPGConfig(**{"centralised": name == "MADDPG", **overrides})
-    raise ValueError(f"unknown method {name!r}; choose GR2-L<k> (k >= 1), GR2-M[<k>][(<lam>)] "
-                     "(optionally with a '+opp' suffix), "
-                     "level-0, level-1, DDPG or MADDPG")
+    raise ValueError(f"unknown method {name!r}; valid choices: GR2-L<k> (k >= 1), "
+                     "GR2-M[<k>][(<lam>)] (optionally with a '+opp' suffix), level-0, level-1, "
+                     "DDPG, MADDPG")
 
 
 def make_learner(name: str, n_runs: int, n_players: int, *, seed: int = 0, **overrides: Any):
