@@ -21,6 +21,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from nestlab import checks
+
+__all__ = ["ESS_MIN", "RHAT_MAX", "Convergence", "Identifiability", "Loo", "compare",
+           "convergence", "correlation", "ess_per_second", "identifiability", "interval_covers",
+           "loo", "pair_correlation", "parameter_names", "pareto_k_table", "plot_compare",
+           "plot_ecdf_ranks", "plot_pair", "plot_ppc_vs_stimulus", "posterior_summary",
+           "require_groups", "to_inference_data"]
+
 #: default thresholds of :func:`convergence`
 RHAT_MAX = 1.01
 ESS_MIN = 400
@@ -41,6 +49,36 @@ def _az():
     return az
 
 
+def require_groups(idata: Any, *groups: str, name: str = "idata") -> Any:
+    """``idata`` if it is an InferenceData-like object holding every group in ``groups``.
+
+    Raises:
+        TypeError: ``idata`` has no ``groups()`` (not an InferenceData).
+        ValueError: a required group is missing (naming it and the groups present).
+    """
+    if not callable(getattr(idata, "groups", None)) or not hasattr(idata, "posterior") \
+            and "posterior" in groups:
+        raise TypeError(f"invalid type for {name}: {type(idata).__name__} "
+                        f"({checks.describe(idata)}); valid types: arviz.InferenceData")
+    present = list(idata.groups())
+    missing = [g for g in groups if g not in present]
+    if missing:
+        raise ValueError(f"invalid {name}: missing group(s) {missing}; groups present: "
+                         f"{', '.join(present) or 'none'}")
+    return idata
+
+
+def _var_names(idata: Any, var_names: Any, *, group: str = "posterior",
+               name: str = "var_names") -> list[str]:
+    """``var_names`` checked against the variables of ``group`` (``None``: every parameter)."""
+    if var_names is None:
+        return parameter_names(idata)
+    if isinstance(var_names, str):
+        var_names = [var_names]
+    valid = list(getattr(idata, group).data_vars)
+    return checks.choices(name, var_names, valid)
+
+
 def to_inference_data(*, posterior: Mapping[str, np.ndarray], dims: Mapping[str, list] | None = None,
                       attrs: Mapping[str, Any] | None = None, **groups: Any):
     """``arviz.from_dict`` with the suite's conventions (JSON-encoded non-scalar attributes).
@@ -52,6 +90,16 @@ def to_inference_data(*, posterior: Mapping[str, np.ndarray], dims: Mapping[str,
         **groups: further groups (``sample_stats``, ``log_likelihood``, ``log_prior``, ``prior``,
             ``prior_predictive``, ``posterior_predictive``, ``observed_data``, ``constant_data``).
     """
+    checks.mapping("posterior", posterior)
+    for k, v in dict(posterior).items():
+        arr = checks.array(f"posterior[{k!r}]", v, finite=False)
+        if arr.ndim < 2:
+            raise ValueError(f"invalid posterior[{k!r}]: shape {arr.shape}; valid: an array "
+                             "(chain, draw, ...) of at least 2 dimensions")
+    if dims is not None:
+        checks.mapping("dims", dims)
+    if attrs is not None:
+        checks.mapping("attrs", attrs)
     az = _az()
     clean = {k: (v if isinstance(v, str | int | float | bool) else json.dumps(v))
              for k, v in dict(attrs or {}).items()}
@@ -84,7 +132,7 @@ def _flat_draws(idata, var_names: Sequence[str] | None, *, group: str = "posteri
 
 def parameter_names(idata) -> list[str]:
     """The posterior's parameter variables (per-trial latents excluded)."""
-    post = idata.posterior
+    post = require_groups(idata, "posterior").posterior
     return [v for v in post.data_vars if post[v].ndim == 2 or (post[v].ndim == 3 and post[v].shape[2] <= 8)]
 
 
@@ -110,8 +158,11 @@ def convergence(idata, *, var_names: Sequence[str] | None = None, rhat_max: floa
         rhat_max: largest acceptable r_hat (rank-normalised split r_hat).
         ess_min: smallest acceptable bulk and tail ESS.
     """
+    require_groups(idata, "posterior")
+    names = _var_names(idata, var_names)
+    rhat_max = checks.real("rhat_max", rhat_max, min=1.0)
+    ess_min = checks.real("ess_min", ess_min, min=0.0)
     az = _az()
-    names = list(var_names) if var_names is not None else parameter_names(idata)
     summ = az.summary(idata, var_names=names, kind="diagnostics")
     n_div = 0
     if hasattr(idata, "sample_stats") and "diverging" in idata.sample_stats:
@@ -134,7 +185,9 @@ def convergence(idata, *, var_names: Sequence[str] | None = None, rhat_max: floa
 def posterior_summary(idata, *, var_names: Sequence[str] | None = None,
                       hdi_prob: float = 0.9) -> pd.DataFrame:
     """Mean, sd, and the equal-tailed ``hdi_prob`` interval of each parameter."""
-    names = list(var_names) if var_names is not None else parameter_names(idata)
+    require_groups(idata, "posterior")
+    names = _var_names(idata, var_names)
+    hdi_prob = checks.real("hdi_prob", hdi_prob, min=0, max=1, inclusive=(False, False))
     df = _flat_draws(idata, names, log=False)
     q = (1 - hdi_prob) / 2
     return pd.DataFrame({"mean": df.mean(), "sd": df.std(), f"q{q:.3g}": df.quantile(q),
@@ -143,9 +196,13 @@ def posterior_summary(idata, *, var_names: Sequence[str] | None = None,
 
 def interval_covers(idata, truth: Mapping[str, Any], *, prob: float = 0.9) -> dict[str, bool]:
     """Whether each parameter's central ``prob`` interval contains its true value."""
+    require_groups(idata, "posterior")
+    truth = checks.mapping("truth", truth, keys=list(idata.posterior.data_vars))
+    prob = checks.real("prob", prob, min=0, max=1, inclusive=(False, False))
     out = {}
     q = (1 - prob) / 2
     for k, v in truth.items():
+        checks.array(f"truth[{k!r}]", v)
         arr = np.asarray(idata.posterior[k].values, dtype=float)
         arr = arr.reshape(arr.shape[0] * arr.shape[1], -1)
         tv = np.broadcast_to(np.asarray(v, dtype=float), (arr.shape[1],))
@@ -167,7 +224,10 @@ class Identifiability(NamedTuple):
 
 def correlation(idata, *, var_names: Sequence[str] | None = None, log: bool = True) -> pd.DataFrame:
     """Posterior correlation matrix of (log) parameters."""
-    return _flat_draws(idata, var_names, log=log).corr()
+    require_groups(idata, "posterior")
+    names = _var_names(idata, var_names)
+    log = checks.boolean("log", log)
+    return _flat_draws(idata, names, log=log).corr()
 
 
 def identifiability(idata, *, var_names: Sequence[str] | None = None, log: bool = True,
@@ -179,8 +239,10 @@ def identifiability(idata, *, var_names: Sequence[str] | None = None, log: bool 
     components (values above ~0.05 indicate prior sensitivity / prior-data conflict). A *ridge*
     is a pair with |correlation| above ``ridge_threshold``.
     """
+    require_groups(idata, "posterior")
+    names = _var_names(idata, var_names)
+    ridge_threshold = checks.real("ridge_threshold", ridge_threshold, min=0, max=1)
     az = _az()
-    names = list(var_names) if var_names is not None else parameter_names(idata)
     corr = correlation(idata, var_names=names, log=log)
     post = _flat_draws(idata, names, log=log)
     contraction = pd.Series(dtype=float)
@@ -210,14 +272,20 @@ def identifiability(idata, *, var_names: Sequence[str] | None = None, log: bool 
 
 def pair_correlation(idata, a: str, b: str, *, log: bool = True) -> float:
     """Posterior correlation of (log) parameters ``a`` and ``b``."""
+    require_groups(idata, "posterior")
+    valid = list(idata.posterior.data_vars)
+    a, b = checks.choice("a", a, valid), checks.choice("b", b, valid)
+    log = checks.boolean("log", log)
     df = _flat_draws(idata, [a, b], log=log)
     return float(df.corr().iloc[0, 1])
 
 
 def ess_per_second(idata, seconds: float, *, var_names: Sequence[str] | None = None) -> float:
     """Minimum bulk ESS over the parameters divided by ``seconds`` of sampling wall time."""
+    require_groups(idata, "posterior")
+    names = _var_names(idata, var_names)
+    seconds = checks.real("seconds", seconds, min=0, inclusive=(False, True))
     az = _az()
-    names = list(var_names) if var_names is not None else parameter_names(idata)
     ess = az.ess(idata, var_names=names, method="bulk")
     return float(min(float(np.min(ess[v].values)) for v in names)) / seconds
 
@@ -235,6 +303,13 @@ def plot_pair(posteriors: Mapping[str, Any], *, var_names: Sequence[str], log: b
     Returns:
         the matplotlib axes grid.
     """
+    checks.mapping("posteriors", posteriors)
+    if not posteriors:
+        raise ValueError("invalid posteriors {}: it is empty; valid values: {label: InferenceData}")
+    for label, idata in posteriors.items():
+        require_groups(idata, "posterior", name=f"posteriors[{label!r}]")
+        checks.choices("var_names", var_names, list(idata.posterior.data_vars))
+    max_points = checks.integer("max_points", max_points, min=1)
     az = _az()
     from nestlab.plots import PALETTE, apply_style
 
@@ -258,6 +333,8 @@ def plot_pair(posteriors: Mapping[str, Any], *, var_names: Sequence[str], log: b
 
 def plot_ppc_vs_stimulus(idata, *, ax=None, hdi_prob: float = 0.9, color: str | None = None):
     """Posterior predictive check: observed r against s, with the predictive ``hdi_prob`` band."""
+    require_groups(idata, "posterior_predictive", "constant_data", "observed_data")
+    hdi_prob = checks.real("hdi_prob", hdi_prob, min=0, max=1, inclusive=(False, False))
     az = _az()
     from nestlab.plots import PALETTE, figure
 
@@ -279,6 +356,8 @@ def plot_ppc_vs_stimulus(idata, *, ax=None, hdi_prob: float = 0.9, color: str | 
 
 def plot_ecdf_ranks(ranks: np.ndarray, *, n_draws: int, ax=None, label: str | None = None):
     """Simulation-based-calibration ECDF difference plot of normalised ranks (``az.plot_ecdf``)."""
+    n_draws = checks.integer("n_draws", n_draws, min=1)
+    ranks = checks.array("ranks", ranks, ndim=1, min=0, max=n_draws)
     az = _az()
     from scipy import stats
 
@@ -286,7 +365,7 @@ def plot_ecdf_ranks(ranks: np.ndarray, *, n_draws: int, ax=None, label: str | No
 
     if ax is None:
         _, ax = figure()
-    u = np.asarray(ranks, dtype=float) / n_draws
+    u = ranks / n_draws
     az.plot_ecdf(u, cdf=stats.uniform(0, 1).cdf, difference=True, confidence_bands=True, ax=ax,
                  eval_points=np.linspace(1 / 100, 1, 100), rvs=stats.uniform(0, 1).rvs,
                  plot_kwargs={"label": label} if label else None)
@@ -329,14 +408,12 @@ class Loo(NamedTuple):
 
 def _log_likelihood_idata(data, var_name: str):
     """InferenceData holding only ``log_likelihood[var_name]`` from a (chain, draw, obs) array."""
-    ll = np.asarray(data, dtype=float)
+    ll = checks.array("data", data, ndim=(2, 3))
     if ll.ndim == 2:
         ll = ll[None]
-    if ll.ndim != 3:
-        raise ValueError(f"a log-likelihood array must be (chain, draw, obs) or (draw, obs); "
-                         f"got shape {ll.shape}")
-    if not np.all(np.isfinite(ll)):
-        raise ValueError("the log-likelihood array holds non-finite values")
+    if ll.shape[1] < max(2, ll.shape[0]):
+        raise ValueError(f"invalid data: shape {ll.shape} has {ll.shape[1]} draw(s) per chain; "
+                         "valid: at least 2 draws per chain and no more chains than draws")
     return to_inference_data(posterior={"_draw": np.zeros(ll.shape[:2])},
                              log_likelihood={var_name: ll})
 
@@ -362,17 +439,35 @@ def loo(data, *, var_name: str = "r", reff: float | None = None) -> Loo:
     Raises:
         ValueError: no such log-likelihood variable, or a malformed array.
     """
-    az = _az()
-    if isinstance(data, np.ndarray | list):
+    checks.instance("var_name", var_name, str)
+    if reff is not None:
+        reff = checks.real("reff", reff, min=0, inclusive=(False, True))
+    if isinstance(data, np.ndarray | list | tuple):
         idata = _log_likelihood_idata(data, var_name)
         reff = 1.0 if reff is None else reff
     else:
-        idata = data
-        if not hasattr(idata, "log_likelihood") or var_name not in idata.log_likelihood:
-            raise ValueError(f"no log_likelihood[{var_name!r}] in the InferenceData")
-    with warnings.catch_warnings():
+        idata = require_groups(data, "log_likelihood", name="data")
+        if var_name not in idata.log_likelihood:
+            raise ValueError(f"unknown var_name {var_name!r}; valid choices: "
+                             + ", ".join(map(str, idata.log_likelihood.data_vars)))
+        ll = np.asarray(idata.log_likelihood[var_name].values, dtype=float)
+        if not np.all(np.isfinite(ll)):
+            raise ValueError(f"invalid data: log_likelihood[{var_name!r}] holds "
+                             f"{int(np.sum(~np.isfinite(ll)))} non-finite values; valid values: "
+                             "finite numbers")
+    az = _az()
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.filterwarnings("ignore", message=".*shape parameter of Pareto.*")
+        # one observation: ArviZ notes that pointwise and total LOO coincide, which is true
+        warnings.filterwarnings("ignore", message=".*point-wise LOO is the same.*")
+        # extreme magnitudes overflow inside PSIS; the result is checked for finiteness below
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
         res = az.loo(idata, pointwise=True, var_name=var_name, reff=reff)
+    if not (np.isfinite(float(res.elpd_loo)) and np.isfinite(float(res.p_loo))
+            and np.all(np.isfinite(np.asarray(res.loo_i.values, dtype=float)))):
+        raise ValueError(f"invalid data: PSIS-LOO of log_likelihood[{var_name!r}] is not finite "
+                         "(overflow from extreme log-likelihood values); valid: log-likelihoods "
+                         "of moderate magnitude")
     k = np.asarray(res.pareto_k.values, dtype=float).ravel()
     good_k = float(getattr(res, "good_k", 0.7))
     return Loo(float(res.elpd_loo), float(res.se), float(res.p_loo), k, good_k,
@@ -401,11 +496,10 @@ def compare(fits: Mapping[str, Any], *, var_name: str = "r", method: str = "stac
         ValueError: fewer than two models, or an unknown ``method``.
     """
     az = _az()
-    methods = ("stacking", "BB-pseudo-BMA", "pseudo-BMA")
-    if method not in methods:
-        raise ValueError(f"unknown method {method!r}; valid choices: {', '.join(methods)}")
+    checks.choice("method", method, ("stacking", "BB-pseudo-BMA", "pseudo-BMA"))
+    checks.mapping("fits", fits)
     if len(fits) < 2:
-        raise ValueError(f"compare needs at least two models, got {len(fits)}")
+        raise ValueError(f"invalid fits: {len(fits)} model(s); valid: at least two models")
     loos = {name: (f if isinstance(f, Loo) else loo(f, var_name=var_name))
             for name, f in fits.items()}
     with warnings.catch_warnings():
@@ -431,6 +525,7 @@ def pareto_k_table(fits: Mapping[str, Any], *, var_name: str = "r") -> pd.DataFr
     Columns: ``good`` (k <= good_k), ``ok`` (good_k < k <= 0.7, only when good_k < 0.7),
     ``bad`` (0.7 < k <= 1), ``very bad`` (k > 1), ``max_k`` and ``good_k``.
     """
+    checks.mapping("fits", fits)
     rows = {}
     for name, f in fits.items():
         res = f if isinstance(f, Loo) else loo(f, var_name=var_name)
@@ -448,6 +543,12 @@ def plot_compare(frame: pd.DataFrame, *, ax=None):
 
     Takes the frame of :func:`compare`; drawn with ``az.plot_compare``.
     """
+    checks.instance("frame", frame, pd.DataFrame)
+    need = ["rank", "elpd", "p_loo", "elpd_diff", "weight", "se", "dse", "warning"]
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise ValueError(f"invalid frame: missing column(s) {missing}; valid: the frame of "
+                         "compare()")
     az = _az()
     from nestlab.plots import apply_style, figure
 

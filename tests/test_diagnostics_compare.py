@@ -97,9 +97,9 @@ def test_refusals(data):
         D.compare({"a": ll, "b": ll}, method="aic")
     bad = ll.copy()
     bad[0, 0, 0] = np.nan
-    with pytest.raises(ValueError, match="non-finite"):
+    with pytest.raises(ValueError, match="invalid data: 1 of .* not finite"):
         D.loo(bad)
-    with pytest.raises(ValueError, match="chain, draw, obs"):
+    with pytest.raises(ValueError, match="invalid data: 1-d array"):
         D.loo(np.zeros(5))
     idata = D.to_inference_data(posterior={"mu": mu[None]})
     with pytest.raises(ValueError, match="log_likelihood"):

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from nestlab.actors.policy import Policy, PolicyNet, _Ops, forward, m_dependent_mlp
+from nestlab import checks
+from nestlab.actors.policy import Policy, PolicyNet, _Ops, forward, m_dependent_mlp, theta_names
 
 
 class JaxPolicy(NamedTuple):
@@ -41,6 +42,7 @@ def jax_ops() -> _Ops:
 
 def export_policy(policy: Policy | PolicyNet) -> JaxPolicy:
     """Export a torch policy's weights to numpy (float32), ready for :func:`jax_forward`."""
+    checks.instance("policy", policy, (Policy, PolicyNet))
     net = policy.net if isinstance(policy, Policy) else policy
     w = {k: v.detach().cpu().numpy().astype(np.float32).copy() for k, v in net.weights().items()}
     return JaxPolicy(w, net.cost, net.head, dict(net.box))
@@ -50,6 +52,8 @@ def jax_forward(policy: JaxPolicy, m: Any, theta: Mapping[str, Any]) -> Any:
     """Planned action ``a(m, theta)`` computed with ``jax.numpy`` (differentiable, jit-able)."""
     import jax.numpy as jnp
 
+    checks.instance("policy", policy, JaxPolicy)
+    checks.mapping("theta", theta, required=theta_names(policy.cost))
     w = {k: jnp.asarray(v) for k, v in policy.weights.items()}
     return forward(w, jnp.asarray(m), {k: jnp.asarray(v) for k, v in theta.items()},
                    cost=policy.cost, head=policy.head, box=policy.box, ops=jax_ops())

@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from nestlab import checks
 from nestlab.actors.costs import COSTS, check_cost_params, has_closed_form
 from nestlab.actors.models import ActorParams
 
@@ -55,17 +56,32 @@ def check_families(families: Sequence[str]) -> tuple[str, ...]:
     Raises:
         ValueError: naming the bad entry and listing the valid families.
     """
+    return _families("families", families)
+
+
+def _families(name: str, families: Any) -> tuple[str, ...]:
     if isinstance(families, str):
         families = [families]
-    fams = tuple(families)
-    if not fams:
-        raise ValueError(f"families must not be empty; valid choices: {', '.join(COSTS)}")
-    for f in fams:
-        if f not in COSTS:
-            raise ValueError(f"unknown cost family {f!r}; valid choices: {', '.join(COSTS)}")
+    fams = tuple(checks.choices(name, families, COSTS))
     if len(set(fams)) != len(fams):
-        raise ValueError(f"families contains duplicates: {list(fams)}")
+        raise ValueError(f"invalid {name} {list(fams)}: a family repeats; valid: distinct "
+                         f"families among {', '.join(COSTS)}")
     return fams
+
+
+def _check_sampler(**kw: Any) -> None:
+    """Common NUTS settings of the studies: positive iteration counts, seed >= 0, ..."""
+    for k, v in kw.items():
+        if k == "seed":
+            checks.integer(k, v, min=0)
+        elif k == "target_accept":
+            checks.real(k, v, min=0, max=1, inclusive=(False, False))
+        elif k == "n_nodes":
+            checks.integer(k, v, min=2, max=200)
+        elif k in ("progress",):
+            checks.boolean(k, v)
+        else:
+            checks.integer(k, v, min=1)
 
 
 def check_loo_ready(idata: Any) -> None:
@@ -75,8 +91,12 @@ def check_loo_ready(idata: Any) -> None:
         ValueError: no ``log_likelihood`` group, not one value per observed trial, or a fit
             made with ``likelihood="latent"``.
     """
+    from nestlab.diagnostics import require_groups
+
+    require_groups(idata, "posterior", "observed_data")
     if not hasattr(idata, "log_likelihood") or "r" not in idata.log_likelihood:
-        raise ValueError("the fit has no log_likelihood['r'] group; PSIS-LOO needs it")
+        raise ValueError("invalid idata: the fit has no log_likelihood['r'] group; PSIS-LOO "
+                         "needs it")
     ll = idata.log_likelihood["r"]
     n_obs = int(np.asarray(idata.observed_data["r"].values).size)
     if ll.ndim != 3 or ll.shape[2] != n_obs:
@@ -138,6 +158,10 @@ def fit_families(stimuli: Any, responses: Any, *, families: Sequence[str] = tupl
     from nestlab.actors.inference import fit
 
     fams = check_families(families)
+    _check_sampler(chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
+                   n_threads=n_threads, progress=progress)
+    if networks is not None:
+        checks.mapping("networks", networks, keys=COSTS)
     out = {}
     for cost in tqdm(fams, desc="fit families", disable=not progress):
         policy, net = _policy_for(cost, networks, config, n_threads, progress)
@@ -155,6 +179,7 @@ def compare_families(fits: Mapping[str, Any]) -> pd.DataFrame:
     """
     from nestlab import diagnostics as D
 
+    checks.mapping("fits", fits)
     for idata in fits.values():
         check_loo_ready(idata)
     return D.compare(fits)
@@ -174,15 +199,23 @@ def design_conditions(design: str = "two_noise", *, n_per_condition: int = 45,
     Returns:
         ``(sigmas, conditions)``.
     """
-    if design not in DESIGNS:
-        raise ValueError(f"unknown design {design!r}; valid choices: {', '.join(DESIGNS)}")
-    if n_per_condition < 1:
-        raise ValueError("n_per_condition must be positive")
-    levels = [float(v) for v in sigma_levels]
+    checks.choice("design", design, DESIGNS)
+    n_per_condition = checks.integer("n_per_condition", n_per_condition, min=1)
+    levels = [checks.real(f"sigma_levels[{i}]", v, min=0, inclusive=(False, True))
+              for i, v in enumerate(checks.sequence("sigma_levels", sigma_levels, min_len=1))]
+    single_sigma = checks.real("single_sigma", single_sigma, min=0, inclusive=(False, True))
     if design == "one_noise":
         return (np.array([single_sigma], dtype=float),
                 np.zeros(n_per_condition * len(levels), dtype=np.int32))
     return np.array(levels), np.repeat(np.arange(len(levels)), n_per_condition).astype(np.int32)
+
+
+def _stimulus_range(s_low: Any, s_high: Any) -> tuple[float, float]:
+    lo = checks.real("s_low", s_low, min=0, inclusive=(False, True))
+    hi = checks.real("s_high", s_high, min=0, inclusive=(False, True))
+    if not lo < hi:
+        raise ValueError(f"invalid s_high {hi:g}: not above s_low {lo:g}; valid: s_low < s_high")
+    return lo, hi
 
 
 def simulate_design(family: str, *, cost_params: Mapping[str, float] | None = None,
@@ -199,7 +232,9 @@ def simulate_design(family: str, *, cost_params: Mapping[str, float] | None = No
     """
     from nestlab.actors.models import simulate
 
-    fam = check_families([family])[0]
+    fam = _families("family", [family])[0]
+    s_low, s_high = _stimulus_range(s_low, s_high)
+    seed = checks.integer("seed", seed, min=0)
     sigmas, cond = design_conditions(design, n_per_condition=n_per_condition,
                                      sigma_levels=sigma_levels, single_sigma=single_sigma)
     s = np.random.default_rng(seed).uniform(s_low, s_high, cond.size)
@@ -224,8 +259,11 @@ def draw_truths(family: str, n: int, *, rng: np.random.Generator,
     """
     from scipy import stats
 
-    box = dict(DEFAULT_TRUTH_BOX) | dict(truth_box or {})
-    fam = COSTS[check_families([family])[0]]
+    fam = COSTS[_families("family", [family])[0]]
+    n = checks.integer("n", n, min=1)
+    checks.instance("rng", rng, np.random.Generator)
+    box = dict(DEFAULT_TRUTH_BOX) | _truth_box(truth_box, ("sigma0", "mu0", "sigma_r")
+                                               + fam.params)
     out = {k: rng.uniform(*box[k], n) for k in ("sigma0", "mu0", "sigma_r")}
     for k in fam.params:
         pr = fam.priors[k]
@@ -240,6 +278,18 @@ def draw_truths(family: str, n: int, *, rng: np.random.Generator,
             lo, hi = (math.log(v) for v in pr.box)
             out[k] = np.exp(stats.truncnorm.rvs((lo - pr.a) / pr.b, (hi - pr.a) / pr.b, loc=pr.a,
                                                 scale=pr.b, size=n, random_state=rng))
+    return out
+
+
+def _truth_box(truth_box: Any, names: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """``truth_box`` checked: known names, each a ``(low, high)`` pair of positive numbers."""
+    out = {}
+    for k, v in checks.mapping("truth_box", {} if truth_box is None else truth_box,
+                               keys=names).items():
+        lo, hi = checks.sequence(f"truth_box[{k!r}]", v, min_len=2, max_len=2)
+        lo = checks.real(f"truth_box[{k!r}][0]", lo, min=0, inclusive=(False, True))
+        hi = checks.real(f"truth_box[{k!r}][1]", hi, min=lo)
+        out[k] = (lo, hi)
     return out
 
 
@@ -268,8 +318,9 @@ def simulate_study(families: Sequence[str], n_datasets: int, *, design: str = "t
     from nestlab.actors.models import simulate
 
     fams = check_families(families)
-    if n_datasets < 1:
-        raise ValueError("n_datasets must be positive")
+    n_datasets = checks.integer("n_datasets", n_datasets, min=1)
+    s_low, s_high = _stimulus_range(s_low, s_high)
+    seed = checks.integer("seed", seed, min=0)
     sigmas, cond = design_conditions(design, n_per_condition=n_per_condition,
                                      sigma_levels=sigma_levels, single_sigma=single_sigma)
     rng = np.random.default_rng(seed)
@@ -374,18 +425,15 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
 
     from nestlab.actors.inference import _resolve_policy
 
-    check_families([cost])
-    if warmup < 1 or draws < 1:
-        raise ValueError("warmup and draws must be positive")
-    S = np.asarray(stimuli, dtype=np.float32)
-    R = np.asarray(responses, dtype=np.float32)
-    if S.ndim != 2 or S.shape != R.shape or S.shape[0] < 1:
-        raise ValueError(f"stimuli and responses must be (n_datasets, n_trials) arrays of equal "
-                         f"shape; got {S.shape} and {R.shape}")
-    cond = np.asarray(conditions, dtype=np.int32)
-    sig = np.asarray(sigmas, dtype=np.float32)
-    if cond.shape != (S.shape[1],) or cond.min() < 0 or cond.max() >= sig.size:
-        raise ValueError("conditions must hold one label per trial indexing sigmas")
+    cost = _families("cost", [cost])[0]
+    _check_sampler(warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
+                   target_accept=target_accept, ll_batch=ll_batch)
+    S = checks.array("stimuli", stimuli, ndim=2, min=0, inclusive=(False, True))
+    R = checks.array("responses", responses, shape=S.shape, min=0, inclusive=(False, True))
+    sig = checks.array("sigmas", sigmas, ndim=1, min=0, inclusive=(False, True))
+    cond = checks.array("conditions", conditions, dtype="int", shape=(S.shape[1],), min=0,
+                        max=sig.size - 1).astype(np.int32)
+    S, R, sig = S.astype(np.float32), R.astype(np.float32), sig.astype(np.float32)
     policy = "analytic" if has_closed_form(cost) else "network"
     net, box = _resolve_policy(policy, cost, network if policy == "network" else None)
     free = tuple(k for k in ("sigma0", "mu0", "sigma_r") + COSTS[cost].params)
@@ -594,20 +642,23 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
     from tqdm.auto import tqdm
 
     fams = check_families(families)
-    cands = check_families(candidates if candidates is not None else fams)
+    cands = _families("candidates", candidates if candidates is not None else fams)
     if len(cands) < 2:
-        raise ValueError("need at least two candidate families to compare")
+        raise ValueError(f"invalid candidates {list(cands)}: need at least two families to "
+                         "compare")
+    _check_sampler(warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes, n_threads=n_threads,
+                   worked_chains=worked_chains, progress=progress)
     data = simulate_study(fams, n_datasets, design=design, n_per_condition=n_per_condition,
                           sigma_levels=sigma_levels, single_sigma=single_sigma,
                           truth_box=truth_box, seed=seed)
     n = len(data.family)
     S, R = data.stimuli, data.responses
     if worked is not None:
-        ws = np.asarray(worked["stimuli"], dtype=float)
-        wr = np.asarray(worked["responses"], dtype=float)
-        if ws.shape != (S.shape[1],) or wr.shape != ws.shape or worked_chains < 1:
-            raise ValueError(f"worked data must have {S.shape[1]} trials on the study's design "
-                             f"and worked_chains >= 1")
+        checks.mapping("worked", worked, required=("stimuli", "responses"))
+        ws = checks.array("worked['stimuli']", worked["stimuli"], shape=(S.shape[1],), min=0,
+                          inclusive=(False, True))
+        wr = checks.array("worked['responses']", worked["responses"], shape=(S.shape[1],),
+                          min=0, inclusive=(False, True))
         S = np.concatenate([S, np.tile(ws, (worked_chains, 1))])
         R = np.concatenate([R, np.tile(wr, (worked_chains, 1))])
     fits, rows, worked_fits = {}, {}, {}
@@ -641,11 +692,11 @@ def restrict(study: ComparisonStudy, candidates: Sequence[str], *,
     No refitting: each data set's PSIS-LOO results are compared again with ``az.compare`` over
     ``candidates`` only.
     """
-    cands = check_families(candidates)
-    missing = [c for c in cands if c not in study.fits]
-    if missing or len(cands) < 2:
-        raise ValueError(f"candidates must be at least two of the study's: {list(study.fits)}; "
-                         f"got {list(cands)}")
+    checks.instance("study", study, ComparisonStudy)
+    cands = tuple(checks.choices("candidates", candidates, list(study.fits)))
+    if len(set(cands)) < 2:
+        raise ValueError(f"invalid candidates {list(cands)}: need at least two distinct of the "
+                         f"study's {list(study.fits)}")
     fams = check_families(families) if families is not None else tuple(dict.fromkeys(
         study.data.family))
     keep = np.flatnonzero(np.isin(study.data.family, fams))
@@ -667,6 +718,8 @@ def restrict(study: ComparisonStudy, candidates: Sequence[str], *,
 
 def confusion_matrix(study: ComparisonStudy, *, normalize: bool = False) -> pd.DataFrame:
     """Counts (or row fractions) of true family (rows) x PSIS-LOO winner (columns)."""
+    checks.instance("study", study, ComparisonStudy)
+    normalize = checks.boolean("normalize", normalize)
     true = pd.Categorical(study.data.family, categories=list(dict.fromkeys(study.data.family)))
     cands = list(study.fits)
     win = pd.Categorical(study.winners, categories=cands)
@@ -684,6 +737,7 @@ def win_rates(study: ComparisonStudy) -> pd.DataFrame:
     ``gap_in_dse`` that difference in units of its standard error (``dse``); ``margin_in_dse``
     is, when the true family wins, its lead over the runner-up in units of that dse.
     """
+    checks.instance("study", study, ComparisonStudy)
     t = study.table
     rows = []
     for i in sorted(t["dataset"].unique()):
@@ -712,6 +766,9 @@ def plot_confusion(cm: pd.DataFrame, *, ax=None, title: str | None = None):
     """Heat map of a :func:`confusion_matrix` (row-normalised colours, counts written in)."""
     from nestlab.plots import figure
 
+    checks.instance("cm", cm, pd.DataFrame)
+    if cm.size == 0:
+        raise ValueError("invalid cm: an empty matrix; valid: the frame of confusion_matrix()")
     if ax is None:
         _, ax = figure(width=6.5, height=5.0)
     frac = cm.div(cm.sum(axis=1).replace(0, 1), axis=0).to_numpy(dtype=float)

@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.actors.models import ActorParams, posterior
 
 
@@ -199,36 +200,45 @@ def all_costs() -> dict[str, CostFamily]:
 def get_cost(name: str) -> CostFamily:
     """Look up a cost family; unknown names raise ``ValueError`` listing the valid ones."""
     fams = all_costs()
-    if name not in fams:
-        raise ValueError(f"unknown cost {name!r}; valid choices: {', '.join(fams)}")
-    return fams[name]
+    if isinstance(name, CostFamily):  # resolved already (cost objects pass through)
+        return name
+    return fams[checks.choice("cost", name, fams)]
 
 
-def check_cost_params(name: str, cost_params: Mapping[str, Any] | None) -> dict[str, Any]:
+def check_cost_params(name: str, cost_params: Mapping[str, Any] | None, *,
+                      box: bool = True) -> dict[str, Any]:
     """Validate a family's parameters (names and training-box ranges); return a plain dict.
+
+    With ``box=False`` only names and finiteness are checked (a cost may be evaluated outside
+    the box, e.g. linex as ``c -> 0``).
 
     Raises:
         ValueError: unknown cost, missing/unknown parameter, or value outside its valid range.
     """
     fam = get_cost(name)
-    cp = dict(cost_params or {})
+    cp = checks.mapping("cost_params", {} if cost_params is None else cost_params)
     missing = [k for k in fam.params if k not in cp]
     extra = [k for k in cp if k not in fam.params]
     if missing or extra:
-        raise ValueError(f"cost {name!r} takes parameters {list(fam.params)}; "
-                         f"missing {missing}, unknown {extra}")
+        raise ValueError(f"invalid cost_params {checks.describe(cp)}: cost {fam.name!r} takes "
+                         f"parameters {list(fam.params)}; missing {missing}, unknown {extra}")
     for k in fam.params:
-        arr = np.asarray(cp[k], dtype=float)
-        lo, hi = fam.priors[k].box
-        if not np.all(np.isfinite(arr)) or np.any(arr < lo) or np.any(arr > hi):
-            raise ValueError(f"cost parameter {k}={cp[k]!r} of {name!r} must lie in [{lo}, {hi}]")
+        lo, hi = fam.priors[k].box if box else (None, None)
+        if np.ndim(cp[k]) == 0 and not hasattr(cp[k], "shape"):
+            checks.real(f"cost_params[{k!r}]", cp[k], min=lo, max=hi)
+        else:
+            checks.array(f"cost_params[{k!r}]", cp[k], min=lo, max=hi)
     return cp
 
 
 def cost_value(name: str, r: Any, s: Any, cost_params: Mapping[str, Any] | None = None, *,
                xp: Any = np) -> Any:
     """``cost(r, s)`` of family ``name`` (``xp``: numpy, torch or jax.numpy)."""
-    return get_cost(name).fn(r, s, dict(cost_params or {}), xp)
+    fam = get_cost(name)
+    if xp is np:  # numpy inputs are checked; torch/JAX tensors may be traced values
+        r, s = checks.array("r", r, min_size=0), checks.array("s", s, min_size=0)
+        check_cost_params(fam.name, cost_params, box=False)
+    return fam.fn(r, s, dict(cost_params or {}), xp)
 
 
 def has_closed_form(name: str) -> bool:
@@ -261,6 +271,19 @@ def _rotated_nodes(n_t: int, n_d: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return t, wt, (u + 1) / 2, wu / 2  # Legendre nodes/weights on [0, 1]
 
 
+def _moments(log_a: Any, mu_post: Any, sd_post: Any, sigma_r: Any) -> list[np.ndarray]:
+    """The solver's inputs checked (finite; sds positive) and broadcast against each other."""
+    out = [checks.array("log_a", log_a), checks.array("mu_post", mu_post),
+           checks.array("sd_post", sd_post, min=0, inclusive=(False, True)),
+           checks.array("sigma_r", sigma_r, min=0, inclusive=(False, True))]
+    try:
+        return np.broadcast_arrays(*out)
+    except ValueError:
+        raise ValueError(f"invalid log_a, mu_post, sd_post, sigma_r: shapes "
+                         f"{[a.shape for a in out]} do not broadcast; valid: broadcastable "
+                         "shapes") from None
+
+
 def expected_cost_quadrature(name: str, log_a: np.ndarray, mu_post: np.ndarray,
                              sd_post: np.ndarray, sigma_r: np.ndarray,
                              cost_params: Mapping[str, Any] | None = None, *,
@@ -273,8 +296,11 @@ def expected_cost_quadrature(name: str, log_a: np.ndarray, mu_post: np.ndarray,
     (the kink of every family is at ``d = 0``), ``t`` by Gauss–Hermite.
     """
     fam = get_cost(name)
-    la, mu, sp, sr = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in
-                                            (log_a, mu_post, sd_post, sigma_r)))
+    n_t = checks.integer("n_t", n_t, min=1)
+    n_d = checks.integer("n_d", n_d, min=1)
+    width = checks.real("width", width, min=0, inclusive=(False, True))
+    la, mu, sp, sr = _moments(log_a, mu_post, sd_post, sigma_r)
+    check_cost_params(fam.name, cost_params)
     cp = {k: np.asarray(v, dtype=float)[..., None, None] * np.ones(la.shape)[..., None, None]
           for k, v in dict(cost_params or {}).items()}
     S = sp ** 2 + sr ** 2
@@ -304,8 +330,10 @@ def expected_cost_mc(name: str, log_a: np.ndarray, mu_post: np.ndarray, sd_post:
                      n_samples: int = 10_000, seed: int = 0) -> np.ndarray:
     """Monte-Carlo expected cost with common random numbers (fixed ``seed`` -> same draws)."""
     fam = get_cost(name)
-    la, mu, sp, sr = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in
-                                            (log_a, mu_post, sd_post, sigma_r)))
+    n_samples = checks.integer("n_samples", n_samples, min=1)
+    seed = checks.integer("seed", seed, min=0)
+    la, mu, sp, sr = _moments(log_a, mu_post, sd_post, sigma_r)
+    check_cost_params(fam.name, cost_params)
     rng = np.random.default_rng(seed)
     z, eps = rng.standard_normal((2, n_samples))
     s = np.exp(mu[..., None] + sp[..., None] * z)
@@ -356,15 +384,19 @@ def optimal_action(cost: str, m: Any, params: ActorParams,
         numpy array of ``a*`` with the broadcast shape of ``m`` and the parameters.
     """
     fam = get_cost(cost)
-    cp = check_cost_params(cost, cost_params)
+    cp = check_cost_params(fam.name, cost_params)
     if method is None:
         method = "analytic" if fam.closed_form is not None else "numerical"
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; valid choices: {', '.join(METHODS)}")
+    checks.choice("method", method, METHODS)
+    if method == "analytic" and fam.closed_form is None:
+        valid = [k for k, f in all_costs().items() if f.closed_form is not None]
+        raise ValueError(f"invalid method 'analytic' for cost {fam.name!r}: it has no closed "
+                         f"form; valid: 'numerical' or 'mc', or a cost in {', '.join(valid)}")
+    n_samples = checks.integer("n_samples", n_samples, min=1)
+    seed = checks.integer("seed", seed, min=0)
+    checks.instance("params", params, ActorParams)
     params = ActorParams(*(np.asarray(v, dtype=float) for v in params)).validate()
-    m = np.asarray(m, dtype=float)
-    if not np.all(np.isfinite(m)) or not np.all(m > 0):
-        raise ValueError("measurements m must be finite and positive")
+    m = checks.array("m", m, min=0, inclusive=(False, True))
     post = posterior(m, params)
     mu, sp = np.broadcast_arrays(post.mu, post.sd)
     sr = np.broadcast_to(params.sigma_r, mu.shape)

@@ -28,6 +28,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from nestlab import checks
+
 SJ_FOLDER = "sohn-jazayeri-2021"
 SJ_TRIALS = "rsg_trials.csv"
 SJ_SESSIONS = "rsg_sessions.csv"
@@ -51,47 +53,143 @@ def _resolve(path: str | Path | None, folder: str, filename: str) -> Path:
         from nestlab.paths import data_dir
 
         return data_dir(folder) / filename
-    p = Path(path)
+    p = checks.path("path", path, must_exist=False)
     return p / filename if p.is_dir() else p
+
+
+#: largest magnitude an integer column may hold (exact in float64, no int64 overflow)
+_MAX_INT = 2 ** 53
+
+
+def _scan(path: Path, required: Sequence[str]) -> list[str]:
+    """The header of a CSV after checking it is UTF-8 text with one field per column per row.
+
+    pandas alone reports encoding and field-count errors without the file name, reads a file
+    whose every row has one extra field with the first column as an index, and renames a
+    duplicated column (``x`` -> ``x.1``); this pass refuses all three, naming file and line.
+    """
+    import csv
+
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path.name}: not UTF-8 text (byte {exc.start}: {exc.reason}); valid "
+                         "files: UTF-8 comma-separated text with a header row") from None
+    if "\x00" in text:
+        raise ValueError(f"{path.name}: holds NUL bytes (a binary file?); valid files: UTF-8 "
+                         "comma-separated text with a header row")
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:
+        raise ValueError(f"{path.name}: not a readable CSV file ({exc})") from None
+    lines = [(i + 1, row) for i, row in enumerate(rows) if row]
+    if not lines:
+        raise ValueError(f"{path.name}: the file is empty; valid files: a header row and at "
+                         "least one row of trials")
+    header = [h.strip() for h in lines[0][1]]
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise ValueError(f"{path.name}: duplicated column(s) {dup} in the header (line "
+                         f"{lines[0][0]}); valid: each column named once")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ValueError(f"{path.name}: missing column(s) {missing}; required columns: "
+                         f"{list(required)}")
+    for line, row in lines[1:]:
+        if len(row) != len(header):
+            raise ValueError(f"{path.name}: line {line} has {len(row)} fields, the header "
+                             f"{len(header)}; valid: one field per column on every row")
+    if len(lines) < 2:
+        raise ValueError(f"{path.name}: no rows of trials under the header; valid files: a "
+                         "header row and at least one row of trials")
+    return header
+
+
+def _line(df: pd.DataFrame, bad: np.ndarray) -> str:
+    """``line L`` (1-based, header = line 1) of the first flagged row, for a message."""
+    i = int(np.flatnonzero(bad)[0])
+    return f"line {int(df.index[i]) + 2}"
 
 
 def _read(path: Path, columns: Mapping[str, str], *, dtype: Mapping[str, Any] | None = None
           ) -> pd.DataFrame:
     """Read a CSV and check that every required column exists with the right kind.
 
-    ``columns`` maps name -> ``"number"``, ``"integer"``, ``"bool"`` or ``"text"``.
+    ``columns`` maps name -> ``"number"``, ``"integer"``, ``"bool"`` or ``"text"``. Every
+    refusal is a ``ValueError`` that names the file, the column and the first bad line.
     """
     if not path.is_file():
-        raise FileNotFoundError(f"data file {str(path)!r} not found")
-    df = pd.read_csv(path, dtype=dict(dtype or {}))
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{path.name}: missing column(s) {missing}; required columns: "
-                         f"{list(columns)}")
+        what = "not found" if not path.exists() else "is not a file"
+        raise FileNotFoundError(f"data file {str(path)!r} {what}")
+    _scan(path, list(columns))
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a ParserWarning means lost data: refuse the file
+            df = pd.read_csv(path, dtype=dict(dtype or {}), index_col=False, encoding="utf-8")
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, OverflowError,
+            Warning) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{path.name}: not a readable CSV file ({reason})") from None
+    df.columns = [str(c).strip() for c in df.columns]
     for c, kind in columns.items():
         col = df[c]
-        if kind in ("number", "integer") and not pd.api.types.is_numeric_dtype(col):
-            raise ValueError(f"{path.name}: column {c!r} must be numeric, got dtype {col.dtype}")
-        if kind == "integer" and not np.all(np.isfinite(col.to_numpy(float))
-                                            & (col.to_numpy(float) % 1 == 0)):
-            raise ValueError(f"{path.name}: column {c!r} must hold whole numbers")
-        if kind == "bool" and not (pd.api.types.is_bool_dtype(col)
-                                   or set(col.astype(str).str.lower()) <= {"true", "false"}):
-            raise ValueError(f"{path.name}: column {c!r} must be True/False, got values "
-                             f"{sorted(set(col.astype(str)))[:5]}")
+        if kind == "text":
+            bad = col.isna().to_numpy()
+            if bad.any():
+                raise ValueError(f"{path.name}: column {c!r} has an empty cell at "
+                                 f"{_line(df, bad)}; valid values: text")
+            continue
+        if kind == "bool":
+            low = col.astype(str).str.strip().str.lower()
+            bad = (~low.isin(["true", "false"]) | col.isna()).to_numpy()
+            if bad.any():
+                got = sorted({str(v) for v in col[bad]})[:5]
+                raise ValueError(f"{path.name}: column {c!r} must be True/False, got values "
+                                 f"{got} (first at {_line(df, bad)})")
+            continue
+        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            num = pd.to_numeric(col, errors="coerce")
+            bad = (num.isna() & col.notna()).to_numpy()
+            where = f" (first at {_line(df, bad)}: {col[bad].iloc[0]!r})" if bad.any() else ""
+            raise ValueError(f"{path.name}: column {c!r} must be numeric, got dtype "
+                             f"{col.dtype}{where}")
+        if kind == "integer":
+            x = col.to_numpy(float)
+            bad = ~(np.isfinite(x) & (np.abs(x) <= _MAX_INT))
+            bad[~bad] = x[~bad] % 1 != 0
+            if bad.any():
+                raise ValueError(f"{path.name}: column {c!r} must hold whole numbers of "
+                                 f"magnitude <= 2**53; {int(bad.sum())} row(s) do not (first "
+                                 f"at {_line(df, bad)}: {float(x[bad][0])!r})")
     return df
 
 
 def _require(ok: Any, path: Path, problem: str) -> None:
+    ok = np.asarray(ok, dtype=bool)
     if not bool(np.all(ok)):
-        raise ValueError(f"{path.name}: {problem}")
+        first = int(np.flatnonzero(~ok.ravel())[0]) if ok.ndim else 0
+        where = f" (first at line {first + 2})" if ok.ndim else ""
+        raise ValueError(f"{path.name}: {problem}{where}")
 
 
 def _positive(df: pd.DataFrame, col: str, path: Path) -> None:
     x = df[col].to_numpy(float)
     bad = ~(np.isfinite(x) & (x > 0))
-    _require(~bad, path, f"column {col!r} must be finite and positive (an interval); "
-                         f"{int(bad.sum())} row(s) are not, e.g. row {int(np.argmax(bad))}")
+    if bad.any():
+        raise ValueError(f"{path.name}: column {col!r} must be finite and positive (an interval); "
+                         f"{int(bad.sum())} row(s) are not, first at {_line(df, bad)}: "
+                         f"{float(x[bad][0])!r}")
+
+
+def _finite(df: pd.DataFrame, col: str, path: Path) -> None:
+    x = df[col].to_numpy(float)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ValueError(f"{path.name}: column {col!r} must be finite; {int(bad.sum())} row(s) "
+                         f"are not, first at {_line(df, bad)}: {float(x[bad][0])!r}")
 
 
 def _in_set(df: pd.DataFrame, col: str, valid: Sequence[Any], path: Path) -> None:
@@ -100,9 +198,10 @@ def _in_set(df: pd.DataFrame, col: str, valid: Sequence[Any], path: Path) -> Non
         ok = np.isclose(vals.to_numpy(float)[:, None], np.asarray(valid, float)[None]).any(1)
     else:
         ok = vals.isin(valid).to_numpy()
-    unknown = sorted(set(vals[~ok].astype(str)))
-    _require(ok, path, f"column {col!r} has unknown value(s) {unknown[:5]}; valid values: "
-                       f"{list(valid)}")
+    if not ok.all():
+        unknown = sorted({str(v) for v in vals[~ok]})
+        raise ValueError(f"{path.name}: column {col!r} has unknown value(s) {unknown[:5]} "
+                         f"(first at {_line(df, ~ok)}); valid values: {list(valid)}")
 
 
 def load_sohn_jazayeri(path: str | Path | None = None) -> pd.DataFrame:
@@ -127,6 +226,7 @@ def load_sohn_jazayeri(path: str | Path | None = None) -> pd.DataFrame:
                    "condition": "text", "reward": "number"})
     _positive(df, "ts_ms", p)
     _positive(df, "tp_ms", p)
+    _finite(df, "reward", p)
     _in_set(df, "condition", SJ_CONDITIONS, p)
     _require(df["subject"] >= 1, p, "column 'subject' must be >= 1")
     dt = df["deltaT_ms"].to_numpy(float)
@@ -168,10 +268,13 @@ def measurement_noise(sessions: pd.DataFrame, subject: int) -> float:
     Under scalar (Weber) noise the sd of ``log m`` is about ``wm``, so it fixes the actor's
     ``sigma`` (the paper fixes sigma because sigma and sigma_r trade off, spec Sec. 2).
     """
+    check_frame(sessions, ["subject", "session", "wm_1"], name="sessions")
+    subject = checks.integer("subject", subject)
     row = sessions[(sessions["subject"] == subject) & (sessions["session"] == 1)]
     if row.empty:
         valid = sorted(sessions["subject"].unique().tolist())
-        raise ValueError(f"no session 1 for subject {subject!r}; valid subjects: {valid}")
+        raise ValueError(f"unknown subject {subject!r} (no session 1); valid choices: "
+                         + ", ".join(map(str, valid)))
     return float(row["wm_1"].iloc[0])
 
 
@@ -193,8 +296,9 @@ def load_qu_shi(experiment: int = 1, path: str | Path | None = None, *,
         ValueError: unknown experiment, missing column, wrong dtype, non-positive duration or
             reproduction, a duration or coherence outside the design.
     """
-    if experiment not in QS_FILES:
-        raise ValueError(f"unknown experiment {experiment!r}; valid: {list(QS_FILES)}")
+    experiment = checks.integer("experiment", experiment)
+    checks.choice("experiment", experiment, QS_FILES)
+    drop_outliers = checks.boolean("drop_outliers", drop_outliers)
     p = _resolve(path, QS_FOLDER, QS_FILES[experiment])
     df = _read(p, {"subID": "text", "trial_num": "integer", "curDur": "number", "rpr": "number",
                    "curCoherence": "number", "is_outlier": "bool"}, dtype={"subID": str})
@@ -219,8 +323,19 @@ def load_qu_shi(experiment: int = 1, path: str | Path | None = None, *,
 # ----------------------------------------------------------------------------- helpers
 
 
+def check_frame(frame: Any, columns: Sequence[str], *, name: str = "frame") -> pd.DataFrame:
+    """``frame`` if it is a DataFrame holding ``columns`` (else ``TypeError``/``ValueError``)."""
+    checks.instance(name, frame, pd.DataFrame)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"invalid {name}: missing column(s) {missing}; valid: a frame with "
+                         f"columns {list(columns)} (from one of the loaders)")
+    return frame
+
+
 def subjects(frame: pd.DataFrame) -> list:
     """The subjects of a frame, in sorted order."""
+    check_frame(frame, ["subject"])
     return sorted(frame["subject"].unique().tolist())
 
 
@@ -231,28 +346,27 @@ def select(frame: pd.DataFrame, *, subject: Any = None,
     Raises:
         ValueError: a subject or condition that is not in the frame (naming the valid ones).
     """
+    check_frame(frame, ["subject", "condition"])
     out = frame
     if subject is not None:
-        if subject not in set(frame["subject"]):
-            raise ValueError(f"unknown subject {subject!r}; valid: {subjects(frame)}")
+        checks.choice("subject", subject, subjects(frame))
         out = out[out["subject"] == subject]
     if condition is not None:
-        conds = [condition] if isinstance(condition, str) else list(condition)
-        valid = sorted(frame["condition"].unique())
-        bad = [c for c in conds if c not in valid]
-        if bad:
-            raise ValueError(f"unknown condition(s) {bad}; valid: {valid}")
-        out = out[out["condition"].isin(conds)]
+        conds = [condition] if isinstance(condition, str) else condition
+        checks.choices("condition", conds, sorted(frame["condition"].unique()))
+        out = out[out["condition"].isin(list(conds))]
     return out.reset_index(drop=True)
 
 
 def subsample(frame: pd.DataFrame, n: int | None, *, by: str = "condition",
               seed: int = 0) -> pd.DataFrame:
     """At most ``n`` trials per group of ``by`` (random, seeded), in their original order."""
+    checks.instance("frame", frame, pd.DataFrame)
+    checks.choice("by", by, list(map(str, frame.columns)))
+    seed = checks.integer("seed", seed, min=0)
     if n is None:
         return frame.reset_index(drop=True)
-    if n < 1:
-        raise ValueError(f"n must be a positive number of trials per {by}, got {n!r}")
+    n = checks.integer("n", n, min=1)
     rng = np.random.default_rng(seed)
     keep = []
     for _, idx in frame.groupby(by, sort=True).indices.items():
@@ -274,16 +388,18 @@ def to_arrays(frame: pd.DataFrame, *, condition_order: Sequence[str] | None = No
         ValueError: an empty frame, or a condition in the frame missing from the order (or a
             name in the order absent from the frame).
     """
+    check_frame(frame, ["s", "r", "condition"])
     if len(frame) == 0:
-        raise ValueError("the frame has no trials (check subject/condition selection)")
+        raise ValueError("invalid frame: it has no trials (check subject/condition selection); "
+                         "valid: at least one trial")
     present = list(frame["condition"].unique())
     if condition_order is None:
         canon = [c for c in SJ_CONDITIONS + QS_CONDITIONS if c in present]
         condition_order = canon + sorted(c for c in present if c not in canon)
-    order = list(condition_order)
-    if set(order) != set(present):
-        raise ValueError(f"condition_order {order} must list exactly the conditions present: "
-                         f"{sorted(present)}")
+    order = checks.sequence("condition_order", condition_order, min_len=1)
+    if set(order) != set(present) or len(set(order)) != len(order):
+        raise ValueError(f"invalid condition_order {order}: it must list each condition present "
+                         f"exactly once; valid: an order of {sorted(present)}")
     idx = {c: i for i, c in enumerate(order)}
     cond = frame["condition"].map(idx).to_numpy(np.int32)
     return frame["s"].to_numpy(float), frame["r"].to_numpy(float), cond
@@ -298,19 +414,31 @@ class StimulusPrior(NamedTuple):
 
 def stimulus_prior(stimuli: Any) -> StimulusPrior:
     """The log-normal that matches the stimuli's log-moments (the prior an ideal learner holds)."""
-    ls = np.log(np.asarray(stimuli, dtype=float))
+    ls = np.log(checks.array("stimuli", stimuli, min=0, inclusive=(False, True)))
     return StimulusPrior(float(np.exp(ls.mean())), float(ls.std()))
 
 
 def log_slope(stimuli: Any, responses: Any) -> float:
     """Least-squares slope of ``log r`` on ``log s`` (1: no central tendency)."""
-    x, y = np.log(np.asarray(stimuli, float)), np.log(np.asarray(responses, float))
+    s = checks.array("stimuli", stimuli, ndim=1, min=0, inclusive=(False, True), min_size=2)
+    r = checks.array("responses", responses, ndim=1, min=0, inclusive=(False, True),
+                     shape=(s.size,))
+    if np.ptp(s) == 0:
+        raise ValueError(f"invalid stimuli: all {s.size} equal ({s[0]:g}); valid: at least two "
+                         "distinct stimuli (a slope needs them)")
+    x, y = np.log(s), np.log(r)
     return float(np.polyfit(x, y, 1)[0])
 
 
 def _observed_and_predictive(idata: Any,
                              condition: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stimuli, responses and posterior-predictive responses (draws, trials) of one condition."""
+    from nestlab.diagnostics import require_groups
+
+    require_groups(idata, "constant_data", "observed_data", "posterior_predictive")
+    if condition is not None:
+        labels = np.unique(np.asarray(idata.constant_data["condition"].values)).tolist()
+        checks.choice("condition", checks.integer("condition", condition), labels)
     s = np.asarray(idata.constant_data["s"].values, float)
     r = np.asarray(idata.observed_data["r"].values, float)
     pp = np.asarray(idata.posterior_predictive["r"].values, float)
@@ -370,6 +498,13 @@ def _interval(x: np.ndarray, prob: float = 0.9) -> list[float]:
 # ----------------------------------------------------------------------------- studies
 
 
+def _check_study(chains: Any, warmup: Any, draws: Any, seed: Any) -> None:
+    checks.integer("chains", chains, min=1)
+    checks.integer("warmup", warmup, min=1)
+    checks.integer("draws", draws, min=1)
+    checks.integer("seed", seed, min=0)
+
+
 class MetamerStudy(NamedTuple):
     """The four fits of one Sohn & Jazayeri subject and the numbers drawn from them.
 
@@ -418,6 +553,8 @@ def metamer_study(trials: pd.DataFrame, sessions: pd.DataFrame, subject: int, *,
     from nestlab import diagnostics as D
     from nestlab.actors.inference import fit
 
+    _check_study(chains, warmup, draws, seed)
+    check_frame(trials, ["subject", "condition", "s", "r", "delta"], name="trials")
     sub = subsample(select(trials, subject=subject), n_per_condition, seed=seed)
     sigma = measurement_noise(sessions, subject)
     met = select(sub, condition="metamer")
@@ -499,6 +636,9 @@ def noise_study(trials: pd.DataFrame, subject: str, *, cost: str = "quadratic_ef
     from nestlab.actors.costs import get_cost
     from nestlab.actors.inference import fit
 
+    cost = get_cost(cost).name
+    _check_study(chains, warmup, draws, seed)
+    check_frame(trials, ["subject", "condition", "s", "r"], name="trials")
     sub = subsample(select(trials, subject=subject), n_per_condition, seed=seed)
     s, r, c = to_arrays(sub, condition_order=QS_CONDITIONS)
     kw = {"cost": cost, "chains": chains, "warmup": warmup, "draws": draws, "seed": seed}
@@ -526,6 +666,7 @@ def noise_study(trials: pd.DataFrame, subject: str, *, cost: str = "quadratic_ef
 
 def study_table(studies: Mapping[Any, Any], keys: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per subject of the studies' scalar numbers (lists shown as text)."""
+    checks.mapping("studies", studies)
     rows = {}
     for subj, st in studies.items():
         nums = {k: (v if np.isscalar(v) else str(np.round(np.asarray(v, float), 3).tolist())

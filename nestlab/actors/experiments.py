@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from nestlab import checks
 from nestlab.actors.models import ActorParams, simulate
 
 
@@ -44,12 +45,22 @@ def accuracy_table(policies: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("cost")
 
 
+def _stimulus_range(s_low: Any, s_high: Any) -> None:
+    lo = checks.real("s_low", s_low, min=0, inclusive=(False, True))
+    hi = checks.real("s_high", s_high, min=0, inclusive=(False, True))
+    if not lo < hi:
+        raise ValueError(f"invalid s_high {hi:g}: not above s_low {lo:g}; valid: s_low < s_high")
+
+
 def reference_data(*, mu0: float = 1.5, sigma0: float = 0.15, sigma: float = 0.2,
                    sigma_r: float = 0.1, n_trials: int = 60, s_low: float = 0.1,
                    s_high: float = 5.0, cost: str = "quadratic",
                    cost_params: Mapping[str, float] | None = None, seed: int = 0
                    ) -> dict[str, np.ndarray]:
     """The reference synthetic data set (spec Sec. 5): s ~ U(s_low, s_high), simulated responses."""
+    n_trials = checks.integer("n_trials", n_trials, min=1)
+    _stimulus_range(s_low, s_high)
+    seed = checks.integer("seed", seed, min=0)
     s = np.random.default_rng(seed).uniform(s_low, s_high, n_trials)
     return simulate(s, ActorParams(sigma, sigma0, mu0, sigma_r), cost=cost,
                     cost_params=cost_params, seed=seed + 1)
@@ -64,7 +75,12 @@ def posterior_agreement(a: Any, b: Any, *, var_names: Sequence[str] | None = Non
     """
     from nestlab import diagnostics as D
 
+    D.require_groups(a, "posterior", name="a")
+    D.require_groups(b, "posterior", name="b")
     names = list(var_names) if var_names is not None else D.parameter_names(a)
+    checks.choices("var_names", names, [v for v in a.posterior.data_vars
+                                        if v in b.posterior.data_vars])
+    prob = checks.real("prob", prob, min=0, max=1, inclusive=(False, False))
     sa, sb = D.posterior_summary(a, var_names=names, hdi_prob=prob), D.posterior_summary(
         b, var_names=names, hdi_prob=prob)
     ea = D.convergence(a, var_names=names).summary["ess_bulk"]
@@ -86,6 +102,10 @@ def likelihood_comparison(marginal: Any, latent: Any) -> pd.DataFrame:
 
     rows = {}
     for name, idata in (("marginal", marginal), ("latent", latent)):
+        D.require_groups(idata, "posterior", name=name)
+        if "sampling_seconds" not in idata.posterior.attrs:
+            raise ValueError(f"invalid {name}: no sampling_seconds attribute; valid: a fit from "
+                             "nestlab.actors.fit")
         secs = float(idata.posterior.attrs["sampling_seconds"])
         conv = D.convergence(idata)
         rows[name] = {"seconds": secs, "min_ess_bulk": conv.min_ess_bulk,
@@ -124,10 +144,22 @@ def identifiability_study(*, cost: str = "quadratic_effort", cost_param: str = "
         parameter (``nan`` when one of them is fixed).
     """
     from nestlab import diagnostics as D
+    from nestlab.actors.costs import get_cost
     from nestlab.actors.inference import fit
 
+    fam = get_cost(cost)
+    checks.choice("cost_param", cost_param, fam.params)
     t = {"mu0": 1.5, "sigma0": 0.2, "sigma_r": 0.15, cost_param: 0.9}
-    t.update(dict(truth or {}))
+    t.update(checks.mapping("truth", {} if truth is None else truth, keys=list(t)))
+    levels = checks.sequence("sigma_levels", sigma_levels, min_len=2)
+    for i, v in enumerate(levels):
+        checks.real(f"sigma_levels[{i}]", v, min=0, inclusive=(False, True))
+    checks.real("single_sigma", single_sigma, min=0, inclusive=(False, True))
+    checks.integer("n_per_condition", n_per_condition, min=1)
+    for k, v in (("chains", chains), ("warmup", warmup), ("draws", draws)):
+        checks.integer(k, v, min=1)
+    checks.integer("seed", seed, min=0)
+    _stimulus_range(s_low, s_high)
     n = n_per_condition * len(sigma_levels)
     rng = np.random.default_rng(seed)
     s = rng.uniform(s_low, s_high, n)

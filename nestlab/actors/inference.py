@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.actors.costs import closed_form_action, get_cost
 from nestlab.actors.models import PARAM_NAMES
 
@@ -208,34 +209,40 @@ def make_model(spec: FitSpec, network: Any = None):
     return model
 
 
-def _check_data(stimuli, responses, conditions):
-    s = np.asarray(stimuli, dtype=float)
-    r = np.asarray(responses, dtype=float)
-    if s.ndim != 1 or s.size == 0 or s.shape != r.shape:
-        raise ValueError(f"stimuli and responses must be 1-d arrays of equal, non-zero length; "
-                         f"got shapes {s.shape} and {r.shape}")
-    for name, arr in (("stimuli", s), ("responses", r)):
-        if not np.all(np.isfinite(arr)) or not np.all(arr > 0):
-            raise ValueError(f"{name} must be finite and positive (log-normal actor)")
+def check_data(stimuli: Any, responses: Any, conditions: Any = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Trials checked for :func:`fit`: ``(s, r, condition labels, number of conditions)``.
+
+    Raises:
+        TypeError: non-numeric arrays.
+        ValueError: not 1-d, empty, unequal lengths, non-finite or non-positive values
+            (log-normal actor), condition labels that are not ``0..k-1`` without gaps.
+    """
+    s = checks.array("stimuli", stimuli, ndim=1, min=0, inclusive=(False, True))
+    r = checks.array("responses", responses, ndim=1, min=0, inclusive=(False, True))
+    if s.shape != r.shape:
+        raise ValueError(f"invalid responses: {r.size} values for {s.size} stimuli; valid: one "
+                         "response per stimulus")
     if conditions is None:
         return s, r, np.zeros(s.size, dtype=np.int32), 1
-    c = np.asarray(conditions)
-    if c.shape != s.shape or not np.issubdtype(c.dtype, np.integer) or c.min() < 0:
-        raise ValueError("conditions must be non-negative integers, one per trial")
+    c = checks.array("conditions", conditions, dtype="int", shape=(s.size,), min=0,
+                     max=2**31 - 1)
     k = int(c.max()) + 1
     if len(np.unique(c)) != k:
-        raise ValueError(f"conditions must use every label 0..{k - 1}")
+        missing = sorted(set(range(k)) - set(np.unique(c).tolist()))[:5]
+        raise ValueError(f"invalid conditions: labels {missing} of 0..{k - 1} are unused; valid: "
+                         "every label 0..k-1 used at least once")
     return s, r, c.astype(np.int32), k
 
 
 def _resolve_policy(policy: str, cost: str, network: Any):
     from nestlab.actors.costs import has_closed_form
 
-    if policy not in POLICIES:
-        raise ValueError(f"unknown policy {policy!r}; valid choices: {', '.join(POLICIES)}")
+    checks.choice("policy", policy, POLICIES)
     if policy == "analytic":
         if not has_closed_form(cost):
-            raise ValueError(f"cost {cost!r} has no closed form: use policy='network'")
+            raise ValueError(f"invalid policy 'analytic' for cost {cost!r}: it has no closed "
+                             "form; valid: policy='network'")
         from nestlab.actors.policy import make_box
         return None, make_box(cost)
     from nestlab.actors.bridge import JaxPolicy, export_policy
@@ -245,39 +252,40 @@ def _resolve_policy(policy: str, cost: str, network: Any):
         network = load_policy(cost)
     if isinstance(network, Policy):
         network = export_policy(network)
-    if not isinstance(network, JaxPolicy):
-        raise ValueError("network must be a Policy (load_policy) or a JaxPolicy (export_policy)")
+    checks.instance("network", network, JaxPolicy)
     if network.cost != cost:
-        raise ValueError(f"network was trained for cost {network.cost!r}, not {cost!r}")
+        raise ValueError(f"invalid network: trained for cost {network.cost!r}, not {cost!r}; "
+                         f"valid: a network of cost {cost!r}")
     return network, dict(network.box)
 
 
 def _check_per_condition(per_condition, cost) -> tuple[str, ...]:
     names = parameter_names(cost)
-    pc = ("sigma",) if per_condition is None else tuple(per_condition)
-    bad = [k for k in pc if k not in names]
-    if bad or len(set(pc)) != len(pc):
-        raise ValueError(f"per_condition must name distinct parameters of cost {cost!r}; got "
-                         f"{list(pc)}, valid: {', '.join(names)}")
+    if per_condition is None:
+        return ("sigma",)
+    if isinstance(per_condition, str):
+        per_condition = [per_condition]
+    pc = tuple(checks.choices("per_condition", per_condition, names))
+    if len(set(pc)) != len(pc):
+        raise ValueError(f"invalid per_condition {list(pc)}: a name repeats; valid: distinct "
+                         f"names among {', '.join(names)}")
     return pc
 
 
 def _check_fixed(fixed, cost, box, n_conditions, per_condition=("sigma",)):
     names = parameter_names(cost)
     out = {}
-    for k, v in dict(fixed or {}).items():
-        if k not in names:
-            raise ValueError(f"cannot fix unknown parameter {k!r}; valid: {', '.join(names)}")
-        arr = np.asarray(v, dtype=float)
+    fixed = checks.mapping("fixed", {} if fixed is None else fixed, keys=names)
+    for k, v in fixed.items():
+        lo, hi = box[k]
+        arr = checks.array(f"fixed[{k!r}]", v, min=lo, max=hi)
         vector_ok = k in per_condition
         if vector_ok and arr.ndim == 1 and arr.size != n_conditions:
-            raise ValueError(f"fixed {k} needs one value per condition ({n_conditions})")
+            raise ValueError(f"invalid fixed[{k!r}]: {arr.size} values; valid: a scalar or one "
+                             f"value per condition ({n_conditions})")
         if arr.ndim > (1 if vector_ok else 0):
-            raise ValueError(f"fixed {k} must be a scalar"
+            raise ValueError(f"invalid fixed[{k!r}]: shape {arr.shape}; valid: a scalar"
                              + ("" if vector_ok else " (or list it in per_condition=)"))
-        lo, hi = box[k]
-        if not np.all(np.isfinite(arr)) or np.any(arr < lo) or np.any(arr > hi):
-            raise ValueError(f"fixed {k}={v!r} lies outside the training box [{lo}, {hi}]")
         out[k] = arr.astype(np.float32)
     return out
 
@@ -389,8 +397,11 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         attribute ``sampling_seconds`` is the wall time of ``MCMC.run`` (compilation included).
 
     Raises:
+        TypeError: an argument of the wrong type (e.g. ``seed="3"``, ``chains=2.0``).
         ValueError: bad data, unknown cost / policy / likelihood / fixed parameter, a cost
-            without closed form under ``policy="analytic"``, or fixed values outside the box.
+            without closed form under ``policy="analytic"``, fixed values outside the box, or
+            a sampler setting out of range (``0 < target_accept < 1``, ``n_nodes >= 2``,
+            ``prior_draws >= 1``, ``seed >= 0``) — all before sampling starts.
     """
     import jax
     import jax.numpy as jnp
@@ -398,14 +409,21 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
 
     from nestlab.diagnostics import to_inference_data
 
-    get_cost(cost)
-    if likelihood not in LIKELIHOODS:
-        raise ValueError(f"unknown likelihood {likelihood!r}; valid choices: "
-                         f"{', '.join(LIKELIHOODS)}")
-    for name, val in (("chains", chains), ("warmup", warmup), ("draws", draws)):
-        if not isinstance(val, int | np.integer) or val < 1:
-            raise ValueError(f"{name} must be a positive integer, got {val!r}")
-    s, r, cond, k = _check_data(stimuli, responses, conditions)
+    # every argument is checked before anything is compiled or sampled
+    cost = get_cost(cost).name
+    checks.choice("likelihood", likelihood, LIKELIHOODS)
+    checks.choice("policy", policy, POLICIES)
+    chains = checks.integer("chains", chains, min=1)
+    warmup = checks.integer("warmup", warmup, min=1)
+    draws = checks.integer("draws", draws, min=1)
+    seed = checks.integer("seed", seed, min=0, max=2**32 - 1)
+    n_nodes = checks.integer("n_nodes", n_nodes, min=2, max=200)
+    target_accept = checks.real("target_accept", target_accept, min=0, max=1,
+                                inclusive=(False, False))
+    prior_draws = checks.integer("prior_draws", prior_draws, min=1)
+    progress_bar = checks.boolean("progress_bar", progress_bar)
+    keep_latent = checks.boolean("keep_latent", keep_latent)
+    s, r, cond, k = check_data(stimuli, responses, conditions)
     net, box = _resolve_policy(policy, cost, network)
     pc = _check_per_condition(per_condition, cost)
     fx = _check_fixed(fixed, cost, box, k, pc)

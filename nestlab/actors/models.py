@@ -22,6 +22,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from nestlab import checks
+
 #: the actor's (perceptual / prior / motor) parameter names, in the network's input order
 PARAM_NAMES = ("sigma", "sigma0", "mu0", "sigma_r")
 
@@ -45,14 +47,12 @@ class ActorParams(NamedTuple):
         """Return ``self`` if every field is finite and positive, else raise ``ValueError``.
 
         Raises:
-            ValueError: naming the offending field (e.g. ``"sigma0 must be positive"``).
+            TypeError: a field that is not a number or an array of numbers.
+            ValueError: naming the offending field (e.g. ``invalid params.sigma0: ... out of
+                range ...; valid range: value > 0``), for NaN, inf or a value <= 0.
         """
         for name, value in zip(self._fields, self, strict=True):
-            arr = np.asarray(value, dtype=float)
-            if not np.all(np.isfinite(arr)):
-                raise ValueError(f"ActorParams.{name} must be finite, got {value!r}")
-            if not np.all(arr > 0):
-                raise ValueError(f"ActorParams.{name} must be positive, got {value!r}")
+            checks.array(f"params.{name}", value, min=0, inclusive=(False, True))
         return self
 
 
@@ -74,7 +74,12 @@ def posterior(m: Any, params: ActorParams) -> Posterior:
 
     Returns:
         :class:`Posterior` with ``mu`` (mean of log s), ``sd``, and the weights ``w0``, ``wm``.
+
+    Raises:
+        TypeError: ``params`` is not an :class:`ActorParams` (values are not checked here: the
+            function runs inside torch and JAX programs, where they are traced).
     """
+    checks.instance("params", params, ActorParams)
     v0 = params.sigma0 ** 2
     v = params.sigma ** 2
     w0 = v / (v0 + v)
@@ -99,18 +104,20 @@ def _log_of(x: Any):
 
 
 def _check_positive_array(name: str, x: Any) -> np.ndarray:
-    arr = np.asarray(x, dtype=float)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-d array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)) or not np.all(arr > 0):
-        raise ValueError(f"{name} must hold finite positive values")
-    return arr
+    return checks.array(name, x, ndim=1, min=0, inclusive=(False, True))
 
 
 def sample_measurements(stimuli: Any, sigma: Any, *, rng: np.random.Generator) -> np.ndarray:
     """Draw ``m ~ LogNormal(log s, sigma)`` for each stimulus."""
-    s = np.asarray(stimuli, dtype=float)
-    return s * np.exp(np.asarray(sigma, dtype=float) * rng.standard_normal(s.shape))
+    s = checks.array("stimuli", stimuli, min=0, inclusive=(False, True))
+    sd = checks.array("sigma", sigma, min=0)
+    checks.instance("rng", rng, np.random.Generator)
+    try:
+        np.broadcast_shapes(s.shape, sd.shape)
+    except ValueError:
+        raise ValueError(f"invalid sigma: shape {sd.shape} does not broadcast against stimuli "
+                         f"{s.shape}; valid: a scalar or one value per stimulus") from None
+    return s * np.exp(sd * rng.standard_normal(s.shape))
 
 
 def simulate(
@@ -143,19 +150,30 @@ def simulate(
     from nestlab.actors.costs import check_cost_params, optimal_action
 
     s = _check_positive_array("stimuli", stimuli)
+    checks.instance("params", params, ActorParams)
     params.validate()
+    for name in ("sigma0", "mu0", "sigma_r"):
+        if np.ndim(getattr(params, name)) != 0:
+            raise ValueError(f"invalid params.{name}: shape {np.shape(getattr(params, name))}; "
+                             "valid: a scalar (only sigma may have one value per condition)")
     cp = check_cost_params(cost, cost_params)
+    seed = checks.integer("seed", seed, min=0)
+    if policy is not None and not callable(policy):
+        raise TypeError(f"invalid type for policy: {type(policy).__name__} "
+                        f"({checks.describe(policy)}); valid types: None or a callable "
+                        "policy(m, params, cost_params)")
     sig = np.atleast_1d(np.asarray(params.sigma, dtype=float))
+    if sig.ndim != 1:
+        raise ValueError(f"invalid params.sigma: shape {sig.shape}; valid: a scalar or one "
+                         "value per condition")
     if conditions is None:
         if sig.size != 1:
-            raise ValueError("params.sigma has one value per condition: pass conditions=")
+            raise ValueError(f"invalid conditions None: params.sigma has {sig.size} values (one "
+                             "per condition); valid: an integer label per stimulus")
         cond = np.zeros(s.size, dtype=int)
     else:
-        cond = np.asarray(conditions)
-        if cond.shape != s.shape or not np.issubdtype(cond.dtype, np.integer):
-            raise ValueError("conditions must be an integer array with one entry per stimulus")
-        if cond.min() < 0 or cond.max() >= sig.size:
-            raise ValueError(f"conditions must index params.sigma (0..{sig.size - 1})")
+        cond = checks.array("conditions", conditions, dtype="int", shape=(s.size,),
+                            min=0, max=sig.size - 1)
     sigma_trial = sig[cond] if sig.size > 1 else np.full(s.size, sig[0])
     rng = np.random.default_rng(seed)
     m = sample_measurements(s, sigma_trial, rng=rng)
@@ -176,6 +194,10 @@ def response_law(stimuli: Any, params: ActorParams, *, beta: float = 1.0) -> tup
     Returns:
         ``(mean, sd)`` of ``log r`` for each stimulus.
     """
+    stimuli = checks.array("stimuli", stimuli, min=0, inclusive=(False, True))
+    checks.instance("params", params, ActorParams)
+    params.validate()
+    beta = checks.real("beta", beta, min=0, inclusive=(False, True))
     post = posterior(1.0, params)  # mu at m = 1 is w0 log mu0
     c = math.log(beta) + post.mu + post.sd ** 2 / 2 - 1.5 * params.sigma_r ** 2
     mean = c + post.wm * np.log(np.asarray(stimuli, dtype=float))

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from nestlab.actors.costs import COSTS, cost_value, get_cost, optimal_action
+from nestlab import checks
+from nestlab.actors.costs import COSTS, check_cost_params, cost_value, get_cost, optimal_action
 from nestlab.actors.models import ActorParams
 from nestlab.plots import PALETTE, figure
 
@@ -15,8 +16,14 @@ DEFAULT_COST_PARAMS = {"beta": 0.8, "alpha": 0.7, "c": 0.5, "gamma": 1.0}
 
 
 def default_cost_params(cost: str, **overrides: float) -> dict[str, float]:
-    """Representative parameter values of a family (for plots)."""
-    return {k: overrides.get(k, DEFAULT_COST_PARAMS[k]) for k in get_cost(cost).params}
+    """Representative parameter values of a family (for plots).
+
+    ``overrides`` for parameters of other families are ignored (notebook 10 passes every
+    family's slider); those of this family are checked against its valid range.
+    """
+    fam = get_cost(cost)
+    return check_cost_params(fam.name, {k: overrides.get(k, DEFAULT_COST_PARAMS[k])
+                                        for k in fam.params})
 
 
 def cost_table():
@@ -30,10 +37,12 @@ def cost_table():
 
 def plot_costs(costs: Sequence[str] | None = None, *, s: float = 2.0, ax=None):
     """Each cost as a function of the response ``r`` for a fixed stimulus ``s``."""
+    costs = list(COSTS) if costs is None else checks.choices("costs", costs, COSTS)
+    s = checks.real("s", s, min=0, inclusive=(False, True))
     if ax is None:
         _, ax = figure(width=6.5, height=4)
     r = np.linspace(0.05, 2 * s, 400)
-    for i, c in enumerate(costs or list(COSTS)):
+    for i, c in enumerate(costs):
         y = cost_value(c, r, np.full_like(r, s), default_cost_params(c))
         ax.plot(r, y / y.max(), color=PALETTE[i % len(PALETTE)], label=c)
     ax.axvline(s, color="k", lw=0.8, ls=":")
@@ -46,9 +55,16 @@ def plot_costs(costs: Sequence[str] | None = None, *, s: float = 2.0, ax=None):
 def plot_actions(cost: str, settings: Mapping[str, ActorParams], *, cost_params=None,
                  policy: Any = None, m: np.ndarray | None = None, ax=None):
     """Optimal action against measurement for several actors: reference (line), network (dashes)."""
+    get_cost(cost)
+    for label, p in checks.mapping("settings", settings).items():
+        checks.instance(f"settings[{label!r}]", p, ActorParams).validate()
+    if policy is not None and not callable(policy):
+        raise TypeError(f"invalid type for policy: {type(policy).__name__}; valid types: None "
+                        "or a callable policy(m, params, cost_params)")
+    m = np.geomspace(0.1, 7, 60) if m is None else checks.array("m", m, ndim=1, min=0,
+                                                                 inclusive=(False, True))
     if ax is None:
         _, ax = figure()
-    m = np.geomspace(0.1, 7, 60) if m is None else m
     cp = default_cost_params(cost) if cost_params is None else cost_params
     for i, (label, p) in enumerate(settings.items()):
         col = PALETTE[i % len(PALETTE)]
@@ -65,6 +81,8 @@ def plot_actions(cost: str, settings: Mapping[str, ActorParams], *, cost_params=
 
 def plot_training_curves(policies: Mapping[str, Any], *, target: float = 0.01, ax=None):
     """Relative RMSE on held-out draws against training seconds, one line per family."""
+    checks.mapping("policies", policies)
+    target = checks.real("target", target, min=0, inclusive=(False, True))
     if ax is None:
         _, ax = figure(width=6.5, height=4)
     for i, (cost, pol) in enumerate(policies.items()):
@@ -82,8 +100,9 @@ def plot_training_curves(policies: Mapping[str, Any], *, target: float = 0.01, a
 
 def plot_network_vs_reference(policy: Any, *, n: int = 2000, seed: int = 1, ax=None):
     """Scatter of network action against the reference (closed form or numerical solver)."""
-    from nestlab.actors.policy import theta_names, validation_set
+    from nestlab.actors.policy import Policy, theta_names, validation_set
 
+    checks.instance("policy", policy, Policy)
     vset = validation_set(policy.cost, box=policy.box, n=n, seed=seed)
     theta = {k: vset[k] for k in theta_names(policy.cost)}
     p = ActorParams(*(theta[k] for k in ("sigma", "sigma0", "mu0", "sigma_r")))
@@ -105,9 +124,12 @@ def plot_predicted_curve(stimuli, responses, *, cost: str, params: ActorParams, 
     """Data (s, r) with the median response curve of an actor with the given parameters."""
     from nestlab.actors.models import posterior
 
+    stimuli = checks.array("stimuli", stimuli, ndim=1, min=0, inclusive=(False, True))
+    responses = checks.array("responses", responses, shape=stimuli.shape)
+    checks.instance("params", params, ActorParams)
     if ax is None:
         _, ax = figure()
-    s = np.geomspace(min(stimuli), max(stimuli), 80)
+    s = np.geomspace(stimuli.min(), stimuli.max(), 80)
     a = optimal_action(cost, s, params, cost_params)  # action at the noiseless measurement
     ax.plot(stimuli, responses, "o", ms=3, color="k", label="data")
     ax.plot(s, a, color=PALETTE[1], label="a*(m = s)")
@@ -129,6 +151,12 @@ def plot_central_tendency(tables: Mapping[str, Any], *, ax=None, identity: bool 
             predictive mean as a line with its interval as a band.
         identity: draw the line ``r = s`` (no central tendency).
     """
+    for label, t in checks.mapping("tables", tables).items():
+        missing = [c for c in ("s", "data", "predictive", "lo", "hi") if c not in t]
+        if missing:
+            raise ValueError(f"invalid tables[{label!r}]: missing column(s) {missing}; valid: "
+                             "frames from nestlab.actors.data.central_tendency")
+    identity = checks.boolean("identity", identity)
     if ax is None:
         _, ax = figure()
     lo_s, hi_s = np.inf, -np.inf

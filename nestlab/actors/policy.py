@@ -42,6 +42,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nestlab import checks
 from nestlab.actors.costs import COSTS, check_cost_params, get_cost, optimal_action
 from nestlab.actors.models import PARAM_NAMES, ActorParams
 
@@ -76,6 +77,26 @@ class TrainConfig(NamedTuple):
     seed: int = 0
 
 
+def check_config(config: Any) -> TrainConfig:
+    """``config`` (``None``: the defaults) checked field by field; returns a :class:`TrainConfig`.
+
+    Raises:
+        TypeError: not a TrainConfig, or a field of the wrong type.
+        ValueError: a field out of range (naming it as ``config.<field>``).
+    """
+    cfg = TrainConfig() if config is None else checks.instance("config", config, TrainConfig)
+    for k in ("n_steps", "batch", "n_val", "eval_every"):
+        checks.integer(f"config.{k}", getattr(cfg, k), min=1)
+    checks.integer("config.n_mc", cfg.n_mc, min=2)
+    checks.integer("config.seed", cfg.seed, min=0)
+    checks.real("config.lr", cfg.lr, min=0, inclusive=(False, True))
+    checks.real("config.lr_final", cfg.lr_final, min=0)
+    for i, h in enumerate(checks.sequence("config.hidden", cfg.hidden, min_len=1)):
+        checks.integer(f"config.hidden[{i}]", h, min=1)
+    checks.choice("config.head", cfg.head, HEADS)
+    return cfg
+
+
 def make_box(cost: str, box: Mapping[str, tuple[float, float]] | None = None
              ) -> dict[str, tuple[float, float]]:
     """The full training box (actor parameters, stimuli, cost parameters) for ``cost``.
@@ -86,16 +107,12 @@ def make_box(cost: str, box: Mapping[str, tuple[float, float]] | None = None
     fam = get_cost(cost)
     full = dict(DEFAULT_BOX)
     full.update({k: fam.priors[k].box for k in fam.params})
-    for k, v in dict(box or {}).items():
-        if k not in full:
-            raise ValueError(f"unknown box entry {k!r}; valid: {', '.join(full)}")
-        lo, hi = float(v[0]), float(v[1])
-        if not (0 < lo < hi and math.isfinite(hi)):
-            raise ValueError(f"box[{k!r}] must be a range 0 < low < high, got {v!r}")
-        if k in fam.params:
-            plo, phi = fam.priors[k].box
-            if lo < plo or hi > phi:
-                raise ValueError(f"box[{k!r}] must stay within the cost's valid range {plo, phi}")
+    for k, v in checks.mapping("box", {} if box is None else box, keys=full).items():
+        lo, hi = checks.sequence(f"box[{k!r}]", v, min_len=2, max_len=2)
+        plo, phi = fam.priors[k].box if k in fam.params else (0, None)
+        lo = checks.real(f"box[{k!r}][0]", lo, min=plo, max=phi,
+                         inclusive=(k in fam.params, True))
+        hi = checks.real(f"box[{k!r}][1]", hi, min=lo, max=phi, inclusive=(False, True))
         full[k] = (lo, hi)
     return full
 
@@ -345,6 +362,10 @@ class Validation(NamedTuple):
 def validation_set(cost: str, *, box: Mapping[str, tuple[float, float]], n: int = 10_000,
                    seed: int = 12345) -> dict[str, np.ndarray]:
     """A held-out set of ``(theta, m)`` with the reference optimal action ``a_star``."""
+    cost = get_cost(cost).name
+    n = checks.integer("n", n, min=1)
+    seed = checks.integer("seed", seed, min=0)
+    checks.mapping("box", box, required=theta_names(cost) + ("s",))
     g = torch.Generator().manual_seed(seed)
     th = sample_theta(cost, n, box=box, generator=g, dtype=torch.float64)
     s = box["s"][0] + (box["s"][1] - box["s"][0]) * torch.rand(n, generator=g, dtype=torch.float64)
@@ -445,11 +466,19 @@ def train_policy(cost: str, *, config: TrainConfig | None = None,
     """
     from tqdm.auto import tqdm
 
-    cfg = config or TrainConfig()
-    if cfg.head not in HEADS:
-        raise ValueError(f"unknown head {cfg.head!r}; valid choices: {', '.join(HEADS)}")
-    if cfg.n_steps < 1 or cfg.batch < 1 or cfg.n_mc < 2:
-        raise ValueError("n_steps and batch must be >= 1 and n_mc >= 2")
+    cost = get_cost(cost).name
+    cfg = check_config(config)
+    n_threads = checks.integer("n_threads", n_threads, min=1)
+    checks.boolean("progress", progress)
+    target_rmse = checks.finite_or_none("target_rmse", target_rmse, min=0, inclusive=(False, True))
+    checks.choice("optimizer", optimizer, ("adam", "rmsprop"))
+    checks.boolean("stop_at_target", stop_at_target)
+    if stop_at_target and target_rmse is None:
+        raise ValueError("invalid stop_at_target True without target_rmse; valid: give "
+                         "target_rmse= too")
+    max_seconds = checks.finite_or_none("max_seconds", max_seconds, min=0, inclusive=(False, True))
+    if validation is not None:
+        checks.mapping("validation", validation, required=theta_names(cost) + ("m", "a_star"))
     full_box = make_box(cost, box)
     vset = dict(validation) if validation is not None else validation_set(
         cost, box=full_box, n=cfg.n_val)
@@ -521,7 +550,13 @@ def load_policy(cost: str, *, config: TrainConfig | None = None,
     """
     from nestlab.cache import load_or_build
 
-    cfg = config or TrainConfig()
+    cost = get_cost(cost).name
+    cfg = check_config(config)
+    n_threads = checks.integer("n_threads", n_threads, min=1)
+    checks.boolean("progress", progress)
+    checks.boolean("rebuild", rebuild)
+    if cache_directory is not None:
+        checks.path("cache_directory", cache_directory, must_exist=False)
     full_box = make_box(cost, box)
     key = {"cost": cost, "box": full_box, **cfg._asdict()}
     if cost in QUADRATURE_TRAINED:  # trained by quadrature, not MC (see the module docstring)

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.actors.models import ActorParams, simulate
 
 FREE = ("sigma0", "mu0", "sigma_r")
@@ -44,7 +45,15 @@ def simulate_datasets(n_datasets: int, *, n_trials: int = 60, seed: int = 0,
                       truth_box: Mapping[str, tuple[float, float]] | None = None
                       ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Truths, stimuli (n_datasets, n_trials) and quadratic-cost responses."""
-    box = dict(DEFAULT_TRUTH_BOX) | dict(truth_box or {})
+    n_datasets = checks.integer("n_datasets", n_datasets, min=1)
+    n_trials = checks.integer("n_trials", n_trials, min=1)
+    seed = checks.integer("seed", seed, min=0)
+    box = dict(DEFAULT_TRUTH_BOX)
+    for k, v in checks.mapping("truth_box", {} if truth_box is None else truth_box,
+                               keys=DEFAULT_TRUTH_BOX).items():
+        lo, hi = checks.sequence(f"truth_box[{k!r}]", v, min_len=2, max_len=2)
+        lo = checks.real(f"truth_box[{k!r}][0]", lo, min=0, inclusive=(False, True))
+        box[k] = (lo, checks.real(f"truth_box[{k!r}][1]", hi, min=lo))
     rng = np.random.default_rng(seed)
     truth = {k: rng.uniform(*box[k], n_datasets) for k in ("sigma", "sigma0", "mu0", "sigma_r")}
     S = rng.uniform(0.1, 5.0, (n_datasets, n_trials))
@@ -82,8 +91,13 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
 
     from nestlab.actors.inference import FitSpec, _action_fn, _priors, _resolve_policy
 
-    if n_datasets < 1 or warmup < 1 or draws < 1:
-        raise ValueError("n_datasets, warmup and draws must be positive")
+    n_datasets = checks.integer("n_datasets", n_datasets, min=1)
+    n_trials = checks.integer("n_trials", n_trials, min=1)
+    warmup = checks.integer("warmup", warmup, min=1)
+    draws = checks.integer("draws", draws, min=1)
+    seed = checks.integer("seed", seed, min=0)
+    n_nodes = checks.integer("n_nodes", n_nodes, min=2, max=200)
+    rank_thin = checks.integer("rank_thin", rank_thin, min=1, max=draws)
     net, box = _resolve_policy(policy, "quadratic", network)
     spec = FitSpec("quadratic", policy, "marginal", FREE, {}, 1, box, n_nodes)
     priors = _priors(spec)

@@ -40,7 +40,7 @@ def test_sohn_jazayeri_loader_converts_to_seconds(tmp_path):
      "rsg_trials.csv: column 'tp_ms' must be finite and positive"),
     ([SJ_ROWS[0].replace("800.0", "0.0")] + SJ_ROWS[1:], SJ_HEADER, "'ts_ms' must be finite"),
     ([SJ_ROWS[0].replace("original", "shifted")] + SJ_ROWS[1:], SJ_HEADER,
-     r"unknown value\(s\) \['shifted'\]; valid values: \['original', 'metamer'\]"),
+     r"unknown value\(s\) \['shifted'\] \(first at line 2\); valid values: \['original', 'metamer'\]"),
     ([SJ_ROWS[1].replace(",150,", ",0,")] + SJ_ROWS[2:], SJ_HEADER, "must be 0 exactly"),
     ([SJ_ROWS[0].replace("800.0", "abc")] + SJ_ROWS[1:], SJ_HEADER, "'ts_ms' must be numeric"),
 ])
@@ -67,7 +67,7 @@ def test_qu_shi_loader_keeps_codes_and_drops_outliers(tmp_path):
 
 
 @pytest.mark.parametrize("row,match", [
-    ("001234,33,0.9,1.0,0.3,False", r"'curDur' has unknown value\(s\) \['0.9'\]; valid values: "
+    ("001234,33,0.9,1.0,0.3,False", r"'curDur' has unknown value\(s\) \['0.9'\] \(first at line [0-9]+\); valid values: "
                                     r"\[0.8, 1.0, 1.2, 1.4, 1.6\]"),
     ("001234,33,0.8,1.0,0.5,False", r"'curCoherence' has unknown value.*\[0.3, 0.7\]"),
     ("001234,33,0.8,0.0,0.3,False", "'rpr' must be finite and positive"),
@@ -80,7 +80,7 @@ def test_qu_shi_loader_refuses_malformed_files(tmp_path, row, match):
 
 
 def test_qu_shi_unknown_experiment():
-    with pytest.raises(ValueError, match=r"valid: \[1, 2\]"):
+    with pytest.raises(ValueError, match=r"unknown experiment 3; valid choices: 1, 2"):
         RD.load_qu_shi(3, "/nonexistent")
 
 
@@ -89,15 +89,15 @@ def test_select_subsample_and_arrays(tmp_path):
     one = RD.select(df, subject=2)
     assert one["subject"].tolist() == [2, 2]
     assert RD.select(df, condition="metamer")["delta"].gt(0).all()
-    with pytest.raises(ValueError, match=r"unknown subject 7; valid: \[1, 2\]"):
+    with pytest.raises(ValueError, match=r"unknown subject 7; valid choices: 1, 2"):
         RD.select(df, subject=7)
-    with pytest.raises(ValueError, match=r"valid: \['metamer', 'original'\]"):
+    with pytest.raises(ValueError, match=r"unknown condition\[0\] 'baseline'; valid choices: metamer, original"):
         RD.select(df, condition="baseline")
     s, r, c = RD.to_arrays(df)
     assert c.tolist() == [0, 1, 0, 1]  # original first
     _, _, c2 = RD.to_arrays(df, condition_order=["metamer", "original"])
     assert c2.tolist() == [1, 0, 1, 0]
-    with pytest.raises(ValueError, match="exactly the conditions present"):
+    with pytest.raises(ValueError, match="must list each condition present exactly once"):
         RD.to_arrays(RD.select(df, condition="original"), condition_order=SJ_CONDS)
     with pytest.raises(ValueError, match="no trials"):
         RD.to_arrays(df.iloc[:0])
@@ -132,7 +132,7 @@ def test_real_sohn_jazayeri_matches_its_readme(shared_data):
     assert df["s"].between(0.3, 1.8).all()  # seconds, inside the actors' stimulus box
     sessions = RD.load_sohn_jazayeri_sessions(shared_data / RD.SJ_FOLDER)
     assert 0.03 < RD.measurement_noise(sessions, 1) < 0.3
-    with pytest.raises(ValueError, match="valid subjects"):
+    with pytest.raises(ValueError, match=r"unknown subject 99 \(no session 1\); valid choices"):
         RD.measurement_noise(sessions, 99)
 
 

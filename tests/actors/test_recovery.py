@@ -15,5 +15,5 @@ def test_vmapped_recovery_recovers_mu0():
 
 
 def test_recovery_refuses_bad_sizes():
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="invalid n_datasets 0; valid range: integer >= 1"):
         recovery_study(0)
