@@ -507,3 +507,13 @@ def test_out_where_a_report_name_is_a_folder(tmp_path, blocker):
     (tmp_path / blocker).mkdir()
     with pytest.raises(runner.UsageError, match=f"invalid out_dir '{tmp_path}': {blocker} there is a folder"):
         runner.run_notebooks(["01_square"], out_dir=tmp_path, notebooks=FIXTURES, progress=False)
+
+
+def test_huge_python_int_for_a_float():
+    with pytest.raises(runner.UsageError, match="invalid mu0 .*too large"):
+        _plan({"mu0": 10**400})
+
+
+def test_deeply_nested_list_text():
+    with pytest.raises(runner.UsageError, match=r"invalid costs '\[\[\[\[.*"):
+        _plan([("costs", "[" * 20000 + "]" * 20000)])

@@ -359,6 +359,8 @@ def parse_text(name: str, spec: ParamSpec, text: str) -> Any:
             raise _bad_text(name, text, f"not {shape}", spec)
         try:
             value = yaml.load(t, Loader=yaml.BaseLoader)  # noqa: S506 — BaseLoader builds only str/list/dict
+        except RecursionError:
+            raise _bad_text(name, text, f"not {shape} (nested too deeply)", spec) from None
         except yaml.YAMLError as exc:
             problem = str(getattr(exc, "problem", "") or "syntax error")
             raise _bad_text(name, text, f"not {shape} ({problem})", spec) from None
@@ -391,9 +393,8 @@ def _check(name: str, spec: ParamSpec, value: Any) -> Any:
             raise _type_error(name, value, "float")
         if spec.allow_nan and math.isnan(float(value)):
             return math.nan
-        v = checks.real(name, value, min=spec.low, max=spec.high, inclusive=spec.inclusive,
-                        finite=not spec.allow_inf)
-        return v
+        return checks.real(name, value, min=spec.low, max=spec.high, inclusive=spec.inclusive,
+                           finite=not spec.allow_inf)
     if kind == "bool":
         return checks.boolean(name, value)
     if kind == "str":
@@ -459,3 +460,6 @@ def check_value(name: str, spec: ParamSpec, value: Any, *, where: str | None = N
         raise ParameterTypeError(prefix + str(exc)) from None
     except ValueError as exc:
         raise UsageError(prefix + str(exc)) from None
+    except (OverflowError, RecursionError):
+        raise UsageError(f"{prefix}invalid {name} {checks.describe(value)}: too large or too deeply "
+                         f"nested; valid values: {spec.allowed()}") from None
