@@ -517,3 +517,10 @@ def test_huge_python_int_for_a_float():
 def test_deeply_nested_list_text():
     with pytest.raises(runner.UsageError, match=r"invalid costs '\[\[\[\[.*"):
         _plan([("costs", "[" * 20000 + "]" * 20000)])
+
+
+def test_near_misses_get_a_suggestion():
+    with pytest.raises(runner.UsageError, match=r"unknown parameter 'nn' .*\(did you mean n\?\)"):
+        _plan([("nn", "1")])
+    with pytest.raises(runner.UsageError, match=r"unknown notebook '03_declard' \(did you mean 03_declared\?\)"):
+        runner.plan_runs(["03_declard"], notebooks=FIXTURES)

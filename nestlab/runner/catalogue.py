@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -151,13 +152,19 @@ def load_profile(profile: str, directory: str | Path | None = None) -> dict[str,
     return out
 
 
+def _did_you_mean(wrong: Sequence[Any], valid: Sequence[str]) -> str:
+    close = [m for w in wrong if isinstance(w, str) for m in difflib.get_close_matches(w, valid, n=1)]
+    return f" (did you mean {', '.join(dict.fromkeys(close))}?)" if close else ""
+
+
 def _check_keys(info: NotebookInfo, keys: Sequence[str], origin: str) -> None:
     unknown = [k for k in keys if k not in info.parameters]
     if unknown:
         valid = ", ".join(f"{k}={v!r}" for k, v in info.parameters.items())
         raise UsageError(
             f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
-            f"for notebook {info.name!r} ({origin}); valid parameters: {valid or '(none)'}"
+            f"for notebook {info.name!r} ({origin}){_did_you_mean(unknown, list(info.parameters))}; "
+            f"valid parameters: {valid or '(none)'}"
         )
 
 
@@ -213,8 +220,8 @@ def plan_runs(
     unknown = [n for n in wanted if n not in catalogue]
     if unknown:
         raise UsageError(
-            f"unknown notebook{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-            f"valid notebooks: {', '.join(catalogue)}"
+            f"unknown notebook{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+            f"{_did_you_mean(unknown, list(catalogue))}; valid notebooks: {', '.join(catalogue)}"
         )
     prof = load_profile(profile, folder) if profile is not None else {}
     pairs = _override_pairs(overrides)
