@@ -2,7 +2,7 @@
 
 Usage::
 
-    nestlab list [--profile NAME] [--notebooks DIR]
+    nestlab list [NAME ...] [--profile NAME] [--notebooks DIR]
     nestlab run [NAME ...] [--profile smoke|paper] [-p KEY VALUE ...] [--out DIR] [--timeout S]
     nestlab index [--out DIR]
 
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nestlab", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="{list,run,index}")
     lst = sub.add_parser("list", help="the notebooks, their parameters, defaults and valid values")
+    lst.add_argument("names", nargs="*", metavar="NAME", help="notebooks to show (default: all)")
     lst.add_argument("--profile", help="also show this profile's overrides")
     lst.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
     run = sub.add_parser("run", help="execute notebooks headless and publish HTML reports")
@@ -55,17 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _list(profile: str | None, notebooks: str | None) -> int:
-    catalogue = runner.discover(notebooks)
-    overrides = runner.load_profile(profile, notebooks) if profile is not None else {}
-    for name, info in catalogue.items():
-        print(f"{name}  —  {info.title}")
-        prof = overrides.get(name, {})
+def _list(names: Sequence[str], profile: str | None, notebooks: str | None) -> int:
+    plans = runner.plan_runs(names, profile=profile, notebooks=notebooks)  # refuses unknown names
+    for plan in plans:
+        info, prof = plan.info, plan.parameters  # the profile's values, parsed and checked
+        print(f"{info.name}  —  {info.title}")
         for key, default in info.parameters.items():
             spec = info.specs[key]
             note = info.descriptions.get(key, "")
             valid = spec.text if spec.declared else f"{spec.text} (undeclared)"
-            extra = f"   [{profile}: {prof[key]}]" if key in prof else ""
+            extra = f"   [{profile}: {prof[key]!r}]" if key in prof else ""
             print(f"    {key} = {default!r}   # {valid}{'; ' + note if note else ''}{extra}")
     return 0
 
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "list":
-            return _list(args.profile, args.notebooks)
+            return _list(args.names, args.profile, args.notebooks)
         if args.command == "index":
             print(runner.write_index(runner.check_out_dir(args.out, name="--out", must_exist=True)))
             return 0

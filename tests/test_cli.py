@@ -64,3 +64,12 @@ def test_bad_subcommand_is_usage_error(argv):
     with pytest.raises(SystemExit) as exc:
         cli.main(argv)
     assert exc.value.code == 2
+
+
+def test_list_one_notebook_and_refuse_an_unknown_one(capsys):
+    assert cli.main(["list", "03_declared", "--notebooks", str(FIXTURES), "--profile", "smoke"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("03_declared") and "01_square" not in out
+    assert "    n = 3   # int 1..100; a size   [smoke: 10]" in out  # 010 read as 10
+    assert cli.main(["list", "04_nope", "--notebooks", str(FIXTURES)]) == 2
+    assert "unknown notebook '04_nope'" in capsys.readouterr().err
