@@ -239,6 +239,11 @@ def load_or_build(
                         f"({checks.describe(build)}); valid types: a zero-argument callable")
     checks.boolean("rebuild", rebuild)
     key = content_key(namespace, config, version=version)
+    root = cache_dir(directory)
+    if root.exists() and not root.is_dir():
+        what = "directory" if directory is not None else f"${ENV_VAR}"
+        raise ValueError(f"invalid {what} {str(root)!r}: is a file, not a folder; valid: a folder "
+                         "(created if missing) for the cache")
     path = entry_path(namespace, key, directory)
     if not rebuild:
         entry = _read(path, namespace=namespace, version=version, config=config)

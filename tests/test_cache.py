@@ -263,6 +263,16 @@ def test_load_or_build_refuses_bad_arguments(tmp_path, kwargs, exc, words):
         assert w in str(info.value), (w, str(info.value))
 
 
+def test_directory_that_is_a_file_is_refused(tmp_path, monkeypatch):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(ValueError, match=r"invalid directory '.*file': is a file"):
+        cache.load_or_build("t", {}, _ok_build, version="1", directory=f)
+    monkeypatch.setenv(cache.ENV_VAR, str(f))
+    with pytest.raises(ValueError, match=r"invalid \$NESTLAB_CACHE '.*file': is a file"):
+        cache.load_or_build("t", {}, _ok_build, version="1")
+
+
 def test_content_key_refuses_bad_arguments():
     with pytest.raises(TypeError, match="invalid type for version: NoneType"):
         cache.content_key("t", {}, version=None)

@@ -201,6 +201,8 @@ def rank_allocation(samples: Sequence[Mapping[str, np.ndarray]], allocation: Seq
                     protocol: str = "top30", k: int = 30,
                     candidates: Sequence[Sequence[str]] | None = None) -> RankResult:
     """Rank ``allocation`` among all budget-equal allocations by its gain over uniform PP3."""
+    checks.choice("protocol", protocol, PROTOCOLS)
+    checks.integer("k", k, min=1)
     samples = _check_samples(samples)
     _check_methods(allocation)
     if candidates is not None:

@@ -152,6 +152,8 @@ def _empty(T: int, n_goals: int) -> Trace:
 
 def level1_particles(k: int, n_goals: int) -> int:
     """Level-1 particles for K level-2 particles: the same fraction of the level-1 space."""
+    n_goals = checks.integer("n_goals", n_goals, min=1)
+    checks.integer("k", k, min=1, max=2 * n_goals)
     return max(1, math.ceil(k * n_goals / (2 * n_goals)))
 
 
@@ -251,17 +253,25 @@ def network_trace(net: OnlineGRU, episode: Episode, n_goals: int, domain: Constr
 
 def social_marginal(post2: np.ndarray) -> np.ndarray:
     """(T, 2|G|) joint posteriors -> (T, 2) posterior over help/hinder."""
+    post2 = checks.array("post2", post2, ndim=2, min_size=0)
+    if post2.shape[1] % 2:
+        raise ValueError(f"invalid post2: shape {post2.shape}; valid shape: (T, 2 |G|) "
+                         "(help and hinder halves)")
     return post2.reshape(post2.shape[0], 2, -1).sum(-1)
 
 
 def accuracy(p_social: np.ndarray, truth: int) -> np.ndarray:
     """Per-step accuracy of the argmax (ties count 1/2)."""
+    p_social = checks.array("p_social", p_social, shape=(None, 2), min_size=0)
+    truth = checks.integer("truth", truth, min=0, max=1)  # 0 help, 1 hinder
     diff = p_social[:, truth] - p_social[:, 1 - truth]
     return np.where(np.abs(diff) < 1e-12, 0.5, (diff > 0).astype(float))
 
 
 def kl_social(p_ei: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Per-step KL(EI || method) on the social-goal marginal."""
+    p_ei = checks.array("p_ei", p_ei, ndim=2, min=0, min_size=0)
+    p = checks.array("p", p, shape=p_ei.shape, min=0, min_size=0)
     a, b = np.clip(p_ei, CLIP, 1.0), np.clip(p, CLIP, 1.0)
     a, b = a / a.sum(1, keepdims=True), b / b.sum(1, keepdims=True)
     return (a * (np.log(a) - np.log(b))).sum(1)

@@ -188,6 +188,9 @@ def integrate(game: MatrixGame, z0, *, level: int = 0, zeta: float = 0.1, dt: fl
     checks.real("dt", dt, min=0, inclusive=(False, True), where="integrate()")
     checks.integer("n_steps", n_steps, min=1, where="integrate()")
     z = _check_points(z0, "z0")
+    if np.any((z < 0) | (z > 1)):
+        raise ValueError(f"invalid z0 {checks.describe(z.tolist())}: (alpha, beta) are "
+                         "probabilities; valid range: values 0 <= value <= 1")
 
     def f(p):
         return _velocity(game, p, level=level, zeta=zeta, project=project)

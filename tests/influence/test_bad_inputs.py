@@ -275,6 +275,8 @@ OTHER_CASES = {
     "rank-candidates": (ValueError, lambda: al.rank_allocation(_samples(), ("PP3",) * 4,
                                                                candidates=[("SP",) * 4]),
                         ["allocation", "not among"]),
+    "rank-protocol": (ValueError, lambda: al.rank_allocation(_samples(), ("PP3",) * 4, protocol="bogus"),
+                      ["protocol", "'bogus'"]),
     "gain-method": (ValueError, lambda: al.population_gain(_samples()[0], method="PP9"), ["method", "'PP9'"]),
     "corr-constant": (ValueError, lambda: al.loi_gain_correlation([1.0, 1.0, 1.0], [1.0, 2.0, 3.0]),
                       ["loi_values", "all 3 values equal"]),

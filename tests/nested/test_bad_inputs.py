@@ -187,6 +187,12 @@ CASES = {
                                ["method", "'ei'"]),
     "ess-uncertainty-k": (ValueError, lambda: ex.ess_uncertainty(_df(), k=7), ["k", "7"]),
     "time-scaling-blocks": (ValueError, lambda: ex.time_scaling([5, 40], k=2), ["blocks[1]", "40"]),
+    "time-scaling-empty": (ValueError, lambda: ex.time_scaling([], k=2), ["blocks", "0 elements"]),
+    "level1-particles-k": (ValueError, lambda: ex.level1_particles(0, 15), ["k", "0"]),
+    "accuracy-truth": (ValueError, lambda: ex.accuracy(np.array([[0.5, 0.5]]), 5), ["truth", "5"]),
+    "accuracy-shape": (ValueError, lambda: ex.accuracy(np.ones((2, 3)), 0), ["p_social", "(2, 3)"]),
+    "social-marginal-odd": (ValueError, lambda: ex.social_marginal(np.ones((2, 5))), ["post2", "(2, 5)"]),
+    "kl-social-shapes": (ValueError, lambda: ex.kl_social(np.ones((2, 2)), np.ones((3, 2))), ["p", "(3, 2)"]),
 }
 
 

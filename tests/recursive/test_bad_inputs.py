@@ -106,6 +106,7 @@ CASES = {
     "integrate-dt-inf": (ValueError, lambda: dyn.integrate(rotational(), [0.5, 0.5], dt=INF), ["dt", "inf"]),
     "integrate-steps": (TypeError, lambda: dyn.integrate(rotational(), [0.5, 0.5], n_steps=10.0), ["n_steps", "float"]),
     "integrate-z0": (ValueError, lambda: dyn.integrate(rotational(), [0.5]), ["z0", "(1,)"]),
+    "integrate-z0-outside": (ValueError, lambda: dyn.integrate(rotational(), (1.5, 0.5)), ["z0", "1.5", "probabilities"]),
     "centre-degenerate": (ValueError, lambda: dyn.centre(MatrixGame(((1, 1), (1, 1)), ((1, 1), (1, 1)))),
                           ["game", "u_r = 0"]),
     "lyapunov-str": (TypeError, lambda: dyn.lyapunov(rotational(), ["a", "b"]), ["z", "<U1"]),
