@@ -13,6 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nestlab import cli, runner
 
@@ -524,3 +526,29 @@ def test_near_misses_get_a_suggestion():
         _plan([("nn", "1")])
     with pytest.raises(runner.UsageError, match=r"unknown notebook '03_declard' \(did you mean 03_declared\?\)"):
         runner.plan_runs(["03_declard"], notebooks=FIXTURES)
+
+
+# ----------------------------------------------------------------------------- property: any text
+
+_DECLARED = runner.discover(FIXTURES)["03_declared"]
+_TEXT = st.one_of(
+    st.text(max_size=12),
+    st.from_regex(r"[+-]?[0-9]{0,12}(\.[0-9]{0,4})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+    st.sampled_from(["nan", ".inf", "-inf", "true", "False", "none", "0x10", "1:30", "010", "[]", "{}"]),
+    st.lists(st.sampled_from(["quadratic", "linex", "1", "0.5", "bogus", "nan", "[1]"]), max_size=4)
+    .map(lambda xs: "[" + ", ".join(xs) + "]"),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=st.sampled_from(sorted(_DECLARED.specs)), text=_TEXT)
+def test_any_text_is_a_valid_value_or_a_refusal_naming_the_parameter(key, text):
+    spec = _DECLARED.specs[key]
+    try:
+        value = runner.check_value(key, spec, text, where="nb")
+    except runner.UsageError as exc:
+        assert str(exc).startswith("nb: ") and key in str(exc)
+        return
+    assert runner.check_value(key, spec, value) == value or value != value  # a valid value (nan aside)
+    if spec.kind == "int" and value is not None:
+        assert spec.low <= value <= spec.high
