@@ -9,7 +9,8 @@ Usage::
 Exit status: 0 if everything ran, 1 if any notebook failed, 2 if the request was refused
 (unknown notebook, profile or parameter, a value of the wrong type or outside the parameter's
 declared range or choices, an output folder that cannot be written, a timeout that is not a
-positive number of seconds) — refusals happen before any kernel starts.
+positive number of seconds) — refusals happen before any kernel starts; 130 if interrupted
+(Ctrl-C: the notebook being run is not published, the ones before it are).
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (runner.UsageError, runner.DeclarationError) as exc:
         print(f"nestlab: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the notebook being run was not published; earlier ones were
+        print("nestlab: interrupted", file=sys.stderr)
+        return 130
     failed = [r.name for r in runs if not r.ok]
     print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ok; index: {args.out}/index.html"
           + (f"; failed: {', '.join(failed)}" if failed else ""), file=sys.stderr)

@@ -73,3 +73,12 @@ def test_list_one_notebook_and_refuse_an_unknown_one(capsys):
     assert "    n = 3   # int 1..100; a size   [smoke: 10]" in out  # 010 read as 10
     assert cli.main(["list", "04_nope", "--notebooks", str(FIXTURES)]) == 2
     assert "unknown notebook '04_nope'" in capsys.readouterr().err
+
+
+def test_interrupt_exits_130_without_a_traceback(monkeypatch, capsys, tmp_path):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_notebooks", interrupted)
+    assert cli.main(["run", "01_square", "--notebooks", str(FIXTURES), "--out", str(tmp_path)]) == 130
+    assert capsys.readouterr().err == "nestlab: interrupted\n"
