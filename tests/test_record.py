@@ -68,3 +68,138 @@ def test_read_results_refuses_malformed_record_outputs(payload):
                           "data": {MIME_TYPE: payload, "text/plain": "x"}}])
     with pytest.raises(ValueError, match=r"cell 0 holds a malformed application/vnd\.nestlab\.record\+json"):
         read_results(nb)
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+from nestlab.record import (  # noqa: E402 — grouped with the claim tests
+    CLAIM_KEYS,
+    CLAIM_MIME,
+    claim,
+    judge,
+    judge_all,
+    read_claims,
+    read_headlines,
+    section_anchor,
+)
+
+
+def test_claim_returns_the_row_and_prints_the_fallback(capsys):
+    row = claim("IS within 2 points", paper="2", nestlab=np.float64(1.5), verdict="held", note="K=20")
+    assert row == {"claim": "IS within 2 points", "paper": "2", "nestlab": 1.5, "verdict": "held",
+                   "note": "K=20"}
+    assert "IS within 2 points" in capsys.readouterr().out and tuple(row) == CLAIM_KEYS
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "match"), [
+    ({"verdict": "yes"}, ValueError, r"unknown verdict 'yes'; valid choices: held, partly, not held"),
+    ({"verdict": True}, TypeError, "invalid type for verdict"),
+    ({"claim": ""}, ValueError, "invalid claim '': it is empty"),
+    ({"claim": 3}, TypeError, "invalid type for claim"),
+    ({"paper": object()}, TypeError, "invalid type for paper"),
+    ({"nestlab": [1, 2]}, TypeError, "invalid type for nestlab"),
+    ({"note": None}, TypeError, "invalid type for note"),
+])
+def test_claim_refuses_bad_arguments(kwargs, exc, match):
+    args = {"claim": "c", "paper": 1, "nestlab": 1, "verdict": "held", **kwargs}
+    text = args.pop("claim")
+    with pytest.raises(exc, match=match):
+        claim(text, **args)
+
+
+@pytest.mark.parametrize(("value", "bounds", "verdict"), [
+    (1.0, {"at_most": 2}, "held"),
+    (2.0, {"at_most": 2}, "held"),
+    (2.5, {"at_most": 2, "partly_at_most": 3}, "partly"),
+    (3.5, {"at_most": 2, "partly_at_most": 3}, "not held"),
+    (2.5, {"at_most": 2}, "not held"),
+    (5, {"at_least": 5}, "held"),
+    (4, {"at_least": 5, "partly_at_least": 3}, "partly"),
+    (0.5, {"at_least": 0, "at_most": 1}, "held"),
+    (float("nan"), {"at_least": 0}, "not held"),
+    (None, {"at_least": 0}, "not held"),
+    (np.float32(0.5), {"at_most": 1}, "held"),
+])
+def test_judge_against_typed_bounds(value, bounds, verdict):
+    assert judge(value, **bounds) == verdict
+
+
+@pytest.mark.parametrize(("args", "exc", "match"), [
+    ({}, ValueError, "neither at_least nor at_most"),
+    ({"at_most": float("nan")}, ValueError, "invalid at_most nan"),
+    ({"at_most": "1"}, TypeError, "invalid type for at_most"),
+])
+def test_judge_refuses_bad_bounds(args, exc, match):
+    with pytest.raises(exc, match=match):
+        judge(1.0, **args)
+
+
+def test_judge_refuses_a_non_number():
+    with pytest.raises(TypeError, match="invalid type for value"):
+        judge("1", at_most=2)
+
+
+def test_judge_all():
+    assert judge_all([True, np.bool_(True)]) == "held"
+    assert judge_all({"a": True, "b": False}) == "partly"
+    assert judge_all((False,)) == "not held"
+    with pytest.raises(ValueError, match="valid length"):
+        judge_all([])
+    with pytest.raises(TypeError, match=r"invalid type for conditions\[1\]"):
+        judge_all([True, 1])
+
+
+def _claim_output(row):
+    return {"output_type": "display_data", "metadata": {},
+            "data": {CLAIM_MIME: row, "text/plain": "claim"}}
+
+
+def test_read_claims_with_section_anchors():
+    nb = nbformat.v4.new_notebook()
+    row = {"claim": "c", "paper": 1, "nestlab": 2, "verdict": "partly", "note": ""}
+    first = nbformat.v4.new_code_cell("x")
+    first.outputs = [nbformat.from_dict(_claim_output(row))]
+    second = nbformat.v4.new_code_cell("y")
+    second.outputs = [nbformat.from_dict(_claim_output({**row, "verdict": "held"}))]
+    nb.cells = [first, nbformat.v4.new_markdown_cell("text\n## 2. The `IS` *speed-up*\nmore"),
+                nbformat.v4.new_markdown_cell("no heading"), second]
+    claims = read_claims(nb)
+    assert claims == [{**row, "section": ""}, {**row, "verdict": "held", "section": "2.-The-IS-speed-up"}]
+    assert read_results(nb) == {}  # claims are not records
+
+
+@pytest.mark.parametrize("payload", [{"claim": "c"}, [1], "x",
+                                     {"claim": "c", "paper": 1, "nestlab": 2, "verdict": "yes", "note": ""}])
+def test_read_claims_refuses_malformed_outputs(payload):
+    nb = _notebook_with([_claim_output(payload)])
+    with pytest.raises(ValueError, match=r"cell 0 holds a malformed application/vnd\.nestlab\.claim\+json"):
+        read_claims(nb)
+
+
+def test_section_anchor_matches_nbconvert():
+    from nbconvert.filters.strings import add_anchor
+
+    for heading in ["## 3. Speed: EI vs IS", "# Title (with, punctuation)!", "## Ümlaut & co"]:
+        text = heading.lstrip("#").strip()
+        rendered = add_anchor(f"<h2>{text.replace('&', '&amp;')}</h2>")
+        assert f'id="{section_anchor(heading)}"' in rendered.replace("&amp;", "&")
+
+
+def test_record_label_and_unit_make_a_headline():
+    nb = _notebook_with([
+        {"output_type": "display_data", "metadata": {},
+         "data": {MIME_TYPE: {"name": "a", "value": 1, "label": "A", "unit": "ms"}, "text/plain": "a"}},
+        {"output_type": "display_data", "metadata": {},
+         "data": {MIME_TYPE: {"name": "b", "value": 2}, "text/plain": "b"}},
+        {"output_type": "display_data", "metadata": {},
+         "data": {MIME_TYPE: {"name": "a", "value": 3, "label": "A"}, "text/plain": "a"}},
+    ])
+    assert read_headlines(nb) == [{"name": "a", "label": "A", "unit": "", "value": 3}]
+    assert read_results(nb) == {"a": 3, "b": 2}
+
+
+@pytest.mark.parametrize(("kwargs", "exc"), [({"label": ""}, ValueError), ({"label": 3}, TypeError),
+                                             ({"unit": 1}, TypeError)])
+def test_record_refuses_bad_label_or_unit(kwargs, exc):
+    with pytest.raises(exc):
+        record("a", 1, **kwargs)

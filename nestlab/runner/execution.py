@@ -31,7 +31,7 @@ import nbformat
 
 from nestlab import checks
 from nestlab.paths import project_root
-from nestlab.record import read_results, to_jsonable
+from nestlab.record import read_claims, read_headlines, read_results, to_jsonable
 from nestlab.runner.catalogue import RunPlan, plan_runs
 from nestlab.runner.errors import UsageError
 from nestlab.runner.export import to_html
@@ -39,7 +39,16 @@ from nestlab.runner.files import check_out_dir, folder_lock
 from nestlab.runner.publication import Staging, fault_point, publish, sweep
 from nestlab.runner.site import sha256_file
 
-__all__ = ["VERSIONED_PACKAGES", "NotebookRun", "execute", "package_versions", "run_notebooks"]
+__all__ = [
+    "VERSIONED_PACKAGES",
+    "NotebookRun",
+    "check_timeout",
+    "describe_run",
+    "execute",
+    "package_versions",
+    "prepare_out",
+    "run_notebooks",
+]
 
 VERSIONED_PACKAGES = ("nestlab", "numpy", "scipy", "torch", "jax", "numpyro", "arviz",
                       "matplotlib", "papermill", "nbconvert")
@@ -60,6 +69,8 @@ class NotebookRun:
     versions: dict[str, str] = field(default_factory=dict)
     started_at: str = ""
     checksums: dict[str, str] = field(default_factory=dict)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    headlines: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -73,6 +84,7 @@ class NotebookRun:
             "parameters": self.parameters, "profile": self.profile, "results": self.results,
             "error": self.error, "outputs": self.outputs, "checksums": self.checksums,
             "versions": self.versions, "started_at": self.started_at,
+            "claims": self.claims, "headlines": self.headlines,
         })
 
 
@@ -108,11 +120,14 @@ def _failure_from_notebook(nb: nbformat.NotebookNode | None, exc: BaseException)
 
 
 @contextlib.contextmanager
-def _kernel_environment() -> Iterator[None]:
-    """Environment the kernel inherits: headless flag, absolute cache folder, quiet debugger."""
+def _kernel_environment(extra: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Environment the kernel inherits: headless flag, absolute cache folder, quiet debugger.
+
+    ``extra`` adds variables (thread counts of a parallel run, :mod:`nestlab.runner.parallel`).
+    """
     wanted = {"NESTLAB_HEADLESS": "1",
               "NESTLAB_CACHE": os.environ.get("NESTLAB_CACHE", str(project_root() / ".nestlab-cache")),
-              "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+              "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(extra or {})}
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
     try:
@@ -125,7 +140,8 @@ def _kernel_environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _check_timeout(timeout: Any) -> int | None:
+def check_timeout(timeout: Any) -> int | None:
+    """``timeout`` as seconds per cell (a positive integer) or ``None``; else :class:`UsageError`."""
     if timeout is None:
         return None
     try:
@@ -141,20 +157,24 @@ def execute(
     progress: bool = True,
     timeout: int | None = None,
     kernel_name: str | None = None,
+    env: Mapping[str, str] | None = None,
+    html: bool = True,
 ) -> NotebookRun:
     """Execute one planned notebook and write its ``.ipynb``, ``.html`` and ``.results.json``.
 
     The files are written straight into ``out_dir`` (a staging folder, for
     :func:`run_notebooks`); the ``.results.json`` is written last and names the other two with
     their SHA-256. Never raises for a failure inside the notebook: the run is returned (and
-    written) with ``status="failed"`` and the error's name, message and cell.
+    written) with ``status="failed"`` and the error's name, message and cell. ``env`` adds
+    environment variables for the kernel (e.g. ``OMP_NUM_THREADS`` of a parallel run);
+    ``html=False`` skips the HTML report (sweep runs, :mod:`nestlab.runner.sweeps`).
 
     Raises:
         UsageError: ``timeout`` is not ``None`` or a positive integer.
     """
     import papermill as pm  # papermill loads jupyter_client and friends: only when executing
 
-    timeout = _check_timeout(timeout)
+    timeout = check_timeout(timeout)
     out = Path(out_dir)
     name = plan.info.name
     nb_path = out / f"{name}.ipynb"
@@ -163,7 +183,7 @@ def execute(
     error = None
     executed: nbformat.NotebookNode | None = None
     try:
-        with _kernel_environment():
+        with _kernel_environment(env):
             executed = pm.execute_notebook(
                 str(plan.info.path), str(nb_path), parameters=dict(plan.parameters),
                 cwd=str(plan.info.path.parent), progress_bar=progress, log_output=False,
@@ -184,10 +204,13 @@ def execute(
     if executed is not None:
         try:
             run.results = read_results(executed)
+            run.claims = read_claims(executed)
+            run.headlines = read_headlines(executed)
         except ValueError as exc:  # a foreign output under nestlab's MIME type fails this run only
             run.status = "failed"
             run.error = run.error or {"ename": "ValueError", "evalue": str(exc)}
         run.outputs["notebook"] = nb_path.name
+    if executed is not None and html:
         try:
             html_path = out / f"{name}.html"
             with open(html_path, "w", encoding="utf-8") as fh:
@@ -234,7 +257,41 @@ def run_notebooks(
         UsageError: before any kernel starts, for an invalid request, ``timeout`` or output folder.
     """
     plans = plan_runs(names, profile=profile, overrides=overrides, notebooks=notebooks)
-    timeout = _check_timeout(timeout)
+    timeout = check_timeout(timeout)
+    out = prepare_out(plans, out_dir, progress=progress)
+    runs = []
+    for i, plan in enumerate(plans, 1):
+        label = f"[{i}/{len(plans)}] {plan.info.name}"
+        shown = ", ".join(f"{k}={v!r}" for k, v in plan.parameters.items())
+        _say(progress, f"{label} ... running{f' ({shown})' if shown else ''}")
+        with folder_lock(out):
+            staging = Staging.create(out, plan.info.name)
+        with staging:
+            run = execute(plan, staging.path, progress=progress, timeout=timeout)
+            fault_point("executed")
+            publish(out, staging, index=build_index)
+        runs.append(run)
+        _say(progress, describe_run(label, run))
+    return runs
+
+
+def describe_run(label: str, run: NotebookRun) -> str:
+    """The line printed when a run ends: ``LABEL: failed in 1.2 s — ValueError: ... (cell In [3])``."""
+    msg = f"{label}: {run.status} in {run.runtime_s:.1f} s"
+    if run.error:
+        msg += f" — {run.error.get('ename')}: {str(run.error.get('evalue'))[:200]}"
+        if "cell" in run.error:
+            msg += f" (cell In [{run.error['cell']}])"
+    return msg
+
+
+def prepare_out(plans: Sequence[RunPlan], out_dir: str | Path, *, progress: bool = True) -> Path:
+    """Check a reports folder for these plans, create it and sweep its stale temporary files.
+
+    Raises:
+        UsageError: the folder cannot be written, holds one of the notebooks themselves, or has
+            a folder where a report file must go — before any kernel starts.
+    """
     check_out_dir(out_dir)
     clash = [p.info.path for p in plans
              if (Path(out_dir) / p.info.path.name).resolve() == p.info.path.resolve()]
@@ -253,22 +310,4 @@ def run_notebooks(
         swept = sweep(out)
     if swept:
         _say(progress, f"removed stale temporary files from {out}: {', '.join(swept)}")
-    runs = []
-    for i, plan in enumerate(plans, 1):
-        label = f"[{i}/{len(plans)}] {plan.info.name}"
-        shown = ", ".join(f"{k}={v!r}" for k, v in plan.parameters.items())
-        _say(progress, f"{label} ... running{f' ({shown})' if shown else ''}")
-        with folder_lock(out):
-            staging = Staging.create(out, plan.info.name)
-        with staging:
-            run = execute(plan, staging.path, progress=progress, timeout=timeout)
-            fault_point("executed")
-            publish(out, staging, index=build_index)
-        runs.append(run)
-        msg = f"{label}: {run.status} in {run.runtime_s:.1f} s"
-        if run.error:
-            msg += f" — {run.error.get('ename')}: {str(run.error.get('evalue'))[:200]}"
-            if "cell" in run.error:
-                msg += f" (cell In [{run.error['cell']}])"
-        _say(progress, msg)
-    return runs
+    return out

@@ -42,7 +42,7 @@ _FIELDS: dict[str, tuple[type, ...]] = {
 _OPTIONAL: dict[str, tuple[type, ...]] = {
     "parameters": (dict,), "profile": (str, _NONE), "results": (dict,), "error": (dict, _NONE),
     "outputs": (dict,), "versions": (dict,), "started_at": (str,), "checksums": (dict,),
-    "claims": (list,),
+    "claims": (list,), "headlines": (list,),
 }
 
 
