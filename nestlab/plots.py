@@ -15,6 +15,11 @@ from typing import Any
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
+from nestlab import checks
+
+__all__ = ["HEADLESS_ENV_VAR", "PALETTE", "STYLE", "apply_style", "check_ax", "figure",
+           "interactive", "is_headless"]
+
 #: colour cycle used across the suite (colour-blind friendly, Okabe–Ito)
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
@@ -43,12 +48,30 @@ def figure(nrows: int = 1, ncols: int = 1, *, width: float | None = None,
 
     Returns:
         ``(fig, axes)`` exactly as :func:`matplotlib.pyplot.subplots`.
+
+    Raises:
+        TypeError, ValueError: ``nrows``/``ncols`` not integers in 1..50, ``width``/``height``
+            not finite numbers > 0.
     """
+    checks.integer("nrows", nrows, min=1, max=50)
+    checks.integer("ncols", ncols, min=1, max=50)
+    for name, v in (("width", width), ("height", height)):
+        checks.finite_or_none(name, v, min=0, max=200, inclusive=(False, True))
     apply_style()
     w = width if width is not None else 3.4 * ncols + 0.6
     h = height if height is not None else 2.9 * nrows + 0.4
     kwargs.setdefault("layout", "constrained")
     return plt.subplots(nrows, ncols, figsize=(w, h), **kwargs)
+
+
+def check_ax(ax: Any, name: str = "ax") -> Any:
+    """``ax`` if it is ``None`` or a matplotlib :class:`~matplotlib.axes.Axes`, else ``TypeError``."""
+    from matplotlib.axes import Axes
+
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"invalid type for {name}: {type(ax).__name__} ({checks.describe(ax)}); "
+                        "valid types: matplotlib Axes or None")
+    return ax
 
 
 HEADLESS_ENV_VAR = "NESTLAB_HEADLESS"
@@ -74,6 +97,9 @@ def interactive(fn: Callable[..., Any], /, **controls: Any) -> Any:
     """
     import ipywidgets as widgets
 
+    if not callable(fn):
+        raise TypeError(f"invalid type for fn: {type(fn).__name__} ({checks.describe(fn)}); "
+                        "valid types: a callable whose keyword arguments are the controls")
     if not is_headless():
         return widgets.interact(fn, **controls)
     @functools.wraps(fn)  # same signature, so the widgets resolve, but no call here

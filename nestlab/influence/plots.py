@@ -6,12 +6,29 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from nestlab import checks
 from nestlab.plots import PALETTE, figure
+
+__all__ = ["allocation_gains", "block_returns", "label_check", "loi_bars", "null_histogram",
+           "study_curves"]
+
+
+def _labelled(name: str, values, labels, labels_name: str = "labels") -> np.ndarray:
+    values = checks.array(name, values, ndim=1)
+    labels = checks.sequence(labels_name, labels)
+    if len(labels) != values.size:
+        raise ValueError(f"invalid {labels_name}: {len(labels)} labels for {values.size} {name}; "
+                         f"valid: one label per value")
+    return values
 
 
 def loi_bars(tables: Mapping[str, np.ndarray], rows: Sequence[str], cols: Sequence[str], *,
              null_level: float | None = None, ylabel: str = "LoI (nats)"):
     """One panel per row (game): grouped bars of several LoI tables ``(row, col)``."""
+    rows, cols = checks.sequence("rows", rows, min_len=1), checks.sequence("cols", cols, min_len=1)
+    for name, tab in checks.mapping("tables", tables).items():
+        checks.array(f"tables[{name!r}]", tab, shape=(len(rows), len(cols)), finite=False)
+    checks.finite_or_none("null_level", null_level)
     fig, axes = figure(1, len(rows), sharey=True)
     axes = np.atleast_1d(axes)
     width = 0.8 / max(len(tables), 1)
@@ -32,6 +49,8 @@ def loi_bars(tables: Mapping[str, np.ndarray], rows: Sequence[str], cols: Sequen
 
 def null_histogram(null_scenario: np.ndarray, observed: float, *, title: str = ""):
     """Permutation null of a scenario's plug-in LoI with the observed value."""
+    checks.array("null_scenario", null_scenario, ndim=1)
+    checks.real("observed", observed)
     fig, ax = figure(1, 1)
     ax.hist(null_scenario, bins=30, color=PALETTE[0], alpha=0.8, label="label-shuffled")
     ax.axvline(observed, color=PALETTE[1], lw=2, label="observed")
@@ -44,6 +63,8 @@ def null_histogram(null_scenario: np.ndarray, observed: float, *, title: str = "
 
 def allocation_gains(gains: np.ndarray, labels: Sequence[str], chosen: int, *, title: str = ""):
     """Gain over uniform PP3 of every budget-equal allocation, the LoI-guided one highlighted."""
+    gains = _labelled("gains", gains, labels)
+    checks.integer("chosen", chosen, min=0, max=gains.size - 1)
     order = np.argsort(gains)[::-1]
     fig, ax = figure(1, 1, width=7.0)
     colors = [PALETTE[1] if i == chosen else PALETTE[0] for i in order]
@@ -56,6 +77,8 @@ def allocation_gains(gains: np.ndarray, labels: Sequence[str], chosen: int, *, t
 
 def label_check(rms: np.ndarray, labels: Sequence[str], stored: int = 0, *, title: str = ""):
     """RMS mismatch of every relabelling of the maps, the stored labelling highlighted."""
+    rms = _labelled("rms", rms, labels)
+    checks.integer("stored", stored, min=0, max=rms.size - 1)
     order = np.argsort(rms)
     fig, ax = figure(1, 1, width=7.0)
     ax.bar(np.arange(len(order)), np.asarray(rms)[order],
@@ -69,6 +92,11 @@ def label_check(rms: np.ndarray, labels: Sequence[str], stored: int = 0, *, titl
 def study_curves(meet_probs: Sequence[float], loi: Mapping[str, np.ndarray], gain: np.ndarray,
                  games: Sequence[str]):
     """LoI (every estimator) and PP5 - SP gain against interaction strength, one line per game."""
+    shape = (len(checks.sequence("games", games, min_len=1)),
+             len(checks.sequence("meet_probs", meet_probs, min_len=1)))
+    for name, tab in checks.mapping("loi", loi).items():
+        checks.array(f"loi[{name!r}]", tab, shape=shape, finite=False)
+    checks.array("gain", gain, shape=shape, finite=False)
     fig, axes = figure(1, len(loi) + 1)
     for ax, (name, tab) in zip(axes[:-1], loi.items(), strict=True):
         for i, g in enumerate(games):
@@ -86,7 +114,10 @@ def study_curves(meet_probs: Sequence[float], loi: Mapping[str, np.ndarray], gai
 
 def block_returns(blocks: np.ndarray, bob_labels: Sequence[str], *, title: str = ""):
     """Ego returns against each Bob checkpoint, pooled over the leading block axes (box plot)."""
-    arr = np.asarray(blocks)
+    arr = checks.array("blocks", blocks, ndim=tuple(range(2, 8)))
+    if len(checks.sequence("bob_labels", bob_labels)) != arr.shape[-2]:
+        raise ValueError(f"invalid bob_labels: {len(bob_labels)} labels for {arr.shape[-2]} Bobs "
+                         "(axis -2 of blocks); valid: one label per Bob")
     per_bob = np.moveaxis(arr, -2, 0).reshape(arr.shape[-2], -1)
     fig, ax = figure(1, 1, width=6.4)
     ax.boxplot(list(per_bob), tick_labels=[str(b) for b in bob_labels])

@@ -6,8 +6,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
+from nestlab import checks
 from nestlab.nested.domains.construction import Construction, ConstructionState
 from nestlab.plots import PALETTE, figure
+
+__all__ = ["BLOCK_COLORS", "COLORS", "LABELS", "accuracy_by_decile", "accuracy_kl_vs_fraction",
+           "draw_grid", "episode_step", "ess_plots", "time_per_step"]
 
 LABELS = {"ei": "exact (EI)", "is": "NN + IS", "topk": "NN top-K", "uniform_is": "uniform IS",
           "nn": "NN alone", "tomnet": "ToMnet (NLL)", "uniform": "uniform"}
@@ -17,12 +21,23 @@ BLOCK_COLORS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4"
                 "#bfef45", "#9a6324", "#469990")
 
 
+def _frame(name: str, df, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``df`` if it is a DataFrame with ``columns`` (what the experiments module returns)."""
+    checks.instance(name, df, pd.DataFrame)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"invalid {name}: missing column(s) {missing}; found {list(df.columns)}; "
+                         f"valid: a table with columns {', '.join(columns)}")
+    return df
+
+
 def _flat(ax, value, method, style="--"):
     ax.axhline(value, color=COLORS[method], ls=style, lw=1.2, label=LABELS[method])
 
 
 def accuracy_kl_vs_fraction(summary: pd.DataFrame):
     """Accuracy and KL(EI || method) against the % of the level-2 space evaluated (Fig. 1)."""
+    _frame("summary", summary, ("method", "frac", "acc", "kl"))
     fig, (a1, a2) = figure(1, 2, width=10)
     for m in ("is", "topk", "uniform_is"):
         s = summary[summary.method == m].sort_values("frac")
@@ -43,6 +58,9 @@ def accuracy_kl_vs_fraction(summary: pd.DataFrame):
 
 def accuracy_by_decile(table: pd.DataFrame, *, k: int):
     """Accuracy over episode progress (Fig. 2)."""
+    checks.instance("table", table, pd.DataFrame)
+    checks.integer("k", k, min=1)
+    checks.choices("table.index", list(table.index), LABELS)
     fig, ax = figure()
     x = 10 * (np.asarray(table.columns, dtype=float) + 0.5)
     for m in table.index:
@@ -56,6 +74,11 @@ def accuracy_by_decile(table: pd.DataFrame, *, k: int):
 def time_per_step(summary: pd.DataFrame, scaling: pd.DataFrame):
     """Wall time per online step against K and against |G| as blocks grow (Fig. 3), and the
     likelihood terms per step against |G| (what nesting multiplies)."""
+    _frame("summary", summary, ("method", "k", "ms_per_step"))
+    _frame("scaling", scaling, ("method", "k", "n_goals", "ms_per_step", "evals_per_step"))
+    if not (summary.method == "ei").any():
+        raise ValueError("invalid summary: no 'ei' row; valid: a summary() of an evaluate() run "
+                         "with 'ei' among its methods")
     fig, (a1, a2, a3) = figure(1, 3, width=13)
     for m in ("is", "topk", "uniform_is"):
         s = summary[summary.method == m].sort_values("k")
@@ -80,6 +103,10 @@ def time_per_step(summary: pd.DataFrame, scaling: pd.DataFrame):
 
 def ess_plots(summary: pd.DataFrame, uncertainty: dict, *, k: int):
     """ESS against K, and error rate against ESS at ``k`` particles (Fig. 4)."""
+    _frame("summary", summary, ("method", "k", "ess"))
+    checks.mapping("uncertainty", uncertainty, required=("table", "spearman"))
+    _frame("uncertainty['table']", uncertainty["table"], ("error", "ess"))
+    checks.integer("k", k, min=1)
     fig, (a1, a2) = figure(1, 2, width=10)
     for m in ("is", "uniform_is"):
         s = summary[summary.method == m].sort_values("k")
@@ -98,6 +125,14 @@ def ess_plots(summary: pd.DataFrame, uncertainty: dict, *, k: int):
 
 def draw_grid(ax, domain: Construction, state: ConstructionState, *, goal: int | None = None) -> None:
     """Grid with walls, blocks (colour = index; carried blocks ringed), Alice (A) and Bob (B)."""
+    from nestlab.plots import check_ax
+
+    if check_ax(ax) is None:
+        raise TypeError("invalid type for ax: NoneType; valid types: matplotlib Axes")
+    checks.instance("domain", domain, Construction)
+    checks.instance("state", state, ConstructionState)
+    if goal is not None:
+        checks.integer("goal", goal, min=0, max=len(domain.goals) - 1)
     img = domain.wall.reshape(domain.H, domain.W).astype(float)
     ax.imshow(img, cmap="Greys", vmin=0, vmax=1.5)
     held = set(state.holding)
@@ -123,6 +158,10 @@ def episode_step(domain: Construction, episode, t: int, traces: dict):
     Args:
         traces: ``{method: Trace}`` (e.g. EI and IS), posteriors after step ``t``.
     """
+    checks.instance("domain", domain, Construction)
+    checks.integer("t", t, min=0, max=episode.n_steps - 1)
+    for m in checks.mapping("traces", traces):
+        checks.choice("method (key of traces)", m, LABELS)
     fig, (a0, a1, a2) = figure(1, 3, width=12, height=3.6)
     draw_grid(a0, domain, episode.states[t + 1], goal=episode.goal)
     names = {0: "help", 1: "hinder"}

@@ -10,13 +10,25 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from nestlab.plots import PALETTE, figure
+from nestlab import checks
+from nestlab.plots import PALETTE, check_ax, figure
 from nestlab.recursive import dynamics as dyn
 from nestlab.recursive.games import MatrixGame, MaxOfTwoQuadratics
 
+__all__ = ["plot_learning_curves", "plot_lyapunov", "plot_phase", "plot_quadratics",
+           "plot_success_bars"]
+
+
+def _trajectories(trajectories) -> dict:
+    out = checks.mapping("trajectories", trajectories)
+    for k, tr in out.items():
+        checks.integer("level (key of trajectories)", k, min=0)
+        checks.instance(f"trajectories[{k!r}]", tr, dyn.Trajectory)
+    return out
+
 
 def _ax(ax):
-    if ax is None:
+    if check_ax(ax) is None:
         _, ax = figure()
     return ax
 
@@ -24,6 +36,8 @@ def _ax(ax):
 def plot_phase(game: MatrixGame, trajectories: Mapping[int, dyn.Trajectory], *, ax=None,
                title: str | None = None):
     """Trajectories ``{level: Trajectory}`` in the (alpha, beta) square, centre marked."""
+    checks.instance("game", game, MatrixGame)
+    _trajectories(trajectories)
     ax = _ax(ax)
     for i, (k, tr) in enumerate(sorted(trajectories.items())):
         p = tr.points.reshape(len(tr.t), -1, 2)[:, 0]
@@ -40,6 +54,7 @@ def plot_phase(game: MatrixGame, trajectories: Mapping[int, dyn.Trajectory], *, 
 
 def plot_lyapunov(trajectories: Mapping[int, dyn.Trajectory], *, ax=None, title: str = "F(t)"):
     """``F(t)`` per level on a log axis (IGA is flat; higher levels decay)."""
+    _trajectories(trajectories)
     ax = _ax(ax)
     for i, (k, tr) in enumerate(sorted(trajectories.items())):
         F = np.asarray(tr.F).reshape(len(tr.t), -1)[:, 0]
@@ -54,6 +69,11 @@ def plot_learning_curves(numbers: Mapping[str, np.ndarray], *, equilibrium: floa
                          ax=None, title: str = "", ylabel: str = "mean chosen number",
                          methods: Sequence[str] | None = None):
     """Mean over runs (line) and min-max over runs (band) of ``numbers[method] [runs, T]``."""
+    numbers = checks.mapping("numbers", numbers)
+    for m in methods or list(numbers):
+        checks.choice("method", m, list(numbers))
+        checks.array(f"numbers[{m!r}]", numbers[m], ndim=2, finite=False)
+    checks.finite_or_none("equilibrium", equilibrium)
     ax = _ax(ax)
     for i, m in enumerate(methods or list(numbers)):
         c = np.asarray(numbers[m])
@@ -71,8 +91,14 @@ def plot_learning_curves(numbers: Mapping[str, np.ndarray], *, equilibrium: floa
 def plot_success_bars(summary: Mapping[str, Mapping[str, Mapping[str, float]]], game: str, *,
                       key: str = "success", ax=None, title: str | None = None):
     """Bar chart of ``summary[method][game][key]`` across methods."""
-    ax = _ax(ax)
+    summary = checks.mapping("summary", summary)
     methods = [m for m in summary if game in summary[m]]
+    if not methods:
+        raise ValueError(f"unknown game {game!r}: no method of summary has it; valid choices: "
+                         + ", ".join(sorted({g for v in summary.values() for g in v})))
+    for m in methods:
+        checks.mapping(f"summary[{m!r}][{game!r}]", summary[m][game], required=(key,))
+    ax = _ax(ax)
     vals = [summary[m][game][key] for m in methods]
     ax.bar(range(len(methods)), vals, color=[PALETTE[i % len(PALETTE)] for i in range(len(methods))])
     ax.set_xticks(range(len(methods)), methods, rotation=45, ha="right", fontsize=8)
@@ -82,6 +108,8 @@ def plot_success_bars(summary: Mapping[str, Mapping[str, Mapping[str, float]]], 
 
 def plot_quadratics(final_positions: Mapping[str, np.ndarray], *, ax=None):
     """Contours of max-of-two-quadratics with each method's final positions ``[runs, 2]``."""
+    for m, pos in checks.mapping("final_positions", final_positions).items():
+        checks.array(f"final_positions[{m!r}]", pos, shape=(None, 2), finite=False)
     ax = _ax(ax)
     g = np.linspace(-10, 10, 201)
     X, Y = np.meshgrid(g, g)
