@@ -8,9 +8,13 @@ development checkout and of CI).
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from nestlab import checks
 
 DATA_ENV_VAR = "NESTLAB_DATA"
+
+__all__ = ["DATA_ENV_VAR", "data_dir", "notebooks_dir", "project_root"]
 
 
 def project_root() -> Path:
@@ -28,7 +32,16 @@ def data_dir(name: str | None = None, *, must_exist: bool = True) -> Path:
 
     Raises:
         FileNotFoundError: if ``must_exist`` and the folder is absent, with where it was looked for.
+        TypeError, ValueError: ``name`` not a plain relative folder name (``"loi"``,
+            ``"qu-shi-2026/raw"``): empty, absolute, or climbing out with ``..``.
     """
+    if name is not None:
+        checks.instance("name", name, str)
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if not name or name.startswith(("/", "\\")) or ".." in parts or ":" in name:
+            raise ValueError(f"invalid name {name!r}; valid values: a folder inside the data folder, "
+                             "such as 'loi' (relative, no '..')")
+    checks.boolean("must_exist", must_exist)
     env = os.environ.get(DATA_ENV_VAR)
     base = Path(env) if env else project_root().parent / "shared" / "data"
     path = base / name if name else base

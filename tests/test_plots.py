@@ -2,8 +2,15 @@
 
 import ipywidgets as widgets
 import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
 
 from nestlab import plots
+from nestlab.influence import plots as iplots
+from nestlab.nested import plots as nplots
+from nestlab.recursive import plots as rplots
+from nestlab.recursive.games import rotational
 
 matplotlib.use("Agg")
 
@@ -32,3 +39,52 @@ def test_interactive_live_returns_widget(monkeypatch):
     assert not plots.is_headless()
     res = plots.interactive(lambda a: a, a=(0, 10))
     assert hasattr(res, "widget") or isinstance(res, widgets.Widget) or callable(res)
+
+
+# --- bad inputs (issue 10) ------------------------------------------------------------------------
+
+PLOT_CASES = {
+    "figure-nrows": (ValueError, lambda: plots.figure(0, 1), ["nrows", "0"]),
+    "figure-ncols-float": (TypeError, lambda: plots.figure(1, 2.0), ["ncols", "float"]),
+    "figure-width": (ValueError, lambda: plots.figure(width=-3), ["width", "-3"]),
+    "figure-height-nan": (ValueError, lambda: plots.figure(height=float("nan")), ["height", "nan"]),
+    "interactive-fn": (TypeError, lambda: plots.interactive("show", a=(0, 1)), ["fn", "str"]),
+    "check-ax": (TypeError, lambda: plots.check_ax("axes"), ["ax", "str", "Axes"]),
+    "phase-game": (TypeError, lambda: rplots.plot_phase("rotational", {}), ["game", "str"]),
+    "phase-trajectories": (TypeError, lambda: rplots.plot_phase(rotational(), {0: [1, 2]}),
+                           ["trajectories[0]", "list"]),
+    "phase-ax": (TypeError, lambda: rplots.plot_phase(rotational(), {}, ax=3), ["ax", "int"]),
+    "curves-method": (ValueError, lambda: rplots.plot_learning_curves({"a": np.zeros((2, 3))}, methods=["b"]),
+                      ["method", "'b'"]),
+    "curves-shape": (ValueError, lambda: rplots.plot_learning_curves({"a": np.zeros(3)}), ["numbers['a']", "1-d"]),
+    "success-game": (ValueError, lambda: rplots.plot_success_bars({"m": {"g": {"success": 1.0}}}, "h"),
+                     ["game", "'h'", "g"]),
+    "success-key": (ValueError, lambda: rplots.plot_success_bars({"m": {"g": {"x": 1.0}}}, "g"),
+                    ["summary['m']['g']", "'success'"]),
+    "quadratics-shape": (ValueError, lambda: rplots.plot_quadratics({"m": np.zeros((4, 3))}),
+                         ["final_positions['m']", "(4, 3)"]),
+    "loi-bars-shape": (ValueError, lambda: iplots.loi_bars({"a": np.zeros((2, 2))}, ["g"], ["S", "M"]),
+                       ["tables['a']", "(2, 2)"]),
+    "null-hist-observed": (ValueError, lambda: iplots.null_histogram(np.ones(5), float("nan")), ["observed", "nan"]),
+    "gains-labels": (ValueError, lambda: iplots.allocation_gains(np.ones(3), ["a"], 0), ["labels", "1 labels"]),
+    "gains-chosen": (ValueError, lambda: iplots.allocation_gains(np.ones(3), ["a", "b", "c"], 3), ["chosen", "3"]),
+    "label-check-stored": (ValueError, lambda: iplots.label_check(np.ones(2), ["a", "b"], -1), ["stored", "-1"]),
+    "block-returns-labels": (ValueError, lambda: iplots.block_returns(np.ones((2, 9, 6)), ["0"]),
+                             ["bob_labels", "9 Bobs"]),
+    "nested-summary-type": (TypeError, lambda: nplots.accuracy_kl_vs_fraction({"method": []}), ["summary", "dict"]),
+    "nested-summary-columns": (ValueError, lambda: nplots.ess_plots(pd.DataFrame({"k": [1]}),
+                                                                    {}, k=1), ["summary", "missing column"]),
+    "nested-decile-k": (ValueError, lambda: nplots.accuracy_by_decile(pd.DataFrame(), k=0),
+                        ["k", "0"]),
+    "draw-grid-ax": (TypeError, lambda: nplots.draw_grid(None, None, None), ["ax", "NoneType"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLOT_CASES))
+def test_plot_bad_inputs(case):
+    exc, fn, words = PLOT_CASES[case]
+    with pytest.raises(exc) as info:
+        fn()
+    for w in words:
+        assert w in str(info.value), (w, str(info.value))
+    matplotlib.pyplot.close("all")

@@ -240,6 +240,22 @@ def test_loader_arguments(tmp_path, case):
     _raises(exc, lambda: fn(tmp_path), *words)
 
 
+# --- data folder names (nestlab.paths) -------------------------------------------------------------
+
+@pytest.mark.parametrize("name, exc", [("", ValueError), ("../loi", ValueError), ("/etc", ValueError),
+                                       ("a/../../b", ValueError), (3, TypeError)])
+def test_data_dir_refuses_names_outside_the_data_folder(name, exc):
+    from nestlab.paths import data_dir
+
+    _raises(exc, lambda: data_dir(name, must_exist=False), "name")
+
+
+def test_data_dir_must_exist_flag():
+    from nestlab.paths import data_dir
+
+    _raises(TypeError, lambda: data_dir("loi", must_exist="no"), "must_exist", "str")
+
+
 # --- allocation, games, study config ------------------------------------------------------------
 
 def _samples(n=4, sp_mean=50.0):
