@@ -13,7 +13,7 @@ JOBS   ?= 2
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make reports   install, execute every notebook, publish HTML under $(OUT)/ (PROFILE=smoke|paper)"
+	@echo "make reports   install, execute every notebook ($(JOBS) at once: JOBS=N), publish HTML under $(OUT)/ (PROFILE=smoke|paper)"
 	@echo "make test      install, run the whole test suite (slow tests excluded; make test-all for those)"
 	@echo "make lab       open JupyterLab on notebooks/ with the suite's environment"
 	@echo "make lint      ruff check"
@@ -29,7 +29,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 install: $(STAMP)
 
 reports: $(STAMP)
-	$(BIN)/nestlab run --out $(OUT) $(if $(PROFILE),--profile $(PROFILE))
+	$(BIN)/nestlab run --out $(OUT) --jobs $(JOBS) $(if $(PROFILE),--profile $(PROFILE))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not slow" $(PYTEST_ARGS)

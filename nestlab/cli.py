@@ -4,6 +4,7 @@ Usage::
 
     nestlab list [NAME ...] [--profile NAME] [--notebooks DIR]
     nestlab run [NAME ...] [--profile smoke|paper] [-p KEY VALUE ...] [--out DIR] [--timeout S]
+                [--jobs N] [--scheduler ADDRESS|local] [--tls-ca PEM --tls-cert PEM --tls-key PEM]
     nestlab index [--out DIR]
 
 Exit status: 0 if everything ran, 1 if any notebook failed, 2 if the request was refused
@@ -34,6 +35,33 @@ def _timeout(text: str) -> int:
     return int(t)
 
 
+def _jobs(text: str) -> int:
+    """``--jobs``: a positive whole number of worker processes."""
+    t = text.strip()
+    if not re.fullmatch(r"\+?[0-9]+", t) or not 1 <= int(t) <= 256:
+        raise argparse.ArgumentTypeError(f"invalid jobs {text!r}; valid range: integer 1..256 "
+                                         "(worker processes, each with its own kernel)")
+    return int(t)
+
+
+def _add_scale_options(cmd: argparse.ArgumentParser) -> None:
+    """``--jobs``, ``--scheduler`` and the TLS files (``nestlab run`` and ``nestlab sweep``)."""
+    cmd.add_argument("--jobs", "-j", type=_jobs, default=1,
+                     help="notebooks run at once, each in its own worker process and kernel "
+                          "(default: 1); with --scheduler local, the LocalCluster's workers")
+    cmd.add_argument("--scheduler", default=None, metavar="ADDRESS|local",
+                     help="run on a Dask cluster: tcp://HOST:PORT or tls://HOST:PORT of a running "
+                          "scheduler, or 'local' for a LocalCluster on 127.0.0.1")
+    cmd.add_argument("--tls-ca", default=None, metavar="PEM", help="CA certificate (tls://)")
+    cmd.add_argument("--tls-cert", default=None, metavar="PEM", help="client certificate (tls://)")
+    cmd.add_argument("--tls-key", default=None, metavar="PEM", help="client key (tls://)")
+
+
+def _scale(args: argparse.Namespace) -> dict:
+    return {"jobs": args.jobs, "scheduler": args.scheduler, "tls_ca": args.tls_ca,
+            "tls_cert": args.tls_cert, "tls_key": args.tls_key}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nestlab", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="{list,run,index}")
@@ -52,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="per-cell timeout in seconds, >= 1 (default: none)")
     run.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    _add_scale_options(run)
     idx = sub.add_parser("index", help="rebuild OUT/index.html from the results there")
     idx.add_argument("--out", default="reports")
     return p
@@ -84,10 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner.plan_runs(args.names, profile=args.profile, overrides=overrides,
                          notebooks=args.notebooks)
         runner.check_out_dir(args.out, name="--out", create=True)
-        runs = runner.run_notebooks(
-            args.names, profile=args.profile, overrides=overrides, out_dir=args.out,
-            notebooks=args.notebooks, progress=not args.no_progress, timeout=args.timeout,
-        )
+        if args.jobs == 1 and args.scheduler is None and not any(
+                (args.tls_ca, args.tls_cert, args.tls_key)):
+            runs = runner.run_notebooks(
+                args.names, profile=args.profile, overrides=overrides, out_dir=args.out,
+                notebooks=args.notebooks, progress=not args.no_progress, timeout=args.timeout,
+            )
+        else:
+            from nestlab.runner.parallel import run_parallel
+
+            runs = run_parallel(
+                args.names, profile=args.profile, overrides=overrides, out_dir=args.out,
+                notebooks=args.notebooks, progress=not args.no_progress, timeout=args.timeout,
+                **_scale(args))
     except (runner.UsageError, runner.DeclarationError) as exc:
         print(f"nestlab: error: {exc}", file=sys.stderr)
         return 2
