@@ -39,7 +39,8 @@ def draw_intersection(ax, domain: Driving, state: DrivingState, *, half_angle: f
             ax.add_patch(Wedge((col, r), cone_range, ang - half_angle, ang + half_angle,
                                color=CAR_COLORS[0], alpha=0.12))
     if state.crashed:
-        ax.set_title("collision", color="red")
+        ax.text(0.02, 0.98, "collision", transform=ax.transAxes, color="red", va="top",
+                weight="bold")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
