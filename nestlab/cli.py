@@ -5,6 +5,8 @@ Usage::
     nestlab list [NAME ...] [--profile NAME] [--notebooks DIR]
     nestlab run [NAME ...] [--profile smoke|paper] [-p KEY VALUE ...] [--out DIR] [--timeout S]
                 [--jobs N] [--scheduler ADDRESS|local] [--tls-ca PEM --tls-cert PEM --tls-key PEM]
+    nestlab sweep NAME -p KEY SPEC ... [--profile NAME] [--out DIR] [--html] [--jobs N]
+                [--scheduler ADDRESS|local]
     nestlab index [--out DIR]
 
 Exit status: 0 if everything ran, 1 if any notebook failed, 2 if the request was refused
@@ -64,7 +66,7 @@ def _scale(args: argparse.Namespace) -> dict:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nestlab", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="command", required=True, metavar="{list,run,index}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{list,run,sweep,index}")
     lst = sub.add_parser("list", help="the notebooks, their parameters, defaults and valid values")
     lst.add_argument("names", nargs="*", metavar="NAME", help="notebooks to show (default: all)")
     lst.add_argument("--profile", help="also show this profile's overrides")
@@ -81,6 +83,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
     _add_scale_options(run)
+    swp = sub.add_parser("sweep", help="run one notebook over a grid of parameter values "
+                                       "(resumable; OUT/sweeps/NAME/ID/sweep.csv and sweep.html)")
+    swp.add_argument("name", metavar="NAME", help="the notebook")
+    swp.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("KEY", "SPEC"),
+                     help="values of a parameter: a comma list (0.1,0.2), a half-open range "
+                          "START:STOP[:STEP] (0:100 is 0..99), or one value; several -p form "
+                          "the product grid")
+    swp.add_argument("--profile", help="parameter profile under the grid")
+    swp.add_argument("--out", default="reports", help="reports folder (default: reports/)")
+    swp.add_argument("--html", action="store_true", help="also write each run's HTML report")
+    swp.add_argument("--timeout", type=_timeout, default=None,
+                     help="per-cell timeout in seconds, >= 1 (default: none)")
+    swp.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
+    swp.add_argument("--no-progress", action="store_true", help="print only the grid and the result")
+    _add_scale_options(swp)
     idx = sub.add_parser("index", help="rebuild OUT/index.html from the results there")
     idx.add_argument("--out", default="reports")
     return p
@@ -100,6 +118,25 @@ def _list(names: Sequence[str], profile: str | None, notebooks: str | None) -> i
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    """``nestlab sweep``: exit 0 if every run is ok, 1 if any failed (refusals raise, exit 2)."""
+    from nestlab.runner.sweeps import run_sweep
+
+    try:
+        result = run_sweep(args.name, [tuple(kv) for kv in args.parameter], profile=args.profile,
+                           notebooks=args.notebooks, out_dir=args.out, html=args.html,
+                           timeout=args.timeout, progress=not args.no_progress, **_scale(args))
+    except KeyboardInterrupt:
+        print("nestlab: interrupted; the runs finished so far are published and listed in "
+              "sweep.csv; run the same command again to resume", file=sys.stderr)
+        return 130
+    failed = result.failed
+    print(f"{len(result.rows) - len(failed)} of {len(result.rows)} runs ok "
+          f"({result.skipped} done before, {len(result.executed)} run now); "
+          f"{result.path / 'sweep.html'}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nestlab`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -109,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "index":
             print(runner.write_index(runner.check_out_dir(args.out, name="--out", must_exist=True)))
             return 0
+        if args.command == "sweep":
+            return _sweep(args)
         overrides = [tuple(kv) for kv in args.parameter]
         runner.plan_runs(args.names, profile=args.profile, overrides=overrides,
                          notebooks=args.notebooks)

@@ -155,6 +155,7 @@ class DaskBackend:
         self.threads_by_host = dict(threads_by_host or {})
         self.where = where
         self.capacity = 10**9  # the scheduler queues: submit everything, it hands out work
+        self.queues = True
         self._futures: dict[Any, tuple[Job, Staging]] = {}
 
     @classmethod

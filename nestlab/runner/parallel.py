@@ -283,7 +283,8 @@ def execute_jobs(
                 with folder_lock(job.out_dir):
                     staging = Staging.create(job.out_dir, job.plan.info.name)
                 shown = ", ".join(f"{k}={v!r}" for k, v in job.plan.parameters.items())
-                _say(progress, f"{job.label} ... running{f' ({shown})' if shown else ''}")
+                verb = "queued" if getattr(backend, "queues", False) else "running"
+                _say(progress, f"{job.label} ... {verb}{f' ({shown})' if shown else ''}")
                 try:
                     handle = backend.submit(job, staging)
                 except BaseException:
@@ -307,7 +308,7 @@ def execute_jobs(
                 last_beat = now
                 state = ", ".join(f"{job.plan.info.name} {now - t0:.0f} s{_cells_done(staging)}"
                                   for _, job, staging, t0 in running.values())
-                _say(progress, f"  running {len(running)}: {state}; {len(done_runs)} of "
+                _say(progress, f"  in flight {len(running)}: {state}; {len(done_runs)} of "
                                f"{len(jobs)} done, {len(pending)} queued")
     except BaseException:
         backend.cancel(list(running))

@@ -25,9 +25,11 @@ __all__ = [
     "MAX_RESULTS_BYTES",
     "STATUSES",
     "headline",
+    "list_sweeps",
     "load_runs",
     "read_run",
     "render_index",
+    "render_sweeps",
     "sha256_file",
     "write_index",
 ]
@@ -228,6 +230,47 @@ def write_index(out_dir: str | Path, *, lock: bool = True) -> Path:
     """
     folder = check_out_dir(out_dir, must_exist=True)
     if not lock:
-        return atomic_write_text(folder / "index.html", render_index(load_runs(folder)))
+        return atomic_write_text(folder / "index.html", _with_sweeps(folder))
     with folder_lock(folder):
-        return atomic_write_text(folder / "index.html", render_index(load_runs(folder)))
+        return atomic_write_text(folder / "index.html", _with_sweeps(folder))
+
+
+def _with_sweeps(folder: Path) -> str:
+    page = render_index(load_runs(folder))
+    section = render_sweeps(list_sweeps(folder))
+    return page.replace("</body>", section + "</body>", 1) if section else page
+
+
+def list_sweeps(out_dir: str | Path) -> list[dict[str, Any]]:
+    """The sweeps of a reports folder: each ``sweeps/NAME/ID/sweep.json`` that reads as an object.
+
+    Never raises for a file's content: an unreadable ``sweep.json`` is listed by its folder only.
+    """
+    found = []
+    for meta in sorted(Path(out_dir).glob("sweeps/*/*/sweep.json")):
+        try:
+            data = json.loads(meta.read_bytes()[:MAX_RESULTS_BYTES].decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            data = None
+        if not isinstance(data, dict):
+            data = {"summary": "sweep.json unreadable"}
+        found.append({**data, "path": f"sweeps/{meta.parent.parent.name}/{meta.parent.name}"})
+    return found
+
+
+def render_sweeps(sweeps: Sequence[Mapping[str, Any]]) -> str:
+    """The index's "Sweeps" section: a link to each ``sweep.html`` with its grid and counts."""
+    if not sweeps:
+        return ""
+    esc = html.escape
+    rows = []
+    for sw in sweeps:
+        path = str(sw["path"])
+        counts = " · ".join(f"{sw[k]} {k}" for k in ("runs", "ok", "failed")
+                            if isinstance(sw.get(k), int) and not isinstance(sw.get(k), bool))
+        rows.append(f"<tr><td><a href='{esc(path, quote=True)}/sweep.html'>{esc(path)}</a></td>"
+                    f"<td>{esc(str(sw.get('summary', '')))}</td><td>{esc(counts)}</td>"
+                    f"<td>{esc(str(sw.get('updated', '')))}</td></tr>")
+    return ("<h2 id='sweeps'>Sweeps</h2><table><thead><tr><th>sweep</th><th>grid</th>"
+            "<th>runs</th><th>updated</th></tr></thead><tbody>" + "".join(rows)
+            + "</tbody></table>")
