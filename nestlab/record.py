@@ -206,7 +206,7 @@ def judge_all(conditions: Any) -> str:
 _CLAIM_STYLE = {"held": "#117733", "partly": "#aa7700", "not held": "#bb2222"}
 
 
-def claim(claim: str, *, paper: Any, nestlab: Any, verdict: str, note: str = "") -> dict[str, Any]:
+def claim(claim: str, *, paper: Any, nestlab: Any, verdict: str, note: str = "") -> None:
     """State one claim of the paper against nestlab's number: a row of the reproduction scoreboard.
 
     Renders the row in the notebook (HTML with a ``text/plain`` fallback) and stores it under
@@ -220,8 +220,8 @@ def claim(claim: str, *, paper: Any, nestlab: Any, verdict: str, note: str = "")
         verdict: one of :data:`VERDICTS`, from :func:`judge` / :func:`judge_all` (never typed in).
         note: an optional remark (a caveat, what differs from the paper's protocol).
 
-    Returns:
-        The stored claim (``claim``, ``paper``, ``nestlab``, ``verdict``, ``note``).
+    Returns nothing (a claim as a cell's last line shows only its row); :func:`read_claims` reads
+    the stored claims back.
 
     Raises:
         ValueError: an empty ``claim`` or a verdict outside :data:`VERDICTS`.
@@ -231,8 +231,11 @@ def claim(claim: str, *, paper: Any, nestlab: Any, verdict: str, note: str = "")
     where = "claim()"
     row = {"claim": _text("claim", claim, where=where)}
     for key, value in (("paper", paper), ("nestlab", nestlab)):
-        checks.instance(key, value, (str, int, float, bool, type(None)), where=where)
-        row[key] = to_jsonable(value)
+        # numpy/torch scalars become numbers first; arrays and containers are refused
+        plain = to_jsonable(value) if hasattr(value, "item") and getattr(value, "ndim", 0) == 0 \
+            else value
+        checks.instance(key, plain, (str, int, float, bool, type(None)), where=where)
+        row[key] = to_jsonable(plain)
     row["verdict"] = checks.choice("verdict", verdict, VERDICTS, where=where)
     row["note"] = checks.instance("note", note, str, where=where)
     text = (f"claim: {row['claim']} | paper: {_shown(row['paper'])} | nestlab: "
@@ -244,7 +247,6 @@ def claim(claim: str, *, paper: Any, nestlab: Any, verdict: str, note: str = "")
             f"font-weight:600;color:{_CLAIM_STYLE[row['verdict']]}'>{esc(row['verdict'])}</td>"
             f"<td style='padding:.25rem .6rem;color:#555'>{esc(note)}</td></tr></table>")
     _emit({CLAIM_MIME: row, "text/html": page, "text/plain": text}, text)
-    return row
 
 
 def _load(notebook: str | Path | nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -84,11 +84,24 @@ from nestlab.record import (  # noqa: E402 — grouped with the claim tests
 )
 
 
-def test_claim_returns_the_row_and_prints_the_fallback(capsys):
-    row = claim("IS within 2 points", paper="2", nestlab=np.float64(1.5), verdict="held", note="K=20")
-    assert row == {"claim": "IS within 2 points", "paper": "2", "nestlab": 1.5, "verdict": "held",
-                   "note": "K=20"}
-    assert "IS within 2 points" in capsys.readouterr().out and tuple(row) == CLAIM_KEYS
+def test_claim_prints_the_fallback_outside_ipython(capsys):
+    assert claim("IS within 2 points", paper="2", nestlab=np.float64(1.5), verdict="held",
+                 note="K=20") is None
+    assert capsys.readouterr().out == ("claim: IS within 2 points | paper: 2 | nestlab: 1.5 | held "
+                                       "(K=20)\n")
+
+
+def test_claim_round_trips_through_a_kernel_output(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.get_ipython", lambda: object())
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
+    claim("c", paper=1, nestlab=np.int64(2), verdict="not held")
+    (bundle,) = shown
+    assert bundle[CLAIM_MIME] == {"claim": "c", "paper": 1, "nestlab": 2, "verdict": "not held",
+                                  "note": ""}
+    assert tuple(bundle[CLAIM_MIME]) == CLAIM_KEYS and "not held" in bundle["text/html"]
+    nb = _notebook_with([{"output_type": "display_data", "metadata": {}, "data": bundle}])
+    assert read_claims(nb)[0]["verdict"] == "not held"
 
 
 @pytest.mark.parametrize(("kwargs", "exc", "match"), [

@@ -188,7 +188,8 @@ def _marker(out, suffix, name="01_square"):
 
 def _index_status(out, name="01_square"):
     page = (out / "index.html").read_text()
-    row = next(r for r in page.split("<tr>") if f">{name}<" in r)
+    table = page[page.index("id='values'"):]  # the table of every notebook, below the cards
+    row = next(r for r in table.split("<tr>") if f">{name}<" in r)
     return row.split('<td class="')[1].split('"')[0]
 
 

@@ -34,10 +34,10 @@ from nestlab.paths import project_root
 from nestlab.record import read_claims, read_headlines, read_results, to_jsonable
 from nestlab.runner.catalogue import RunPlan, plan_runs
 from nestlab.runner.errors import UsageError
-from nestlab.runner.export import to_html
+from nestlab.runner.export import report_header, to_html
 from nestlab.runner.files import check_out_dir, folder_lock
 from nestlab.runner.publication import Staging, fault_point, publish, sweep
-from nestlab.runner.site import sha256_file
+from nestlab.runner.site import headline_thumbnail, sha256_file
 
 __all__ = [
     "VERSIONED_PACKAGES",
@@ -71,6 +71,8 @@ class NotebookRun:
     checksums: dict[str, str] = field(default_factory=dict)
     claims: list[dict[str, Any]] = field(default_factory=list)
     headlines: list[dict[str, Any]] = field(default_factory=list)
+    title: str = ""
+    thumbnail: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -84,7 +86,8 @@ class NotebookRun:
             "parameters": self.parameters, "profile": self.profile, "results": self.results,
             "error": self.error, "outputs": self.outputs, "checksums": self.checksums,
             "versions": self.versions, "started_at": self.started_at,
-            "claims": self.claims, "headlines": self.headlines,
+            "claims": self.claims, "headlines": self.headlines, "title": self.title,
+            "thumbnail": self.thumbnail,
         })
 
 
@@ -159,6 +162,7 @@ def execute(
     kernel_name: str | None = None,
     env: Mapping[str, str] | None = None,
     html: bool = True,
+    show_code: bool = False,
 ) -> NotebookRun:
     """Execute one planned notebook and write its ``.ipynb``, ``.html`` and ``.results.json``.
 
@@ -167,7 +171,8 @@ def execute(
     their SHA-256. Never raises for a failure inside the notebook: the run is returned (and
     written) with ``status="failed"`` and the error's name, message and cell. ``env`` adds
     environment variables for the kernel (e.g. ``OMP_NUM_THREADS`` of a parallel run);
-    ``html=False`` skips the HTML report (sweep runs, :mod:`nestlab.runner.sweeps`).
+    ``html=False`` skips the HTML report (sweep runs, :mod:`nestlab.runner.sweeps`); its code
+    inputs are folded behind a toggle unless ``show_code``.
 
     Raises:
         UsageError: ``timeout`` is not ``None`` or a positive integer.
@@ -200,12 +205,13 @@ def execute(
     run = NotebookRun(name=name, status="ok" if error is None else "failed", runtime_s=runtime,
                       parameters={**plan.info.parameters, **plan.parameters},
                       profile=plan.profile, error=error, versions=package_versions(),
-                      started_at=started)
+                      started_at=started, title=plan.info.title)
     if executed is not None:
         try:
             run.results = read_results(executed)
             run.claims = read_claims(executed)
             run.headlines = read_headlines(executed)
+            run.thumbnail = headline_thumbnail(executed)
         except ValueError as exc:  # a foreign output under nestlab's MIME type fails this run only
             run.status = "failed"
             run.error = run.error or {"ename": "ValueError", "evalue": str(exc)}
@@ -214,7 +220,7 @@ def execute(
         try:
             html_path = out / f"{name}.html"
             with open(html_path, "w", encoding="utf-8") as fh:
-                fh.write(to_html(nb_path))
+                fh.write(to_html(nb_path, header=report_header(plan), show_code=show_code))
             run.outputs["html"] = html_path.name
         except Exception as exc:  # noqa: BLE001 — a failed export fails the run, not the others
             (out / f"{name}.html").unlink(missing_ok=True)
@@ -242,6 +248,7 @@ def run_notebooks(
     progress: bool = True,
     timeout: int | None = None,
     build_index: bool = True,
+    show_code: bool = False,
 ) -> list[NotebookRun]:
     """Validate, then execute each notebook in turn; one failure never stops the others.
 
@@ -252,6 +259,7 @@ def run_notebooks(
         progress: print progress to stderr.
         timeout: seconds per cell (a positive integer), or ``None`` for no limit.
         build_index: rebuild ``<out_dir>/index.html`` after each notebook.
+        show_code: export the reports with code inputs open (default: folded behind a toggle).
 
     Raises:
         UsageError: before any kernel starts, for an invalid request, ``timeout`` or output folder.
@@ -267,7 +275,8 @@ def run_notebooks(
         with folder_lock(out):
             staging = Staging.create(out, plan.info.name)
         with staging:
-            run = execute(plan, staging.path, progress=progress, timeout=timeout)
+            run = execute(plan, staging.path, progress=progress, timeout=timeout,
+                          show_code=show_code)
             fault_point("executed")
             publish(out, staging, index=build_index)
         runs.append(run)

@@ -1,4 +1,11 @@
-"""The report index: ``<out>/index.html`` built from the ``*.results.json`` files of a folder.
+"""The report site: ``<out>/index.html`` — the reproduction scoreboard and one card per notebook.
+
+The index is built from the ``*.results.json`` files of a folder alone (suite spec, publishing):
+above, the **reproduction scoreboard** — every claim of every notebook (``nestlab.claim``),
+grouped by paper, with the paper's number, nestlab's, the verdict, a link to the notebook
+section, and totals per paper; below, a **card** per notebook (title, paper, status, runtime,
+profile, a thumbnail of the figure tagged ``headline``, 3–6 labelled headline numbers, link);
+then every recorded value in a folded table.
 
 :func:`load_runs` reads every results file and never trusts one: a file that is not a JSON
 object with the runner's fields and types (``[]``, binary, a string where a number belongs,
@@ -10,9 +17,11 @@ or an interrupted publication) is listed as ``incomplete``; so is a notebook's `
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import hashlib
 import html
+import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -23,12 +32,17 @@ from nestlab.runner.files import atomic_write_text, check_out_dir, folder_lock
 
 __all__ = [
     "MAX_RESULTS_BYTES",
+    "PAPERS",
     "STATUSES",
+    "THUMBNAIL_WIDTH",
     "headline",
+    "headline_numbers",
+    "headline_thumbnail",
     "list_sweeps",
     "load_runs",
     "read_run",
     "render_index",
+    "render_scoreboard",
     "render_sweeps",
     "sha256_file",
     "write_index",
@@ -36,6 +50,18 @@ __all__ = [
 
 STATUSES = ("ok", "failed", "incomplete")
 MAX_RESULTS_BYTES = 50 * 2**20
+THUMBNAIL_WIDTH = 360
+#: the paper a notebook tests, by the first digit of its number (the four mechanisms of
+#: ``suite.md``; ``nestlab.about.MECHANISMS`` holds the same papers, a test keeps them in step)
+PAPERS: dict[str, tuple[str, str]] = {
+    "1": ("Straub et al. 2025 — Inverse decision-making using neural amortized Bayesian actors",
+          "2409.03710"),
+    "2": ("Jha et al. 2024 — Neural amortized inference for nested multi-agent reasoning",
+          "2308.11071"),
+    "3": ("Wen et al. 2020 — Generalized recursive reasoning (GR2)", "1901.09216"),
+    "4": ("Chen et al. 2024 — Quantifying agent interaction in MARL (Level of Influence)",
+          "2310.07218"),
+}
 
 _NONE = type(None)
 _FIELDS: dict[str, tuple[type, ...]] = {
@@ -44,7 +70,7 @@ _FIELDS: dict[str, tuple[type, ...]] = {
 _OPTIONAL: dict[str, tuple[type, ...]] = {
     "parameters": (dict,), "profile": (str, _NONE), "results": (dict,), "error": (dict, _NONE),
     "outputs": (dict,), "versions": (dict,), "started_at": (str,), "checksums": (dict,),
-    "claims": (list,), "headlines": (list,),
+    "claims": (list,), "headlines": (list,), "title": (str,), "thumbnail": (str, _NONE),
 }
 
 
@@ -80,6 +106,15 @@ def _problem(stem: str, data: Any) -> str | None:
     err = data.get("error")
     if err is not None and not all(isinstance(k, str) for k in err):
         return "field 'error' has non-text keys"
+    for i, c in enumerate(data.get("claims", [])):
+        if not isinstance(c, dict) or not all(isinstance(c.get(k), str) for k in ("claim", "verdict")):
+            return f"claims[{i}] is not a claim object (claim, paper, nestlab, verdict, note)"
+    for i, h in enumerate(data.get("headlines", [])):
+        if not isinstance(h, dict) or not isinstance(h.get("label"), str):
+            return f"headlines[{i}] is not a headline object (name, label, unit, value)"
+    thumb = data.get("thumbnail")
+    if thumb is not None and not thumb.startswith("data:image/png;base64,"):
+        return "field 'thumbnail' is not an embedded PNG (data:image/png;base64,...)"
     return None
 
 
@@ -163,6 +198,149 @@ def headline(results: Mapping[str, Any], *, limit: int = 8) -> list[tuple[str, s
     return rows
 
 
+def headline_thumbnail(nb: Any, *, width: int = THUMBNAIL_WIDTH) -> str | None:
+    """The headline figure of an executed notebook as a small embedded PNG (``data:`` URI).
+
+    The headline figure is the first PNG output of the first code cell tagged ``headline``
+    (:data:`~nestlab.runner.export.HEADLINE_TAG`); without such a cell, the notebook's first
+    PNG output. It is shrunk to ``width`` pixels wide. ``None``: the notebook has no figure.
+    """
+    from nestlab.runner.export import HEADLINE_TAG
+
+    def pngs(cells: Any) -> Iterator[str]:
+        for cell in cells:
+            for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else ():
+                data = out.get("data", {}).get("image/png")
+                if isinstance(data, str):
+                    yield data
+
+    tagged = [c for c in nb.cells if HEADLINE_TAG in c.get("metadata", {}).get("tags", [])]
+    found = next(pngs(tagged), None) or next(pngs(nb.cells), None)
+    if found is None:
+        return None
+    try:
+        from PIL import Image  # matplotlib's own dependency; loaded only when publishing
+
+        img = Image.open(io.BytesIO(base64.b64decode(found)))
+        if img.width > width:
+            img = img.resize((width, max(1, round(img.height * width / img.width))),
+                             Image.Resampling.LANCZOS)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", optimize=True)
+        found = base64.b64encode(buf.getvalue()).decode("ascii")
+    except Exception:  # noqa: BLE001 — an undecodable image gets no thumbnail, the run goes on
+        return None
+    return f"data:image/png;base64,{found}"
+
+
+def headline_numbers(run: Mapping[str, Any], *, limit: int = 6) -> list[tuple[str, str]]:
+    """The card's headline numbers: ``(label, value with unit)``, at most ``limit``.
+
+    The records the notebook labelled (``record(..., label=, unit=)``) come first; with fewer than
+    three, the first recorded scalars fill up to three under their record names.
+    """
+    rows = []
+    for h in run.get("headlines", []) if isinstance(run.get("headlines"), list) else []:
+        if isinstance(h, dict) and isinstance(h.get("label"), str):
+            unit = h.get("unit") if isinstance(h.get("unit"), str) else ""
+            rows.append((h["label"], f"{_fmt(h.get('value'))}{' ' + unit if unit else ''}"))
+    if len(rows) < 3:
+        labelled = {h.get("name") for h in run.get("headlines", []) if isinstance(h, dict)}
+        results = run.get("results") if isinstance(run.get("results"), dict) else {}
+        rows += [(k, v) for k, v in headline(results, limit=3 + len(labelled))
+                 if k not in labelled][:3 - len(rows)]
+    return rows[:limit]
+
+
+def _paper(name: str) -> tuple[str, str]:
+    return PAPERS.get(name[:1], ("Other notebooks", ""))
+
+
+_VERDICT_CLASS = {"held": "held", "partly": "partly", "not held": "notheld"}
+
+
+def render_scoreboard(runs: Sequence[Mapping[str, Any]]) -> str:
+    """HTML of the reproduction scoreboard: every claim, grouped by paper, with totals per paper."""
+    esc = html.escape
+    by_paper: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
+    for run in runs:
+        claims = run.get("claims") if isinstance(run.get("claims"), list) else []
+        for c in claims:
+            if isinstance(c, dict):
+                by_paper.setdefault(str(run.get("name", "?")), []).append((run, c))
+    if not by_paper:
+        return "<section id='scoreboard'><h2>Reproduction scoreboard</h2><p>No claims recorded yet.</p></section>"
+    groups: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
+    for name in sorted(by_paper):
+        groups.setdefault(name[:1], []).extend(by_paper[name])
+    parts = ["<section id='scoreboard'><h2>Reproduction scoreboard</h2>"]
+    total = {v: 0 for v in _VERDICT_CLASS}
+    for series in sorted(groups):
+        title, arxiv = _paper(series)
+        rows, counts = [], {v: 0 for v in _VERDICT_CLASS}
+        for run, c in groups[series]:
+            verdict = str(c.get("verdict"))
+            counts[verdict] = counts.get(verdict, 0) + 1
+            name = str(run.get("name", "?"))
+            outputs = run.get("outputs") if isinstance(run.get("outputs"), dict) else {}
+            target = outputs.get("html") if run.get("status") in ("ok", "failed") else None
+            section = c.get("section") if isinstance(c.get("section"), str) else ""
+            link = (f'<a href="{esc(str(target))}{"#" + esc(section) if section else ""}">{esc(name)}</a>'
+                    if target else esc(name))
+            note = f"<div class='note'>{esc(str(c.get('note')))}</div>" if c.get("note") else ""
+            rows.append(f"<tr><td>{esc(str(c.get('claim')))}{note}</td><td>{esc(_fmt_claim(c.get('paper')))}"
+                        f"</td><td>{esc(_fmt_claim(c.get('nestlab')))}</td>"
+                        f"<td class='v-{_VERDICT_CLASS.get(verdict, 'notheld')}'>{esc(verdict)}</td>"
+                        f"<td>{link}</td></tr>")
+        for k, v in counts.items():
+            total[k] = total.get(k, 0) + v
+        n = sum(counts.values())
+        summary = (f"{counts.get('held', 0)} of {n} held, {counts.get('partly', 0)} partly, "
+                   f"{counts.get('not held', 0)} not held")
+        cite = f" (arXiv {esc(arxiv)})" if arxiv else ""
+        parts.append(f"<h3>{esc(title)}{cite}</h3><p class='totals' data-series='{esc(series)}'>"
+                     f"{summary}</p><table class='claims'><thead><tr><th>claim</th><th>paper</th>"
+                     f"<th>nestlab</th><th>verdict</th><th>notebook</th></tr></thead>"
+                     f"<tbody>{''.join(rows)}</tbody></table>")
+    n = sum(total.values())
+    parts.insert(1, f"<p class='totals'>All papers: {total['held']} of {n} claims held, "
+                    f"{total['partly']} partly, {total['not held']} not held.</p>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _fmt_claim(value: Any) -> str:
+    return "–" if value is None else _fmt(value)
+
+
+def _card(run: Mapping[str, Any]) -> str:
+    esc = html.escape
+    name = str(run.get("name", "?"))
+    status = str(run.get("status", "?"))
+    outputs = run.get("outputs") if isinstance(run.get("outputs"), dict) else {}
+    link = outputs.get("html") if status in ("ok", "failed") else None
+    title = run.get("title") if isinstance(run.get("title"), str) and run.get("title") else name
+    runtime = run.get("runtime_s")
+    runtime_text = f"{runtime:.1f} s" if isinstance(runtime, int | float) else "–"
+    thumb = run.get("thumbnail") if status in ("ok", "failed") else None
+    img = (f'<img class="thumb" src="{esc(str(thumb))}" alt="Headline figure of {esc(title)}">'
+           if isinstance(thumb, str) else "")
+    nums = headline_numbers(run) if status in ("ok", "failed") else []
+    dl = ("<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in nums) + "</dl>") if nums else ""
+    err = run.get("error")
+    err_html = ""
+    if isinstance(err, dict) and err:
+        where = f" in cell In [{err['cell']}]" if "cell" in err else ""
+        err_html = (f"<div class='error'><b>{esc(str(err.get('ename')))}</b>{esc(where)}: "
+                    f"{esc(str(err.get('evalue'))[:500])}</div>")
+    heading = f'<a href="{esc(str(link))}">{esc(title)}</a>' if link else esc(title)
+    paper = _paper(name)[0]
+    return (f"<article class='card' id='card-{esc(name)}'><h3>{heading}</h3>"
+            f"<p class='meta'>{esc(name)} · {esc(paper)}</p>"
+            f"<p class='meta'><span class='{esc(status)}'>{esc(status)}</span> · {runtime_text} · "
+            f"profile {esc(str(run.get('profile') or 'default'))}</p>{img}{dl}{err_html}</article>")
+
+
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.45rem .6rem;
@@ -171,14 +349,22 @@ text-align:left;vertical-align:top;font-size:.92rem}th{background:#f5f5f5}
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}
 pre{white-space:pre-wrap;background:#fff4f4;padding:.4rem;margin:.3rem 0}
 dl{margin:0;display:grid;grid-template-columns:auto 1fr;gap:0 .8rem}dt{color:#555}dd{margin:0}
-.meta{color:#666;font-size:.85rem}
+.meta{color:#666;font-size:.85rem;margin:.2rem 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1rem}
+.card{border:1px solid #ddd;border-radius:6px;padding:.8rem}.card h3{margin:.1rem 0 .3rem;font-size:1.05rem}
+.thumb{width:100%;height:auto;border:1px solid #eee;margin:.4rem 0}
+.error{color:#bb2222;font-size:.85rem;margin-top:.4rem}
+.v-held{color:#117733;font-weight:600}.v-partly{color:#aa7700;font-weight:600}
+.v-notheld{color:#bb2222;font-weight:600}.note{color:#666;font-size:.8rem}
+.totals{font-weight:600}
 """
 
 
 def render_index(runs: Sequence[Mapping[str, Any]], *, title: str = "nestlab reports") -> str:
-    """HTML of the report index: one row per notebook (status, runtime, headline numbers, link).
+    """HTML of the report index: the scoreboard, a card per notebook, then every recorded value.
 
-    Only an ``ok`` or ``failed`` run links to its HTML (an incomplete one may be stale).
+    Only an ``ok`` or ``failed`` run links to its HTML (an incomplete one may be stale); failed,
+    incomplete and unreadable notebooks keep their card, with their error.
     """
     esc = html.escape
     rows = []
@@ -213,8 +399,10 @@ def render_index(runs: Sequence[Mapping[str, Any]], *, title: str = "nestlab rep
             f"<style>{_CSS}</style></head><body><h1>{esc(title)}</h1>"
             f"<p class='meta'>{n_ok} of {len(runs)} notebooks ok · index built {stamp}"
             f"{' · ' + esc(vers) if vers else ''}</p>"
-            "<table><thead><tr><th>notebook</th><th>status</th><th>runtime</th><th>profile</th>"
-            f"<th>headline numbers</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"{render_scoreboard(runs)}<section id='notebooks'><h2>Notebooks</h2><div class='cards'>"
+            f"{''.join(_card(r) for r in runs)}</div></section>"
+            "<details id='values'><summary>Every recorded value</summary><table><thead><tr><th>notebook</th><th>status</th><th>runtime</th><th>profile</th>"
+            f"<th>recorded values</th></tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
             "</body></html>\n")
 
 
