@@ -8,12 +8,12 @@ Modules: :mod:`~nestlab.actors.models` (the log-normal actor), :mod:`~nestlab.ac
 (torch policy network, unsupervised training, cache), :mod:`~nestlab.actors.bridge`
 (torch -> JAX), :mod:`~nestlab.actors.inference` (numpyro NUTS), :mod:`~nestlab.actors.plots`.
 
-Importing this package asks JAX for several CPU "host devices" (so NUTS chains can run in
-parallel) — only if JAX has not started its backend yet and ``XLA_FLAGS`` does not already set
-the count. The number is ``$NESTLAB_HOST_DEVICES`` or 4 (the default number of chains). At
-the same time it asks XLA to skip LLVM's expensive optimisation passes, which halves the CPU
-compile time of a NUTS program (set ``NESTLAB_XLA_FAST_COMPILE=0`` to keep them).
-Nothing heavy runs at import.
+JAX's CPU "host devices" (so NUTS chains run in parallel) are set by :func:`configure`, the
+public equivalent of ``numpyro.set_host_device_count``: ``$NESTLAB_HOST_DEVICES`` or 4 devices
+(the default number of chains), plus XLA's fast-compile flag (``NESTLAB_XLA_FAST_COMPILE=0``
+keeps LLVM's expensive passes). Importing the package calls it unless ``XLA_FLAGS`` sets a
+count already (once JAX's backend has started the flags no longer change anything, which is
+why no private JAX API is needed to detect it); nothing heavy runs at import.
 """
 
 from __future__ import annotations
@@ -22,31 +22,50 @@ import os
 import sys
 
 
-def _configure_host_devices() -> None:
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_force_host_platform_device_count" in flags:
-        return
-    if "jax" in sys.modules:
-        try:
-            from jax._src import xla_bridge
+def configure(host_devices: int | None = None, *, fast_compile: bool | None = None) -> bool:
+    """Ask XLA for ``host_devices`` CPU devices (parallel NUTS chains) and fast compilation.
 
-            if getattr(xla_bridge, "_backends", None):
-                return  # backend already initialised: too late to change the device count
-        except ImportError:  # pragma: no cover - private API moved
-            return
-    n = int(os.environ.get("NESTLAB_HOST_DEVICES", "4"))
-    flags += f" --xla_force_host_platform_device_count={n}"
-    if os.environ.get("NESTLAB_XLA_FAST_COMPILE", "1") != "0" and "expensive_passes" not in flags:
-        # NUTS programs are large and run briefly: skipping LLVM's expensive passes halves XLA's
-        # CPU compile time (measured 30 s -> 14 s for one fit on a loaded 2-core machine)
-        flags += " --xla_llvm_disable_expensive_passes=true"
-    os.environ["XLA_FLAGS"] = flags.strip()
+    Works like ``numpyro.set_host_device_count`` (it edits ``XLA_FLAGS``) without importing
+    JAX, so it takes effect only if JAX has not started yet; call it before the first JAX
+    computation. Returns whether JAX was still unimported (i.e. whether the setting applies).
+
+    Args:
+        host_devices: number of devices (default ``$NESTLAB_HOST_DEVICES`` or 4).
+        fast_compile: skip LLVM's expensive passes (default: unless
+            ``NESTLAB_XLA_FAST_COMPILE=0``) — NUTS programs are large and run briefly; measured
+            30 s -> 14 s compile for one fit on a loaded 2-core machine.
+
+    Raises:
+        ValueError: ``host_devices`` < 1.
+    """
+    import re
+
+    from nestlab import checks
+
+    n = checks.integer("host_devices", int(os.environ.get("NESTLAB_HOST_DEVICES", "4"))
+                       if host_devices is None else host_devices, min=1)
+    fast = (os.environ.get("NESTLAB_XLA_FAST_COMPILE", "1") != "0" if fast_compile is None
+            else checks.boolean("fast_compile", fast_compile))
+    flags = re.sub(r"--xla_force_host_platform_device_count=\S+", "",
+                   os.environ.get("XLA_FLAGS", "")).split()
+    flags.insert(0, f"--xla_force_host_platform_device_count={n}")
+    if fast and not any("expensive_passes" in f for f in flags):
+        flags.append("--xla_llvm_disable_expensive_passes=true")
+    os.environ["XLA_FLAGS"] = " ".join(flags)
+    return "jax" not in sys.modules
 
 
-_configure_host_devices()
+if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
+    configure()  # harmless if JAX's backend already started: XLA then ignores the flags
 
-from nestlab.actors.costs import COSTS, cost_value, get_cost, optimal_action  # noqa: E402
-from nestlab.actors.models import ActorParams, posterior, response_law, simulate  # noqa: E402
+from nestlab.actors.costs import COSTS, cost_value, get_cost  # noqa: E402
+from nestlab.actors.models import (  # noqa: E402
+    ActorParams,
+    optimal_action,
+    posterior,
+    response_law,
+    simulate,
+)
 
 
 def __getattr__(name: str):
@@ -60,6 +79,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nestlab.actors' has no attribute {name!r}")
 
 
-__all__ = ["COSTS", "ActorParams", "TrainConfig", "cost_value", "export_policy", "fit",
+__all__ = ["COSTS", "ActorParams", "TrainConfig", "configure", "cost_value", "export_policy", "fit",
            "get_cost", "jax_forward", "load_policy", "optimal_action", "posterior",
            "response_law", "simulate", "train_policy"]

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nestlab import checks
-from nestlab.actors.policy import Policy, PolicyNet, _Ops, forward, m_dependent_mlp, theta_names
+from nestlab.actors.policy import Ops, Policy, PolicyNet, forward, m_dependent_mlp, theta_names
 
 
 class JaxPolicy(NamedTuple):
@@ -31,12 +31,12 @@ class JaxPolicy(NamedTuple):
         return m_dependent_mlp(self.cost, self.head)
 
 
-def jax_ops() -> _Ops:
+def jax_ops() -> Ops:
     """The array operations of :func:`nestlab.actors.policy.forward` in ``jax.numpy``."""
     import jax
     import jax.numpy as jnp
 
-    return _Ops(jnp.exp, jnp.log, jax.nn.sigmoid, jax.nn.softplus,
+    return Ops(jnp.exp, jnp.log, jax.nn.sigmoid, jax.nn.softplus,
                 lambda xs: jnp.concatenate(xs, axis=-1), lambda xs: jnp.stack(xs, axis=-1))
 
 

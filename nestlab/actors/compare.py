@@ -149,9 +149,9 @@ def fit_families(stimuli: Any, responses: Any, *, families: Sequence[str] = tupl
         ``{family: InferenceData}`` (marginal likelihood: per-trial log-likelihoods).
 
     Note:
-        For families with a log-normal cost prior (linex, inverted_gaussian) :func:`fit`
-        samples the parameter on its truncation interval; :func:`comparison_study`'s batched
-        program samples the same prior on the log scale (:func:`_sampled_priors`).
+        :func:`fit` and :func:`comparison_study`'s batched program share one model
+        (:mod:`nestlab.actors.likelihood`): a log-normal cost prior (linex, inverted_gaussian)
+        is sampled on the log scale in both.
     """
     from tqdm.auto import tqdm
 
@@ -355,43 +355,6 @@ class BatchFit(NamedTuple):
     run_seconds: float
 
 
-def _sampled_priors(spec: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """Priors of :func:`fit`, with log-normal cost parameters sampled on the log scale.
-
-    Sampling ``log_c`` from the truncated normal itself is the same prior as :func:`fit`'s
-    bounded log-normal of ``c``; the batched program keeps the log-scale site (the first
-    version of :func:`fit` gave that prior the unbounded support of ``exp``, which NUTS met as a
-    wall of ``-inf`` density).
-
-    Returns:
-        ``({site: distribution}, {parameter: site})``.
-    """
-    import numpyro.distributions as dist
-
-    from nestlab.actors.inference import _priors
-
-    pri = _priors(spec)
-    sites = {k: k for k in spec.free}
-    for k in COSTS[spec.cost].params:
-        pr = COSTS[spec.cost].priors[k]
-        if pr.kind == "lognormal" and k in spec.free:
-            lo, hi = spec.box[k]
-            pri[f"log_{k}"] = dist.TruncatedNormal(pr.a, pr.b, low=math.log(lo), high=math.log(hi))
-            sites[k] = f"log_{k}"
-    return {site: pri[site] for site in sites.values()}, sites
-
-
-def _initial_values(cost: str, r):
-    import jax.numpy as jnp
-
-    start = {"sigma0": 0.2, "sigma_r": 0.15,
-             "mu0": jnp.clip(jnp.exp(jnp.mean(jnp.log(r))), 0.3, 4.5)}
-    for k in COSTS[cost].params:
-        pr = COSTS[cost].priors[k]
-        start[k] = (pr.a + pr.b) / 2 if pr.kind == "uniform" else math.exp(pr.a)
-    return start
-
-
 def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditions: np.ndarray,
               sigmas: np.ndarray, network: Any = None, warmup: int = 300, draws: int = 500,
               seed: int = 0, n_nodes: int = 8, target_accept: float = 0.85,
@@ -423,8 +386,6 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     import jax
     import jax.numpy as jnp
 
-    from nestlab.actors.inference import _resolve_policy
-
     cost = _families("cost", [cost])[0]
     _check_sampler(warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
                    target_accept=target_accept, ll_batch=ll_batch)
@@ -434,29 +395,35 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     cond = checks.array("conditions", conditions, dtype="int", shape=(S.shape[1],), min=0,
                         max=sig.size - 1).astype(np.int32)
     S, R, sig = S.astype(np.float32), R.astype(np.float32), sig.astype(np.float32)
-    policy = "analytic" if has_closed_form(cost) else "network"
-    net, box = _resolve_policy(policy, cost, network if policy == "network" else None)
-    free = tuple(k for k in ("sigma0", "mu0", "sigma_r") + COSTS[cost].params)
+    from nestlab.actors.costs import get_cost
+    from nestlab.actors.likelihood import resolve_policy
+
+    fam = get_cost(cost)
+    policy = "analytic" if fam.closed_form is not None else "network"
+    net, box = resolve_policy(policy, fam, network if policy == "network" else None)
+    free = ("sigma0", "mu0", "sigma_r") + fam.params
     # the known perceptual noise of each trial is data, so designs of equal size share a program
     G = np.broadcast_to(sig[cond], S.shape).astype(np.float32)
     keys = jax.random.split(jax.random.PRNGKey(seed + 1), S.shape[0])
     # predictive noise drawn in numpy (XLA compiles threefry slowly on CPU)
     noise = np.random.default_rng([seed, 7]).standard_normal(
         (S.shape[0], draws, 2, S.shape[1])).astype(np.float32)
-    args = (keys, jnp.asarray(S), jnp.asarray(R), jnp.asarray(G), jnp.asarray(noise))
+    conds = np.broadcast_to(cond, S.shape).astype(np.int32)
+    args = (keys, jnp.asarray(S), jnp.asarray(conds), jnp.asarray(R), {"sigma": jnp.asarray(G)},
+            jnp.asarray(noise))
     ckey = (cost, policy, _weights_digest(net), tuple(sorted(box.items())), n_nodes, warmup,
             draws, float(target_accept), ll_batch, S.shape)
     t0 = time.perf_counter()
     if ckey not in _COMPILED:
         if len(_COMPILED) >= 16:
             _COMPILED.clear()
-        _COMPILED[ckey] = _build_batch_program(cost, policy, net, box, free, n_nodes=n_nodes,
+        _COMPILED[ckey] = _build_batch_program(fam, policy, net, box, free, n_nodes=n_nodes,
                                                warmup=warmup, draws=draws,
                                                target_accept=target_accept,
                                                ll_batch=ll_batch).lower(*args).compile()
     compiled = _COMPILED[ckey]
     t1 = time.perf_counter()
-    th, ll, div, pp = jax.block_until_ready(compiled(*args))
+    (th, ll, pp), div = jax.block_until_ready(compiled(*args))
     t2 = time.perf_counter()
     div = np.asarray(div, dtype=bool)
     return BatchFit(cost, {k: np.asarray(th[k], dtype=float) for k in free},
@@ -480,82 +447,52 @@ def _weights_digest(net: Any) -> str:
     return h.hexdigest() + net.head
 
 
-def _build_batch_program(cost: str, policy: str, net: Any, box: Mapping[str, Any],
+def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any],
                          free: tuple[str, ...], *, n_nodes: int, warmup: int, draws: int,
                          target_accept: float, ll_batch: int):
-    """``jax.jit(vmap(one))`` with ``one(key, s, r, sigma_trial, noise)`` (see :func:`fit_batch`)."""
+    """The model of :mod:`nestlab.actors.likelihood` in :func:`~nestlab.actors.sampler.batched_nuts`.
+
+    ``run(keys, s, cond, r, known, noise)``; each row's draws are turned into pointwise
+    log-likelihoods and posterior-predictive responses inside the same compiled program.
+    """
     import jax
     import jax.numpy as jnp
-    import numpyro
-    import numpyro.distributions as dist
-    from jax.scipy.special import logsumexp
-    from numpyro.distributions.transforms import biject_to
-    from numpyro.infer.hmc import hmc
-    from numpyro.infer.util import initialize_model
 
-    from nestlab.actors.inference import FitSpec, _action_fn
+    from nestlab.actors.likelihood import (
+        FitSpec,
+        action_fn,
+        make_model,
+        per_trial,
+        pointwise_log_likelihood,
+        predict,
+        start_values,
+    )
+    from nestlab.actors.sampler import batched_nuts
 
     spec = FitSpec(cost, policy, "marginal", free, {}, 1, dict(box), n_nodes)
-    priors, sites = _sampled_priors(spec)
-    act = _action_fn(spec, net)
-    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    x, probs = jnp.asarray(x, jnp.float32), jnp.asarray(w / w.sum(), jnp.float32)
-    logw = jnp.log(probs)
+    base = make_model(spec, net)
+    act = action_fn(spec, net)
 
-    def actions(th, s, g):
-        sg = g[:, None]
-        return act(s[:, None] * jnp.exp(sg * x), {**th, "sigma": sg})
+    def model(s, cond, r, known, noise):  # noise: predictive draws, unused by the density
+        base(s, cond, r, known)
 
-    def params(values):
-        return {k: (jnp.exp(values[site]) if site != k else values[site])
-                for k, site in sites.items()}
+    def post(samples, s, cond, r, known, noise):
+        th = {k: samples[k] for k in free}
 
-    def model(s, r, g):
-        th = params({site: numpyro.sample(site, priors[site]) for site in sites.values()})
-        a = actions(th, s, g)
-        with numpyro.plate("trials", s.shape[0]):
-            numpyro.sample("r", dist.MixtureSameFamily(dist.Categorical(probs=probs),
-                                                       dist.LogNormal(jnp.log(a), th["sigma_r"])),
-                           obs=r)
+        def pointwise(t):
+            return pointwise_log_likelihood(spec, act, per_trial(spec, t, cond, known), s, r,
+                                            known=known)
 
-    def predictive(th, s, g, noise):  # new measurement and motor noise per draw
-        a = act(s * jnp.exp(g * noise[0]), {**th, "sigma": g})
-        return a * jnp.exp(th["sigma_r"] * noise[1])
+        ll = jax.lax.map(pointwise, th, batch_size=ll_batch)
+        pp = jax.lax.map(lambda a: predict(act, per_trial(spec, a[0], cond, known), s, a[1]),
+                         (th, noise), batch_size=ll_batch)
+        return th, ll, pp
 
-    def pointwise(th, s, r, g):
-        a = actions(th, s, g)
-        z = (jnp.log(r)[:, None] - jnp.log(a)) / th["sigma_r"]
-        lp = -0.5 * z ** 2 - jnp.log(th["sigma_r"]) - jnp.log(r)[:, None] - 0.5 * math.log(
-            2 * math.pi)
-        return logsumexp(lp + logw, axis=-1)
-
-    info = initialize_model(jax.random.PRNGKey(0), model,
-                            model_args=(jnp.ones(3), jnp.ones(3), jnp.full(3, 0.1)),
-                            dynamic_args=True)
-    init_kernel, sample_kernel = hmc(potential_fn_gen=info.potential_fn, algo="NUTS")
-
-    def one(key, s, r, g, noise):
-        args = (s, r, g)
-        start = _initial_values(cost, r)
-        z0 = {site: biject_to(priors[site].support).inv(jnp.asarray(
-            start[k] if site == k else math.log(start[k]), jnp.float32))
-            for k, site in sites.items()}
-        state = init_kernel(z0, num_warmup=warmup, model_args=args, rng_key=key,
-                            target_accept_prob=target_accept)
-
-        def body(st, _):
-            st = sample_kernel(st, model_args=args)
-            return st, (st.z, st.diverging)
-
-        _, (zs, div) = jax.lax.scan(body, state, None, length=warmup + draws)
-        zs = {k: v[warmup:] for k, v in zs.items()}
-        th = params(jax.vmap(info.postprocess_fn(*args))(zs))
-        ll = jax.lax.map(lambda t: pointwise(t, s, r, g), th, batch_size=ll_batch)
-        pp = jax.lax.map(lambda a: predictive(a[0], s, g, a[1]), (th, noise),
-                         batch_size=ll_batch)
-        return th, ll, div[warmup:], pp
-
-    return jax.jit(jax.vmap(one))
+    n = 3
+    example = (jnp.ones(n), jnp.zeros(n, jnp.int32), jnp.ones(n), {"sigma": jnp.full(n, 0.1)},
+               jnp.zeros((draws, 2, n)))
+    return batched_nuts(model, example, warmup=warmup, draws=draws, target_accept=target_accept,
+                        init=lambda s, cond, r, known, noise: start_values(spec, r), post=post)
 
 
 class ComparisonStudy(NamedTuple):

@@ -48,7 +48,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nestlab import checks
-from nestlab.actors.models import ActorParams, posterior
 
 
 class ParamPrior(NamedTuple):
@@ -341,74 +340,3 @@ def expected_cost_mc(name: str, log_a: np.ndarray, mu_post: np.ndarray, sd_post:
     cp = {k: np.asarray(v, dtype=float)[..., None] * np.ones(la.shape)[..., None]
           for k, v in dict(cost_params or {}).items()}
     return fam.fn(r, s, cp, np).mean(axis=-1)
-
-
-def _golden_section(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
-                    *, iters: int = 40) -> np.ndarray:
-    """Vectorised golden-section minimisation of ``f`` on ``[lo, hi]`` (elementwise)."""
-    g = (math.sqrt(5) - 1) / 2
-    a, b = lo.copy(), hi.copy()
-    c, d = b - g * (b - a), a + g * (b - a)
-    fc, fd = f(c), f(d)
-    for _ in range(iters):
-        left = fc < fd  # minimum in [a, d]
-        a, b = np.where(left, a, c), np.where(left, d, b)
-        keep = np.where(left, c, d)  # the interior point carried over
-        fkeep = np.where(left, fc, fd)
-        new = np.where(left, b - g * (b - a), a + g * (b - a))
-        fnew = f(new)
-        c, d = np.where(left, new, keep), np.where(left, keep, new)
-        fc, fd = np.where(left, fnew, fkeep), np.where(left, fkeep, fnew)
-    return (a + b) / 2
-
-
-METHODS = ("analytic", "numerical", "mc")
-
-
-def optimal_action(cost: str, m: Any, params: ActorParams,
-                   cost_params: Mapping[str, Any] | None = None, *,
-                   method: str | None = None, n_samples: int = 10_000, seed: int = 0) -> np.ndarray:
-    """Optimal planned action ``a*(m, theta)`` (paper Eq. 3; spec Sec. 2).
-
-    Args:
-        cost: family name (see :data:`COSTS`).
-        m: measurement(s).
-        params: actor parameters (arrays broadcast against ``m``).
-        cost_params: the family's parameters.
-        method: ``"analytic"`` (closed form), ``"numerical"`` (rotated quadrature + golden
-            section), ``"mc"`` (common-random-number Monte Carlo + golden section), or ``None``
-            for analytic when available, else numerical.
-        n_samples, seed: for ``method="mc"``.
-
-    Returns:
-        numpy array of ``a*`` with the broadcast shape of ``m`` and the parameters.
-    """
-    fam = get_cost(cost)
-    cp = check_cost_params(fam.name, cost_params)
-    if method is None:
-        method = "analytic" if fam.closed_form is not None else "numerical"
-    checks.choice("method", method, METHODS)
-    if method == "analytic" and fam.closed_form is None:
-        valid = [k for k, f in all_costs().items() if f.closed_form is not None]
-        raise ValueError(f"invalid method 'analytic' for cost {fam.name!r}: it has no closed "
-                         f"form; valid: 'numerical' or 'mc', or a cost in {', '.join(valid)}")
-    n_samples = checks.integer("n_samples", n_samples, min=1)
-    seed = checks.integer("seed", seed, min=0)
-    checks.instance("params", params, ActorParams)
-    params = ActorParams(*(np.asarray(v, dtype=float) for v in params)).validate()
-    m = checks.array("m", m, min=0, inclusive=(False, True))
-    post = posterior(m, params)
-    mu, sp = np.broadcast_arrays(post.mu, post.sd)
-    sr = np.broadcast_to(params.sigma_r, mu.shape)
-    if method == "analytic":
-        return np.asarray(closed_form_action(cost, mu, sp, sr, cp))
-    cpb = {k: np.broadcast_to(np.asarray(v, dtype=float), mu.shape) for k, v in cp.items()}
-    if method == "numerical":
-        def f(la):
-            return expected_cost_quadrature(cost, la, mu, sp, sr, cpb)
-    else:
-        def f(la):
-            return expected_cost_mc(cost, la, mu, sp, sr, cpb, n_samples=n_samples, seed=seed)
-    spread = 3.0 * np.sqrt(sp ** 2 + sr ** 2) + 0.5
-    lo, hi = mu - spread - 3.0, mu + spread
-    return np.exp(_golden_section(f, np.asarray(lo, float), np.asarray(hi, float)))

@@ -25,326 +25,72 @@ training box; ``mu0 ~ U(0.1, 5)`` (clipped to the box); cost parameters as in tr
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from nestlab import checks
-from nestlab.actors.costs import closed_form_action, get_cost
-from nestlab.actors.models import PARAM_NAMES
+from nestlab.actors.costs import get_cost
+from nestlab.actors.likelihood import (
+    LIKELIHOODS,
+    POLICIES,
+    FitSpec,
+    action_fn,
+    check_data,
+    check_fixed,
+    check_per_condition,
+    log_prior,
+    make_model,
+    parameter_names,
+    per_trial,
+    pointwise_log_likelihood,
+    predict,
+    resolve_policy,
+    sample_priors_numpy,
+    start_values,
+)
 
-POLICIES = ("analytic", "network")
-LIKELIHOODS = ("marginal", "latent")
-
-
-class FitSpec(NamedTuple):
-    """Everything that defines the numpyro model of :func:`fit` (besides the data)."""
-
-    cost: str
-    policy: str
-    likelihood: str
-    free: tuple[str, ...]
-    fixed: dict[str, Any]
-    n_conditions: int
-    box: dict[str, tuple[float, float]]
-    n_nodes: int
-    per_condition: tuple[str, ...] = ("sigma",)
-
-    def is_per_condition(self, name: str) -> bool:
-        """Whether ``name`` has one value per condition in this model."""
-        return self.n_conditions > 1 and name in self.per_condition
-
-
-def parameter_names(cost: str) -> tuple[str, ...]:
-    """All parameters of an actor with cost family ``cost`` (actor first, then cost)."""
-    return PARAM_NAMES + get_cost(cost).params
-
-
-def _priors(spec: FitSpec) -> dict[str, Any]:
-    import numpyro.distributions as dist
-
-    fam = get_cost(spec.cost)
-    out = {}
-    for k in ("sigma", "sigma0", "sigma_r"):
-        lo, hi = spec.box[k]
-        out[k] = dist.TruncatedNormal(0.0, 0.25, low=lo, high=hi)
-    lo, hi = spec.box["mu0"]
-    out["mu0"] = dist.Uniform(max(lo, 0.1), min(hi, 5.0))
-    for k in fam.params:
-        pr, (lo, hi) = fam.priors[k], spec.box[k]
-        if pr.kind == "uniform":
-            out[k] = dist.Uniform(max(lo, pr.a), min(hi, pr.b))
-        else:
-            out[k] = _bounded_lognormal(pr.a, pr.b, lo, hi)
-    return out
-
-
-def _bounded_lognormal(log_median: float, sd: float, low: float, high: float):
-    """A log-normal truncated to ``[low, high]``, with that interval as its support.
-
-    ``TransformedDistribution(TruncatedNormal, exp)`` alone reports the support of ``exp`` (all
-    positive reals), so NUTS would move in an unbounded space and meet the truncation as a wall of
-    ``-inf`` density (divergences, out-of-support initial values). Declaring the interval makes
-    numpyro sample through a bijection onto it.
-    """
-    import numpyro.distributions as dist
-    from numpyro.distributions import constraints
-
-    class BoundedLogNormal(dist.TransformedDistribution):
-        @constraints.dependent_property(is_discrete=False, event_dim=0)
-        def support(self):
-            return constraints.interval(low, high)
-
-    return BoundedLogNormal(
-        dist.TruncatedNormal(log_median, sd, low=math.log(low), high=math.log(high)),
-        dist.transforms.ExpTransform())
-
-
-def _sample_priors_numpy(spec: FitSpec, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Draw ``n`` prior samples of the free parameters in numpy (same laws as :func:`_priors`).
-
-    Done outside JAX on purpose: XLA compiles every threefry random-number call slowly on CPU.
-    """
-    from scipy import stats
-
-    fam = get_cost(spec.cost)
-    out = {}
-    for k in spec.free:
-        shape = (n, spec.n_conditions) if spec.is_per_condition(k) else (n,)
-        if k in ("sigma", "sigma0", "sigma_r"):
-            lo, hi = spec.box[k]
-            out[k] = stats.truncnorm.rvs(lo / 0.25, hi / 0.25, scale=0.25, size=shape,
-                                         random_state=rng)
-        elif k == "mu0":
-            lo, hi = spec.box[k]
-            out[k] = rng.uniform(max(lo, 0.1), min(hi, 5.0), size=shape)
-        else:
-            pr, (lo, hi) = fam.priors[k], spec.box[k]
-            if pr.kind == "uniform":
-                out[k] = rng.uniform(max(lo, pr.a), min(hi, pr.b), size=shape)
-            else:
-                a, b = (np.log(lo) - pr.a) / pr.b, (np.log(hi) - pr.a) / pr.b
-                out[k] = np.exp(stats.truncnorm.rvs(a, b, loc=pr.a, scale=pr.b, size=shape,
-                                                    random_state=rng))
-    return {k: v.astype(np.float32) for k, v in out.items()}
-
-
-def _action_fn(spec: FitSpec, network: Any):
-    import jax.numpy as jnp
-
-    if spec.policy == "analytic":
-        def act(m, theta):
-            v, v0 = theta["sigma"] ** 2, theta["sigma0"] ** 2
-            mu = (v * jnp.log(theta["mu0"]) + v0 * jnp.log(m)) / (v + v0)
-            sd = jnp.sqrt(v * v0 / (v + v0))
-            cp = {k: theta[k] for k in get_cost(spec.cost).params}
-            return closed_form_action(spec.cost, mu, sd, theta["sigma_r"], cp, xp=jnp)
-        return act
-    from nestlab.actors.bridge import jax_forward
-
-    def act(m, theta):
-        return jax_forward(network, m, theta)
-    return act
-
-
-def _per_trial(spec: FitSpec, theta: Mapping[str, Any], cond) -> dict[str, Any]:
-    """Parameters with per-condition entries indexed to one value per trial (others as given).
-
-    ``sigma`` is always returned per trial (as before, the likelihood indexes it by condition).
-    """
-    import jax.numpy as jnp
-
-    out = dict(theta)
-    for k in theta:
-        if k == "sigma" or spec.is_per_condition(k):
-            out[k] = jnp.broadcast_to(theta[k], (spec.n_conditions,))[cond]
-    return out
-
-
-def _column(spec: FitSpec, tt: Mapping[str, Any]) -> dict[str, Any]:
-    """Per-trial parameters as column vectors (broadcast against the quadrature nodes)."""
-    return {k: (v[:, None] if k == "sigma" or spec.is_per_condition(k) else v)
-            for k, v in tt.items()}
-
-
-def make_model(spec: FitSpec, network: Any = None):
-    """The numpyro model ``model(s, cond, r=None)`` for :func:`fit`."""
-    import jax.numpy as jnp
-    import numpyro
-    import numpyro.distributions as dist
-
-    priors = _priors(spec)
-    act = _action_fn(spec, network)
-    x, w = np.polynomial.hermite_e.hermegauss(spec.n_nodes)
-    x = jnp.asarray(x)
-    probs = jnp.asarray(w / w.sum())
-
-    def model(s, cond, r=None):
-        theta = {}
-        for k in parameter_names(spec.cost):
-            if k in spec.fixed:
-                theta[k] = jnp.asarray(spec.fixed[k])
-            elif spec.is_per_condition(k):
-                theta[k] = numpyro.sample(k, priors[k].expand([spec.n_conditions]).to_event(1))
-            else:
-                theta[k] = numpyro.sample(k, priors[k])
-        tt = _per_trial(spec, theta, cond)
-        sig, sr = tt["sigma"], tt["sigma_r"]
-        with numpyro.plate("trials", s.shape[0]):
-            if spec.likelihood == "marginal":
-                m = s[:, None] * jnp.exp(sig[:, None] * x)
-                a = act(m, _column(spec, tt))
-                mix = dist.MixtureSameFamily(dist.Categorical(probs=probs),
-                                             dist.LogNormal(jnp.log(a), _column(spec, tt)["sigma_r"]))
-                numpyro.sample("r", mix, obs=r)
-            else:
-                z = numpyro.sample("z", dist.Normal(0.0, 1.0))
-                m = s * jnp.exp(sig * z)
-                a = act(m, tt)
-                numpyro.sample("r", dist.LogNormal(jnp.log(a), sr), obs=r)
-
-    return model
-
-
-def check_data(stimuli: Any, responses: Any, conditions: Any = None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Trials checked for :func:`fit`: ``(s, r, condition labels, number of conditions)``.
-
-    Raises:
-        TypeError: non-numeric arrays.
-        ValueError: not 1-d, empty, unequal lengths, non-finite or non-positive values
-            (log-normal actor), condition labels that are not ``0..k-1`` without gaps.
-    """
-    s = checks.array("stimuli", stimuli, ndim=1, min=0, inclusive=(False, True))
-    r = checks.array("responses", responses, ndim=1, min=0, inclusive=(False, True))
-    if s.shape != r.shape:
-        raise ValueError(f"invalid responses: {r.size} values for {s.size} stimuli; valid: one "
-                         "response per stimulus")
-    if conditions is None:
-        return s, r, np.zeros(s.size, dtype=np.int32), 1
-    c = checks.array("conditions", conditions, dtype="int", shape=(s.size,), min=0,
-                     max=2**31 - 1)
-    k = int(c.max()) + 1
-    if len(np.unique(c)) != k:
-        missing = sorted(set(range(k)) - set(np.unique(c).tolist()))[:5]
-        raise ValueError(f"invalid conditions: labels {missing} of 0..{k - 1} are unused; valid: "
-                         "every label 0..k-1 used at least once")
-    return s, r, c.astype(np.int32), k
-
-
-def _resolve_policy(policy: str, cost: str, network: Any):
-    from nestlab.actors.costs import has_closed_form
-
-    checks.choice("policy", policy, POLICIES)
-    if policy == "analytic":
-        if not has_closed_form(cost):
-            raise ValueError(f"invalid policy 'analytic' for cost {cost!r}: it has no closed "
-                             "form; valid: policy='network'")
-        from nestlab.actors.policy import make_box
-        return None, make_box(cost)
-    from nestlab.actors.bridge import JaxPolicy, export_policy
-    from nestlab.actors.policy import Policy, load_policy
-
-    if network is None:
-        network = load_policy(cost)
-    if isinstance(network, Policy):
-        network = export_policy(network)
-    checks.instance("network", network, JaxPolicy)
-    if network.cost != cost:
-        raise ValueError(f"invalid network: trained for cost {network.cost!r}, not {cost!r}; "
-                         f"valid: a network of cost {cost!r}")
-    return network, dict(network.box)
-
-
-def _check_per_condition(per_condition, cost) -> tuple[str, ...]:
-    names = parameter_names(cost)
-    if per_condition is None:
-        return ("sigma",)
-    if isinstance(per_condition, str):
-        per_condition = [per_condition]
-    pc = tuple(checks.choices("per_condition", per_condition, names))
-    if len(set(pc)) != len(pc):
-        raise ValueError(f"invalid per_condition {list(pc)}: a name repeats; valid: distinct "
-                         f"names among {', '.join(names)}")
-    return pc
-
-
-def _check_fixed(fixed, cost, box, n_conditions, per_condition=("sigma",)):
-    names = parameter_names(cost)
-    out = {}
-    fixed = checks.mapping("fixed", {} if fixed is None else fixed, keys=names)
-    for k, v in fixed.items():
-        lo, hi = box[k]
-        arr = checks.array(f"fixed[{k!r}]", v, min=lo, max=hi)
-        vector_ok = k in per_condition
-        if vector_ok and arr.ndim == 1 and arr.size != n_conditions:
-            raise ValueError(f"invalid fixed[{k!r}]: {arr.size} values; valid: a scalar or one "
-                             f"value per condition ({n_conditions})")
-        if arr.ndim > (1 if vector_ok else 0):
-            raise ValueError(f"invalid fixed[{k!r}]: shape {arr.shape}; valid: a scalar"
-                             + ("" if vector_ok else " (or list it in per_condition=)"))
-        out[k] = arr.astype(np.float32)
-    return out
+__all__ = ["LIKELIHOODS", "POLICIES", "FitSpec", "check_data", "fit", "make_model",
+           "parameter_names"]
 
 
 def _post_process(spec: FitSpec, network: Any, args, robs, flat, seed: int, prior_draws: int):
     """Pointwise log-likelihood, log-prior, posterior predictive and prior draws in one jit.
 
-    Written directly in ``jax.numpy`` (no re-tracing of the numpyro model) and fed with
-    random numbers drawn in numpy, which keeps the compiled program small and quick to
-    compile. The posterior predictive redraws the measurement and the motor noise, so it checks
-    the model, not the fitted latents.
+    The functions of :mod:`nestlab.actors.likelihood` (the same ones the sampled density is
+    made of), fed with random numbers drawn in numpy, which keeps the compiled program small
+    and quick to compile. The posterior predictive redraws the measurement and the motor
+    noise, so it checks the model, not the fitted latents.
     """
     import jax
     import jax.numpy as jnp
-    from jax.scipy.special import logsumexp
 
-    priors = _priors(spec)
-    act = _action_fn(spec, network)
-    x, w = np.polynomial.hermite_e.hermegauss(spec.n_nodes)
-    x, logw = jnp.asarray(x), jnp.log(jnp.asarray(w / w.sum()))
+    act = action_fn(spec, network)
     s, cond = args
     names = parameter_names(spec.cost)
     rng = np.random.default_rng([seed, 7])
     n_flat = next(iter(flat.values())).shape[0]
     noise_post = rng.standard_normal((2, n_flat, s.shape[0])).astype(np.float32)
     noise_prior = rng.standard_normal((2, prior_draws, s.shape[0])).astype(np.float32)
-    prior = _sample_priors_numpy(spec, prior_draws, rng)
+    prior = sample_priors_numpy(spec, prior_draws, rng)
 
     def full(th):
         t = {k: (jnp.asarray(spec.fixed[k]) if k in spec.fixed else th[k]) for k in names}
-        return _per_trial(spec, t, cond)
-
-    def lognormal_logpdf(r, log_a, sd):
-        z = (jnp.log(r) - log_a) / sd
-        return -0.5 * z ** 2 - jnp.log(sd) - jnp.log(r) - 0.5 * jnp.log(2 * jnp.pi)
-
-    def predictive(th, noise):
-        tt = full(th)
-        a = act(s * jnp.exp(tt["sigma"] * noise[0]), tt)
-        return a * jnp.exp(tt["sigma_r"] * noise[1])
+        return per_trial(spec, t, cond)
 
     def one(th, noise):
         tt = full(th)
-        sig = tt["sigma"]
-        if spec.likelihood == "marginal":
-            col = _column(spec, tt)
-            a = act(s[:, None] * jnp.exp(sig[:, None] * x), col)
-            ll = logsumexp(lognormal_logpdf(robs[:, None], jnp.log(a), col["sigma_r"]) + logw,
-                           axis=-1)
-        else:
-            a = act(s * jnp.exp(sig * th["z"]), tt)
-            ll = lognormal_logpdf(robs, jnp.log(a), tt["sigma_r"])
-        lp = {p: jnp.sum(priors[p].log_prob(th[p])) for p in spec.free}
-        return ll, lp, predictive(th, noise)
+        ll = pointwise_log_likelihood(spec, act, tt, s, robs, z=th.get("z"))
+        lp = log_prior(spec, th)
+        return ll, lp, predict(act, tt, s, noise)
 
     @jax.jit
     def run(flat, noise_post, prior, noise_prior):
         return (jax.vmap(one, in_axes=(0, 1))(flat, noise_post),
-                jax.vmap(predictive, in_axes=(0, 1))(prior, noise_prior))
+                jax.vmap(lambda th, nz: predict(act, full(th), s, nz), in_axes=(0, 1))(
+                    prior, noise_prior))
 
     (ll, lp, pp), prior_r = run(flat, noise_post, prior, noise_prior)
     return ll, lp, pp, prior, prior_r
@@ -405,12 +151,13 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     """
     import jax
     import jax.numpy as jnp
-    from numpyro.infer import MCMC, NUTS
+    from numpyro.infer import MCMC, NUTS, init_to_value
 
     from nestlab.diagnostics import to_inference_data
 
     # every argument is checked before anything is compiled or sampled
-    cost = get_cost(cost).name
+    fam = get_cost(cost)  # the name is resolved once, here; the family object is passed on
+    cost = fam.name
     checks.choice("likelihood", likelihood, LIKELIHOODS)
     checks.choice("policy", policy, POLICIES)
     chains = checks.integer("chains", chains, min=1)
@@ -424,18 +171,21 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     progress_bar = checks.boolean("progress_bar", progress_bar)
     keep_latent = checks.boolean("keep_latent", keep_latent)
     s, r, cond, k = check_data(stimuli, responses, conditions)
-    net, box = _resolve_policy(policy, cost, network)
-    pc = _check_per_condition(per_condition, cost)
-    fx = _check_fixed(fixed, cost, box, k, pc)
+    net, box = resolve_policy(policy, fam, network)
+    pc = check_per_condition(per_condition, fam)
+    fx = check_fixed(fixed, fam, box, k, pc)
     free = tuple(p for p in parameter_names(cost) if p not in fx)
-    spec = FitSpec(cost, policy, likelihood, free, fx, k, box, n_nodes, pc)
+    spec = FitSpec(fam, policy, likelihood, free, fx, k, box, n_nodes, pc)
     model = make_model(spec, net)
     args = (jnp.asarray(s, dtype=jnp.float32), jnp.asarray(cond))
     robs = jnp.asarray(r, dtype=jnp.float32)
 
     key = jax.random.PRNGKey(seed)
     k_mcmc = key
-    mcmc = MCMC(NUTS(model, target_accept_prob=target_accept), num_warmup=warmup,
+    # a data-informed start (prior median near the responses) instead of numpyro's uniform(-2, 2)
+    init = init_to_value(values={k: np.asarray(v) for k, v in start_values(spec, r).items()})
+    mcmc = MCMC(NUTS(model, target_accept_prob=target_accept, init_strategy=init),
+                num_warmup=warmup,
                 num_samples=draws, num_chains=chains, chain_method=_chain_method(chains),
                 progress_bar=progress_bar)
     t0 = time.perf_counter()
@@ -444,6 +194,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     jax.block_until_ready(mcmc.get_samples())
     sampling_seconds = time.perf_counter() - t0
     samples = mcmc.get_samples(group_by_chain=True)
+    samples = {p: v for p, v in samples.items() if p in free or p == "z"}  # no log_ sites
     extra = mcmc.get_extra_fields(group_by_chain=True)
     flat = {p: v.reshape((-1,) + v.shape[2:]) for p, v in samples.items()}
     ll, lp, pp, prior, prior_r = _post_process(spec, net, args, robs, flat, seed, prior_draws)

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from nestlab import checks
-from nestlab.actors.costs import COSTS, check_cost_params, cost_value, get_cost, optimal_action
-from nestlab.actors.models import ActorParams
+from nestlab.actors.costs import COSTS, check_cost_params, cost_value, get_cost
+from nestlab.actors.models import ActorParams, optimal_action
 from nestlab.plots import PALETTE, figure
 
 DEFAULT_COST_PARAMS = {"beta": 0.8, "alpha": 0.7, "c": 0.5, "gamma": 1.0}

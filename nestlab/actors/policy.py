@@ -43,8 +43,8 @@ import torch
 from torch import nn
 
 from nestlab import checks
-from nestlab.actors.costs import COSTS, check_cost_params, get_cost, optimal_action
-from nestlab.actors.models import PARAM_NAMES, ActorParams
+from nestlab.actors.costs import COSTS, check_cost_params, get_cost
+from nestlab.actors.models import PARAM_NAMES, ActorParams, optimal_action
 
 #: bump when the training routine or architecture changes (invalidates cached networks)
 POLICY_VERSION = "1"
@@ -125,7 +125,9 @@ def theta_names(cost: str) -> tuple[str, ...]:
 # ------------------------------------------------------------------ array-generic forward pass
 
 
-class _Ops(NamedTuple):
+class Ops(NamedTuple):
+    """Array operations of :func:`forward` (torch here; ``jax.numpy`` in :func:`nestlab.actors.bridge.jax_ops`)."""
+
     exp: Any
     log: Any
     sigmoid: Any
@@ -134,7 +136,7 @@ class _Ops(NamedTuple):
     stack: Any
 
 
-TORCH_OPS = _Ops(torch.exp, torch.log, torch.sigmoid, nn.functional.softplus,
+TORCH_OPS = Ops(torch.exp, torch.log, torch.sigmoid, nn.functional.softplus,
                  lambda xs: torch.cat(xs, dim=-1), lambda xs: torch.stack(xs, dim=-1))
 
 
@@ -152,7 +154,7 @@ def m_dependent_mlp(cost: str, head: str) -> bool:
 
 
 def forward(weights: Mapping[str, Any], m: Any, theta: Mapping[str, Any], *, cost: str,
-            head: str, box: Mapping[str, tuple[float, float]], ops: _Ops = TORCH_OPS) -> Any:
+            head: str, box: Mapping[str, tuple[float, float]], ops: Ops = TORCH_OPS) -> Any:
     """The policy network ``a(m, theta)`` for any array library (torch or ``jax.numpy``).
 
     Args:

@@ -83,13 +83,10 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
     """
     import jax
     import jax.numpy as jnp
-    import numpyro
-    import numpyro.distributions as dist
-    from numpyro.distributions.transforms import biject_to
-    from numpyro.infer.hmc import hmc
-    from numpyro.infer.util import initialize_model
 
-    from nestlab.actors.inference import FitSpec, _action_fn, _priors, _resolve_policy
+    from nestlab.actors.costs import get_cost
+    from nestlab.actors.likelihood import FitSpec, make_model, resolve_policy, start_values
+    from nestlab.actors.sampler import batched_nuts
 
     n_datasets = checks.integer("n_datasets", n_datasets, min=1)
     n_trials = checks.integer("n_trials", n_trials, min=1)
@@ -98,50 +95,22 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
     seed = checks.integer("seed", seed, min=0)
     n_nodes = checks.integer("n_nodes", n_nodes, min=2, max=200)
     rank_thin = checks.integer("rank_thin", rank_thin, min=1, max=draws)
-    net, box = _resolve_policy(policy, "quadratic", network)
-    spec = FitSpec("quadratic", policy, "marginal", FREE, {}, 1, box, n_nodes)
-    priors = _priors(spec)
-    act = _action_fn(spec, net)
-    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    x, probs = jnp.asarray(x), jnp.asarray(w / w.sum())
-
-    def model(s, r, sigma):
-        th = {k: numpyro.sample(k, priors[k]) for k in FREE}
-        m = s[:, None] * jnp.exp(sigma * x)
-        a = act(m, {**th, "sigma": sigma})
-        with numpyro.plate("trials", s.shape[0]):
-            numpyro.sample("r", dist.MixtureSameFamily(dist.Categorical(probs=probs),
-                                                       dist.LogNormal(jnp.log(a), th["sigma_r"])),
-                           obs=r)
+    cost = get_cost("quadratic")
+    net, box = resolve_policy(policy, cost, network)
+    spec = FitSpec(cost, policy, "marginal", FREE, {}, 1, box, n_nodes)
+    model = make_model(spec, net)
 
     truth, S, R = simulate_datasets(n_datasets, n_trials=n_trials, seed=seed, truth_box=truth_box)
     S32, R32 = jnp.asarray(S, jnp.float32), jnp.asarray(R, jnp.float32)
-    SIG = jnp.asarray(truth["sigma"], jnp.float32)
-    info = initialize_model(jax.random.PRNGKey(seed), model, model_args=(S32[0], R32[0], SIG[0]),
-                            dynamic_args=True)
-    init_kernel, sample_kernel = hmc(potential_fn_gen=info.potential_fn, algo="NUTS")
-
-    def one(key, s, r, sigma):
-        args = (s, r, sigma)
-        # a data-informed start in unconstrained space (prior median of s near the responses)
-        start = {"sigma0": 0.2, "sigma_r": 0.15,
-                 "mu0": jnp.clip(jnp.exp(jnp.mean(jnp.log(r))), 0.3, 4.5)}
-        z0 = {k: biject_to(priors[k].support).inv(jnp.asarray(v, jnp.float32))
-              for k, v in start.items()}
-        state = init_kernel(z0, num_warmup=warmup, model_args=args, rng_key=key)
-
-        def body(st, _):
-            st = sample_kernel(st, model_args=args)
-            return st, st.z
-
-        _, zs = jax.lax.scan(body, state, None, length=warmup + draws)
-        zs = {k: v[warmup:] for k, v in zs.items()}
-        return jax.vmap(info.postprocess_fn(*args))(zs)
-
-    run = jax.jit(jax.vmap(one))
+    # the known perceptual noise of each data set is data: every data set shares one program
+    known = {"sigma": jnp.asarray(np.repeat(truth["sigma"][:, None], n_trials, 1), jnp.float32)}
+    cond = jnp.zeros((n_datasets, n_trials), jnp.int32)
+    run = batched_nuts(model, (S32[0], cond[0], R32[0], {"sigma": known["sigma"][0]}),
+                       warmup=warmup, draws=draws,
+                       init=lambda s, c, r, kn: start_values(spec, r))
     keys = jax.random.split(jax.random.PRNGKey(seed + 1), n_datasets)
     t0 = time.perf_counter()
-    post = jax.block_until_ready(run(keys, S32, R32, SIG))
+    post, _ = jax.block_until_ready(run(keys, S32, cond, R32, known))
     secs = time.perf_counter() - t0
     post = {k: np.asarray(post[k], dtype=float) for k in FREE}
     pm = {k: post[k].mean(axis=1) for k in FREE}

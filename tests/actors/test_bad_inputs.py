@@ -30,10 +30,15 @@ from nestlab.actors.costs import (
     expected_cost_mc,
     expected_cost_quadrature,
     get_cost,
-    optimal_action,
 )
 from nestlab.actors.inference import check_data, fit
-from nestlab.actors.models import ActorParams, response_law, sample_measurements, simulate
+from nestlab.actors.models import (
+    ActorParams,
+    optimal_action,
+    response_law,
+    sample_measurements,
+    simulate,
+)
 from nestlab.actors.policy import TrainConfig, check_config, make_box, validation_set
 
 S = np.linspace(0.2, 4.0, 20)

@@ -133,23 +133,3 @@ def test_per_condition_refusals(metamer_data):
     with pytest.raises(ValueError, match=r"invalid fixed\['delta'\]: 3 values; valid: a scalar or one value per condition"):
         fit(s, r, cost="offset_quadratic", conditions=cond, per_condition=("delta",),
             fixed={"delta": [0.0, 0.1, 0.2]})
-
-
-def test_lognormal_cost_priors_have_their_truncation_interval_as_support():
-    """linex's c and inverted_gaussian's gamma: NUTS must move inside the prior's box (no wall)."""
-    import jax
-    from numpyro.distributions import constraints
-
-    from nestlab.actors.costs import get_cost
-    from nestlab.actors.inference import FitSpec, _priors
-
-    for cost, name in (("linex", "c"), ("inverted_gaussian", "gamma")):
-        lo, hi = get_cost(cost).priors[name].box
-        box = {"sigma": (0.05, 0.5), "sigma0": (0.05, 0.5), "sigma_r": (0.05, 0.5),
-               "mu0": (0.1, 5.0), name: (lo, hi)}
-        spec = FitSpec(cost, "network", "marginal", ("mu0", name), {}, 1, box, 8)
-        prior = _priors(spec)[name]
-        assert isinstance(prior.support, constraints.interval)
-        assert (float(prior.support.lower_bound), float(prior.support.upper_bound)) == (lo, hi)
-        draws = prior.sample(jax.random.PRNGKey(0), (5000,))
-        assert lo <= float(draws.min()) and float(draws.max()) <= hi
