@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="per-cell timeout in seconds, >= 1 (default: none)")
     run.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    run.add_argument("--show-code", action="store_true",
+                     help="export the reports with code inputs open (default: folded behind a toggle)")
     _add_scale_options(run)
     swp = sub.add_parser("sweep", help="run one notebook over a grid of parameter values "
                                        "(resumable; OUT/sweeps/NAME/ID/sweep.csv and sweep.html)")
@@ -149,14 +151,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sweep":
             return _sweep(args)
         overrides = [tuple(kv) for kv in args.parameter]
+        if args.show_code and (args.jobs != 1 or args.scheduler is not None):
+            raise runner.UsageError("--show-code is supported for serial runs only (without "
+                                    "--jobs/--scheduler); valid: drop one of them")
         runner.plan_runs(args.names, profile=args.profile, overrides=overrides,
                          notebooks=args.notebooks)
         runner.check_out_dir(args.out, name="--out", create=True)
-        if args.jobs == 1 and args.scheduler is None and not any(
-                (args.tls_ca, args.tls_cert, args.tls_key)):
+        serial = args.jobs == 1 and args.scheduler is None and not any(
+            (args.tls_ca, args.tls_cert, args.tls_key))
+        if serial:
             runs = runner.run_notebooks(
                 args.names, profile=args.profile, overrides=overrides, out_dir=args.out,
                 notebooks=args.notebooks, progress=not args.no_progress, timeout=args.timeout,
+                show_code=args.show_code,
             )
         else:
             from nestlab.runner.parallel import run_parallel

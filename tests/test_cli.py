@@ -82,3 +82,10 @@ def test_interrupt_exits_130_without_a_traceback(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(runner, "run_notebooks", interrupted)
     assert cli.main(["run", "01_square", "--notebooks", str(FIXTURES), "--out", str(tmp_path)]) == 130
     assert capsys.readouterr().err == "nestlab: interrupted\n"
+
+
+def test_show_code_with_jobs_is_refused(capsys):
+    from nestlab.cli import main
+
+    assert main(["run", "00_tour", "--show-code", "--jobs", "2", "--out", "unused-out"]) == 2
+    assert "--show-code" in capsys.readouterr().err
