@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 from nestlab.influence import allocation as al
 from nestlab.influence import data, games, population, reanalysis
+from tests.refusals import assert_refused
 
 # the package re-exports the function loi(), which shadows the module of the same name
 loi = importlib.import_module("nestlab.influence.loi")
@@ -25,13 +26,7 @@ loi = importlib.import_module("nestlab.influence.loi")
 GOOD = np.random.default_rng(0).uniform(0, 100, size=(2, 9, 6))
 
 
-def _raises(exc, fn, *words):
-    with pytest.raises(exc) as info:
-        fn()
-    msg = str(info.value)
-    for w in words:
-        assert w in msg, f"{w!r} not in {msg!r}"
-    return msg
+_raises = assert_refused
 
 
 # --- LoI estimators --------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from nestlab.nested.recognition import (
     pad,
     train_recognition,
 )
+from tests.refusals import assert_refused
 
 TINY = ConstructionConfig(width=5, height=5, n_blocks=4, max_steps=3)
 DOM = Construction(TINY)
@@ -41,12 +42,7 @@ RNG = np.random.default_rng(0)
 N_GOALS = len(DOM.goals)
 
 
-def _raises(exc, fn, *words):
-    with pytest.raises(exc) as info:
-        fn()
-    msg = str(info.value)
-    for w in words:
-        assert w in msg, f"{w!r} not in {msg!r}"
+_raises = assert_refused
 
 
 def _model():

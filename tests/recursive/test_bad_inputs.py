@@ -20,17 +20,13 @@ from nestlab.recursive import train as tr
 from nestlab.recursive.baselines import DDPGConfig, DDPGLearner
 from nestlab.recursive.games import BeautyContest, GameBatch, MatrixGame, matrix_game, rotational
 from nestlab.recursive.gr2 import GR2Config, GR2Learner, poisson_weights
+from tests.refusals import assert_refused
 
 NAN, INF = float("nan"), float("inf")
 BATCH = GameBatch([BeautyContest(3, 0.7)], 1)
 
 
-def _raises(exc, fn, *words):
-    with pytest.raises(exc) as info:
-        fn()
-    msg = str(info.value)
-    for w in words:
-        assert w in msg, f"{w!r} not in {msg!r}"
+_raises = assert_refused
 
 
 GR2_CASES = {
