@@ -36,6 +36,7 @@ __all__ = [
     "choices",
     "describe",
     "finite_or_none",
+    "frame",
     "integer",
     "instance",
     "mapping",
@@ -312,3 +313,21 @@ def path(name: str, value: Any, *, must_exist: bool = True, kind: str = "file",
             what = "not found" if not p.exists() else f"is not a {'folder' if kind == 'dir' else 'file'}"
             raise FileNotFoundError(f"{_where(where)}invalid {name} {str(p)!r}: {what}")
     return p
+
+
+def frame(name: str, value: Any, columns: Iterable[str], *, where: str | None = None):
+    """``value`` if it is a :class:`pandas.DataFrame` holding every one of ``columns``.
+
+    Raises:
+        TypeError: not a DataFrame.
+        ValueError: a column is missing (the message lists what was found and what is needed).
+    """
+    import pandas as pd  # local: most callers of this module never touch pandas
+
+    instance(name, value, pd.DataFrame, where=where)
+    needed = list(columns)
+    missing = [c for c in needed if c not in value.columns]
+    if missing:
+        raise ValueError(f"{_where(where)}invalid {name}: missing column(s) {missing}; found "
+                         f"{list(value.columns)}; valid: a table with columns {', '.join(map(str, needed))}")
+    return value

@@ -40,6 +40,9 @@ from nestlab import checks
     (lambda: checks.path("data_path", "/no/such.csv"), FileNotFoundError, ["data_path", "/no/such.csv"]),
     (lambda: checks.path("data_path", "x.txt", suffixes=[".csv"], must_exist=False), ValueError, ["data_path", ".csv"]),
     (lambda: checks.path("data_path", 3), TypeError, ["data_path", "int"]),
+    (lambda: checks.frame("table", {"a": [1]}, ["a"]), TypeError, ["table", "dict"]),
+    (lambda: checks.frame("table", __import__("pandas").DataFrame({"a": [1]}), ["a", "b"]), ValueError,
+     ["table", "['b']", "found ['a']"]),
 ])
 def test_refusals_name_argument_and_value(call, exc, words):
     with pytest.raises(exc) as info:

@@ -325,12 +325,7 @@ def load_qu_shi(experiment: int = 1, path: str | Path | None = None, *,
 
 def check_frame(frame: Any, columns: Sequence[str], *, name: str = "frame") -> pd.DataFrame:
     """``frame`` if it is a DataFrame holding ``columns`` (else ``TypeError``/``ValueError``)."""
-    checks.instance(name, frame, pd.DataFrame)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"invalid {name}: missing column(s) {missing}; valid: a frame with "
-                         f"columns {list(columns)} (from one of the loaders)")
-    return frame
+    return checks.frame(name, frame, columns)
 
 
 def subjects(frame: pd.DataFrame) -> list:

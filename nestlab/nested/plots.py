@@ -23,12 +23,7 @@ BLOCK_COLORS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4"
 
 def _frame(name: str, df, columns: tuple[str, ...]) -> pd.DataFrame:
     """``df`` if it is a DataFrame with ``columns`` (what the experiments module returns)."""
-    checks.instance(name, df, pd.DataFrame)
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"invalid {name}: missing column(s) {missing}; found {list(df.columns)}; "
-                         f"valid: a table with columns {', '.join(columns)}")
-    return df
+    return checks.frame(name, df, columns)
 
 
 def _flat(ax, value, method, style="--"):
