@@ -342,25 +342,12 @@ def read_results(notebook: str | Path | nbformat.NotebookNode) -> dict[str, Any]
         ValueError: a record output that is not ``{"name": str, "value": ...}`` (written by
             something other than :func:`record`), naming the cell.
     """
-    nb = nbformat.read(str(notebook), as_version=4) if isinstance(notebook, str | Path) else notebook
     results: dict[str, Any] = {}
-    for index, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code":
-            continue
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if MIME_TYPE in data:
-                payload = data[MIME_TYPE]
-                try:
-                    if isinstance(payload, str):  # some writers serialise JSON MIME data as text
-                        payload = json.loads(payload)
-                    ok = isinstance(payload, dict) and isinstance(payload.get("name"), str) \
-                        and "value" in payload
-                except ValueError:
-                    ok = False
-                if not ok:
-                    raise ValueError(f"read_results(): cell {index} holds a malformed {MIME_TYPE} "
-                                     f"output {str(payload)[:80]!r}; valid values: "
-                                     '{"name": str, "value": JSON}, as nestlab.record writes')
-                results[payload["name"]] = payload["value"]
+    for index, payload in _payloads(_load(notebook), MIME_TYPE):
+        if not (isinstance(payload, dict) and isinstance(payload.get("name"), str)
+                and "value" in payload):
+            raise ValueError(f"read_results(): cell {index} holds a malformed {MIME_TYPE} "
+                             f"output {str(payload)[:80]!r}; valid values: "
+                             '{"name": str, "value": JSON}, as nestlab.record writes')
+        results[payload["name"]] = payload["value"]
     return results
