@@ -5,7 +5,10 @@ above, the **reproduction scoreboard** — every claim of every notebook (``nest
 grouped by paper, with the paper's number, nestlab's, the verdict, a link to the notebook
 section, and totals per paper; below, a **card** per notebook (title, paper, status, runtime,
 profile, a thumbnail of the figure tagged ``headline``, 3–6 labelled headline numbers, link);
-then every recorded value in a folded table.
+then every recorded value in a folded table. A notebook whose convergence records
+(:func:`unconverged_fits`: a record named ``converged`` or ending in ``.converged``) hold a
+``False`` carries a red flag on its card, "k of n fits not converged", naming the fits; its
+scoreboard rows stay (the notebook already withheld those fits' numbers from its claims) and say so.
 
 :func:`load_runs` reads every results file and never trusts one: a file that is not a JSON
 object with the runner's fields and types (``[]``, binary, a string where a number belongs,
@@ -45,6 +48,7 @@ __all__ = [
     "render_scoreboard",
     "render_sweeps",
     "sha256_file",
+    "unconverged_fits",
     "write_index",
 ]
 
@@ -252,6 +256,55 @@ def headline_numbers(run: Mapping[str, Any], *, limit: int = 6) -> list[tuple[st
     return rows[:limit]
 
 
+def _gates(value: Any, path: str) -> Iterator[tuple[str, bool]]:
+    """Every boolean inside a convergence record, with its dotted path (``fits.converged.a``)."""
+    if isinstance(value, bool):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _gates(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _gates(item, f"{path}[{i}]")
+
+
+def unconverged_fits(results: Any) -> tuple[list[str], int]:
+    """The fits a notebook recorded as not converged, and how many fits it recorded a gate for.
+
+    The contract (``conventions`` of the suite): a record named ``converged`` or ending in
+    ``.converged`` holds a fit's convergence gate as a bool, or several as a dict
+    ``{fit name: bool}`` (or a list, or nested containers of those). Every ``False`` in it is a fit
+    that did not converge; values that are not bools (``None``: a gate that could not be computed)
+    are not counted.
+
+    Args:
+        results: the ``results`` of a run (record name -> value); anything else counts as none.
+
+    Returns:
+        ``(failing, n)``: the dotted names of the fits whose gate is ``False`` (``converged``,
+        ``sj.converged.subject_1``, ``fits.converged[2]``), in record order, and the number of
+        gates found.
+    """
+    if not isinstance(results, Mapping):
+        return [], 0
+    gates = [g for name, value in results.items()
+             if isinstance(name, str) and (name == "converged" or name.endswith(".converged"))
+             for g in _gates(value, name)]
+    return [name for name, ok in gates if not ok], len(gates)
+
+
+def _flag(run: Mapping[str, Any]) -> str:
+    """The red flag of a card (HTML), or ``""`` when every recorded fit converged."""
+    failing, n = unconverged_fits(run.get("results"))
+    if not failing:
+        return ""
+    esc = html.escape
+    names = "".join(f"<li><code>{esc(f)}</code></li>" for f in failing)
+    return (f"<div class='flag' role='alert'><b>&#9873; {len(failing)} of {n} fits not converged"
+            f"</b> (r&#770; &gt; 1.01, ESS &lt; 400 or divergences): their numbers are not used "
+            f"for any claim.<ul>{names}</ul></div>")
+
+
 def _paper(name: str) -> tuple[str, str]:
     return PAPERS.get(name[:1], ("Other notebooks", ""))
 
@@ -288,6 +341,11 @@ def render_scoreboard(runs: Sequence[Mapping[str, Any]]) -> str:
             link = (f'<a href="{esc(str(target))}{"#" + esc(section) if section else ""}">{esc(name)}</a>'
                     if target else esc(name))
             note = f"<div class='note'>{esc(str(c.get('note')))}</div>" if c.get("note") else ""
+            failing, n_fits = unconverged_fits(run.get("results"))
+            if failing:
+                link += (f" <span class='flag-mark' title='{len(failing)} of {n_fits} fits of this "
+                         f"notebook not converged'>&#9873; {len(failing)} of {n_fits} fits not "
+                         "converged</span>")
             rows.append(f"<tr><td>{esc(str(c.get('claim')))}{note}</td><td>{esc(_fmt_claim(c.get('paper')))}"
                         f"</td><td>{esc(_fmt_claim(c.get('nestlab')))}</td>"
                         f"<td class='v-{_VERDICT_CLASS.get(verdict, 'notheld')}'>{esc(verdict)}</td>"
@@ -338,7 +396,8 @@ def _card(run: Mapping[str, Any]) -> str:
     return (f"<article class='card' id='card-{esc(name)}'><h3>{heading}</h3>"
             f"<p class='meta'>{esc(name)} · {esc(paper)}</p>"
             f"<p class='meta'><span class='{esc(status)}'>{esc(status)}</span> · {runtime_text} · "
-            f"profile {esc(str(run.get('profile') or 'default'))}</p>{img}{dl}{err_html}</article>")
+            f"profile {esc(str(run.get('profile') or 'default'))}</p>{_flag(run)}{img}{dl}{err_html}"
+            "</article>")
 
 
 _CSS = """
@@ -357,6 +416,9 @@ dl{margin:0;display:grid;grid-template-columns:auto 1fr;gap:0 .8rem}dt{color:#55
 .v-held{color:#117733;font-weight:600}.v-partly{color:#aa7700;font-weight:600}
 .v-notheld{color:#bb2222;font-weight:600}.note{color:#666;font-size:.8rem}
 .totals{font-weight:600}
+.flag{color:#fff;background:#bb2222;border-radius:4px;padding:.4rem .6rem;margin:.4rem 0;font-size:.85rem}
+.flag ul{margin:.2rem 0 0 1.1rem;padding:0}.flag code{color:#fff}
+.flag-mark{color:#bb2222;font-weight:600;font-size:.8rem;white-space:nowrap}
 """
 
 

@@ -110,3 +110,48 @@ def test_papers_agree_with_the_tour():
     from nestlab.about import MECHANISMS
 
     assert {m.series: m.arxiv for m in MECHANISMS} == {k: v[1] for k, v in site.PAPERS.items()}
+
+
+@pytest.mark.parametrize(("results", "failing", "n"), [
+    ({"converged": True}, [], 1),
+    ({"converged": False}, ["converged"], 1),
+    ({"fits.converged": {"a": True, "b": False, "c": False}}, ["fits.converged.b", "fits.converged.c"], 3),
+    ({"sj.converged": {"s1": {"joint": False, "split": True}}, "x.converged": [True, False]},
+     ["sj.converged.s1.joint", "x.converged[1]"], 4),
+    # not a convergence record: other names, and non-bool gates, are not counted
+    ({"unconverged": False, "converged_share": 0.0, "a.converged.b": False, "converged": None}, [], 0),
+    ({"effort.converged": {"a": None, "b": 1, "c": True}}, [], 1),
+    ("not a dict", [], 0),
+])
+def test_unconverged_fits_reads_the_convergence_contract(results, failing, n):
+    assert site.unconverged_fits(results) == (failing, n)
+
+
+def test_unconverged_notebook_has_a_red_flag_and_keeps_its_scoreboard_rows():
+    runs = [_run("12_ident", claims=[_claim("prior and cost told apart", "not held",
+                                            note="fit did not converge")],
+                 results={"effort.converged": {"quadratic": True, "effort": False, "both": False},
+                          "asym.converged": {"x": True}, "gap": 0.5}),
+            _run("13_real", claims=[_claim("shift recovered", "held")],
+                 results={"converged": True, "sj.converged": {"s1": True}})]
+    page = site.render_index(runs)
+    cards = dict(zip(("12", "13"), re.findall(r"<article class='card'.*?</article>", page)))
+    flag = re.search(r"<div class='flag'.*?</div>", cards["12"]).group(0)
+    assert "2 of 4 fits not converged" in flag
+    assert "<code>effort.converged.effort</code>" in flag and "<code>effort.converged.both</code>" in flag
+    assert "quadratic" not in flag and "asym" not in flag
+    assert "class='flag'" not in cards["13"] and "not converged" not in cards["13"]
+    board = page[page.index("id='scoreboard'"):page.index("id='notebooks'")]
+    rows = re.findall(r"<tr><td>.*?</tr>", board)
+    assert len(rows) == 2  # both notebooks' claims still on the scoreboard
+    assert "prior and cost told apart" in rows[0] and "2 of 4 fits not converged" in rows[0]
+    assert "shift recovered" in rows[1] and "not converged" not in rows[1]
+    assert "All papers: 1 of 2 claims held, 0 partly, 1 not held." in board
+
+
+def test_unconverged_flag_from_a_published_results_file(tmp_path):
+    data = {"name": "11_fit", "status": "ok", "runtime_s": 2.0, "results": {"converged": False},
+            "claims": [_claim("recovered", "not held")]}
+    (tmp_path / "11_fit.results.json").write_text(json.dumps(data))
+    page = site.render_index(site.load_runs(tmp_path))
+    assert "1 of 1 fits not converged" in page and "<code>converged</code>" in page
