@@ -1,0 +1,83 @@
+"""nestlab.recursive.claims: the numbers behind notebooks 30 and 32's claims, against oracles."""
+
+import math
+
+import numpy as np
+import pytest
+
+from nestlab.recursive import claims as rc
+from nestlab.recursive.games import matrix_game
+from tests.refusals import assert_refused
+
+
+@pytest.mark.parametrize("game", ["rotational", "matching_pennies"])
+def test_level1_rate_matches_theorem_1(game):
+    # Theorem 1: dF/dt = 2 zeta u_r u_c F at level 1; the numerical rate agrees to round-off
+    assert rc.level1_theory_error(game, zeta=0.1, n_check=100, seed=1) < 1e-12
+
+
+def test_level1_theory_error_at_zero_look_ahead_and_refusals():
+    # at zeta = 0 level 1 is IGA (dF/dt = 0) and the closed form 2 zeta u_r u_c F is 0 too
+    assert rc.level1_theory_error("rotational", zeta=0.0, n_check=10) == 0.0
+    assert_refused(ValueError, lambda: rc.level1_theory_error("chess"), "game", "chess", "rotational")
+    assert_refused(ValueError, lambda: rc.level1_theory_error("rotational", n_check=0), "n_check")
+
+
+def test_proposition_in_the_prisoners_dilemma():
+    # defect is dominant: level 1 defects from any start and every higher level repeats it
+    check = rc.proposition_check("prisoners_dilemma", depth=5)
+    eq = matrix_game("prisoners_dilemma").pure_equilibria()
+    assert len(eq) == 1
+    for start, chain in check.chains.items():
+        assert len(chain) == 6 and chain[0] == start
+        assert all(p == eq[0] for p in chain[1:])
+        assert check.first_nash[start] in (0, 1) and check.holds[start]
+    assert check.reached == 4
+
+
+def test_proposition_in_the_stag_hunt_miscoordinated_start_never_reaches_an_equilibrium():
+    check = rc.proposition_check("stag_hunt", depth=6)
+    eqs = set(matrix_game("stag_hunt").pure_equilibria())
+    for start in [(0, 0), (1, 1)]:
+        assert start in eqs and check.first_nash[start] == 0 and check.holds[start]
+    for start in [(0, 1), (1, 0)]:  # best responses swap the off-diagonal profiles forever
+        assert check.first_nash[start] is None and check.holds[start]  # vacuously
+        assert set(check.chains[start]) == {(0, 1), (1, 0)}
+    assert check.reached == 2
+
+
+def _summary():
+    return {
+        "GR2-L2": {"stag_hunt": {"success": 1.0}, "rotational": {"final_distance": 0.6},
+                   "max_of_two_quadratics": {"success": 0.25, "local": 0.25}},
+        "GR2-L3": {"stag_hunt": {"success": 0.5}, "rotational": {"final_distance": 0.05},
+                   "max_of_two_quadratics": {"success": 0.0, "local": 0.5}},
+        "DDPG": {"stag_hunt": {"success": 0.125}, "rotational": {"final_distance": 0.4},
+                 "max_of_two_quadratics": {"success": 0.125, "local": 0.75}},
+        "MADDPG": {"stag_hunt": {"success": 0.5}, "rotational": {"final_distance": 0.3},
+                   "max_of_two_quadratics": {"success": 0.375, "local": 0.25}},
+    }
+
+
+def test_games_claims_picks_the_best_of_each_side():
+    out = rc.games_claims(_summary())
+    assert out["stag_hunt"]["gr2"] == rc.Best("GR2-L2", 1.0)
+    assert out["stag_hunt"]["baseline"] == rc.Best("MADDPG", 0.5)
+    rot = out["rotational"]
+    assert rot["gr2"] == rc.Best("GR2-L3", 0.05) and rot["baseline"] == rc.Best("MADDPG", 0.3)
+    assert rot["within"] == {"GR2-L2": False, "GR2-L3": True}
+    q = out["max_of_two_quadratics"]
+    assert q["gr2"] == rc.Best("GR2-L2", 0.25) and q["named"] == rc.Best("GR2-L3", 0.0)
+    assert q["baseline"] == rc.Best("MADDPG", 0.375)
+    assert q["baseline_local"] == pytest.approx(0.5)
+
+
+def test_games_claims_only_for_games_present_and_refusals():
+    only = {m: {"stag_hunt": v["stag_hunt"]} for m, v in _summary().items()}
+    assert set(rc.games_claims(only)) == {"stag_hunt"}
+    assert_refused(ValueError, lambda: rc.games_claims({"GR2-L2": _summary()["GR2-L2"]}),
+                   "summary", "baseline")
+    assert_refused(ValueError, lambda: rc.games_claims(_summary(), ne_threshold=0), "ne_threshold")
+    best = rc.best_method(_summary(), ["GR2-L9"], "stag_hunt", "success")
+    assert best.method is None and math.isnan(best.value)
+    assert np.isfinite(rc.best_method(_summary(), ["DDPG"], "stag_hunt", "success").value)
