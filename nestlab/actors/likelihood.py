@@ -30,13 +30,16 @@ import numpy as np
 from nestlab import checks
 from nestlab.actors.costs import CostFamily, closed_form_action, get_cost
 from nestlab.actors.models import PARAM_NAMES
+from nestlab.actors.solver import SolverOptions, check_solver_cost, solver_action
 
 __all__ = ["LIKELIHOODS", "POLICIES", "FitSpec", "action_fn", "check_data", "check_fixed",
            "check_per_condition", "log_prior", "make_model", "parameter_names", "per_trial",
            "pointwise_log_likelihood", "predict", "prior_sites", "priors", "resolve_policy",
            "sample_priors_numpy", "start_values", "theta_from_sites"]
 
-POLICIES = ("analytic", "network")
+#: "solver": a* solved numerically inside the model (nestlab.actors.solver), the non-amortized
+#: baseline of benchmarks/actors_amortization_bench.py
+POLICIES = ("analytic", "network", "solver")
 LIKELIHOODS = ("marginal", "latent")
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -167,15 +170,20 @@ def action_fn(spec: FitSpec, network: Any):
     """``act(m, theta)``: the planned action, closed form or the amortized network in JAX."""
     import jax.numpy as jnp
 
-    if spec.policy == "analytic":
+    if spec.policy in ("analytic", "solver"):
         fam = spec.cost
+        if spec.policy == "solver":  # ``network`` carries the SolverOptions (resolve_policy)
+            def action(fam, mu, sd, sr, cp, xp):
+                return solver_action(fam, mu, sd, sr, cp, options=network)
+        else:
+            action = closed_form_action
 
         def act(m, theta):
             v, v0 = theta["sigma"] ** 2, theta["sigma0"] ** 2
             mu = (v * jnp.log(theta["mu0"]) + v0 * jnp.log(m)) / (v + v0)
             sd = jnp.sqrt(v * v0 / (v + v0))
             cp = {k: theta[k] for k in fam.params}
-            return closed_form_action(fam, mu, sd, theta["sigma_r"], cp, xp=jnp)
+            return action(fam, mu, sd, theta["sigma_r"], cp, xp=jnp)
         return act
     from nestlab.actors.bridge import jax_forward
 
@@ -320,6 +328,13 @@ def resolve_policy(policy: str, cost: CostFamily, network: Any) -> tuple[Any, di
                              "form; valid: policy='network'")
         from nestlab.actors.policy import make_box
         return None, make_box(cost.name)
+    if policy == "solver":  # ``network`` may be SolverOptions; returned in the network's place
+        from nestlab.actors.policy import make_box
+
+        check_solver_cost(cost)
+        opts = SolverOptions() if network is None else checks.instance("network", network,
+                                                                         SolverOptions)
+        return opts.validate(), make_box(cost.name)
     from nestlab.actors.bridge import JaxPolicy, export_policy
     from nestlab.actors.policy import Policy, load_policy
 
