@@ -135,7 +135,7 @@ def test_unconverged_notebook_has_a_red_flag_and_keeps_its_scoreboard_rows():
             _run("13_real", claims=[_claim("shift recovered", "held")],
                  results={"converged": True, "sj.converged": {"s1": True}})]
     page = site.render_index(runs)
-    cards = dict(zip(("12", "13"), re.findall(r"<article class='card'.*?</article>", page)))
+    cards = dict(zip(("12", "13"), re.findall(r"<article class='card'.*?</article>", page), strict=True))
     flag = re.search(r"<div class='flag'.*?</div>", cards["12"]).group(0)
     assert "2 of 4 fits not converged" in flag
     assert "<code>effort.converged.effort</code>" in flag and "<code>effort.converged.both</code>" in flag
