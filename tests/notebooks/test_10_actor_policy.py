@@ -19,3 +19,18 @@ def test_actor_policy_runs(run_smoke):
     # the closed-form families are already good after the short smoke training
     assert res["max_rel_rmse_closed_form"] < 0.08
     assert set(res["train_seconds"]) == set(COSTS)
+
+
+def test_actor_policy_claims_follow_the_accuracy(run_smoke):
+    run = run_smoke("10_actor_policy")
+    res, claims = run.results, {c["claim"]: c for c in run.claims}
+    assert len(claims) == len(COSTS) + 1
+    for cost, spec in COSTS.items():
+        closed = spec.closed_form is not None
+        c = claims[f"{cost}: the network matches the {'closed-form' if closed else 'numerical'} optimal action"]
+        rel, target = res[f"rel_rmse.{cost}"], 0.01 if closed else 0.02
+        assert c["nestlab"] == pytest.approx(rel)
+        assert c["verdict"] == ("held" if rel <= target else "partly" if rel <= 2 * target else "not held")
+    t = claims["quadratic: 1 % accuracy within about 10 minutes of training"]
+    assert t["nestlab"] == res["seconds_to_1pct.quadratic"]
+    assert t["verdict"] == ("held" if t["nestlab"] is not None and t["nestlab"] <= 600 else "not held")

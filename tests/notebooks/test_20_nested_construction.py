@@ -49,3 +49,32 @@ def test_nested_cost_multiplies_for_exact_inference(results):
     is_ = results["is_terms_per_step_by_goals"]
     ratios = [ei[g] / is_[g] for g in sorted(ei, key=int)]
     assert ratios[0] > 1.5 and ratios[-1] > ratios[0]
+
+
+@pytest.fixture(scope="module")
+def claims(run_smoke):
+    run = run_smoke("20_nested_construction")
+    return {c["claim"]: c for c in run.claims}
+
+
+def test_claims_are_judged_from_the_recorded_numbers(claims, results):
+    assert len(claims) == 5
+    gap = claims["IS within 2 accuracy points of EI at <= 20 % of the hypothesis space"]
+    g, se = results["accuracy_gap_pp"], results["accuracy_gap_se_pp"]
+    assert gap["nestlab"] == pytest.approx(g, abs=0.01)
+    assert gap["verdict"] == ("held" if g <= 2 else "partly" if g <= 2 + 2 * se else "not held")
+    speed = claims["IS at least 5x faster per step than EI"]
+    s = results["speedup_per_step"]
+    assert speed["nestlab"] == pytest.approx(s, abs=1e-3)
+    assert speed["verdict"] == ("held" if s >= 5 else "partly" if s >= 1 else "not held")
+    nets = claims["IS beats the recognition networks alone"]
+    wins = [results["is_accuracy_20pct"] > results[k] for k in ("nn_accuracy", "tomnet_accuracy")]
+    assert nets["verdict"] == ("held" if all(wins) else "partly" if any(wins) else "not held")
+    uni = claims["learned proposals beat uniform-proposal IS at the same K"]
+    assert uni["nestlab"] == pytest.approx(
+        100 * (results["is_accuracy_20pct"] - results["uniform_is_accuracy_20pct"]), abs=0.01)
+    ess = claims["the ESS of the particles is an online uncertainty signal"]
+    rho = results["ess_error_spearman"]
+    assert ess["nestlab"] == pytest.approx(rho, abs=1e-3)
+    assert ess["verdict"] == ("held" if rho >= 0.2 else "partly" if rho >= 0.1 else "not held")
+    assert {c["section"] for c in claims.values()} == {"Paper-vs-nestlab"}

@@ -44,3 +44,35 @@ def test_ess_and_costs_in_range(results):
     # IS forms fewer (hypothesis, step) likelihoods per step than enumerating all 72
     assert results["evaluation_ratio"] >= 1.0
     assert set(results["ei_ms_per_step_by_hypotheses"]) == {"3", "9", "24", "72"}
+
+
+@pytest.fixture(scope="module")
+def claims(run_smoke):
+    run = run_smoke("21_nested_driving")
+    return {c["claim"]: c for c in run.claims}
+
+
+def test_claims_are_judged_from_the_recorded_numbers(claims, results):
+    assert len(claims) == 6
+    k = claims["IS within 2 points of EI with about 6-9 of 72 particles"]
+    assert k["nestlab"] == results["min_k_within_2pp"]
+    assert k["verdict"] == ("held" if results["min_k_within_2pp"] <= 9 else "not held")
+    speed = claims["IS at least 5x faster per step than EI at that K"]
+    s = results["speedup_per_step"]
+    assert speed["verdict"] == ("held" if s >= 5 else "partly" if s >= 1 else "not held")
+    ks = results["k_small"]
+    rest = claims[f"IS (K = {ks}) beats uniform IS and the networks alone"]
+    is_acc = results["is_accuracy_k_small"]
+    wins = [is_acc > results["uniform_is_accuracy_by_k"][str(ks)], is_acc > results["nn_accuracy"],
+            is_acc > results["tomnet_accuracy"]]
+    assert rest["nestlab"] == pytest.approx(is_acc, abs=1e-4)
+    assert rest["verdict"] == ("held" if all(wins) else "partly" if any(wins) else "not held")
+    for tag, what in (("four_cars", "a 4-car world (networks trained on 3)"),
+                      ("inattentive", "an inattentive driver")):
+        c = claims[f"the proposals generalise to {what}"]
+        gap = 100 * (results[f"{tag}_ei_accuracy"] - results[f"{tag}_is_accuracy"])
+        assert c["nestlab"] == pytest.approx(gap, abs=0.01)
+        assert c["verdict"] == ("held" if gap <= 2 else "not held")
+    rho = results["ess_error_spearman"]
+    ess = claims["the ESS of the particles is an online uncertainty signal"]
+    assert ess["verdict"] == ("held" if rho >= 0.2 else "partly" if rho >= 0.1 else "not held")
