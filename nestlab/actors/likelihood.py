@@ -331,10 +331,10 @@ def resolve_policy(policy: str, cost: CostFamily, network: Any) -> tuple[Any, di
     if policy == "solver":  # ``network`` may be SolverOptions; returned in the network's place
         from nestlab.actors.policy import make_box
 
-        check_solver_cost(cost)
         opts = SolverOptions() if network is None else checks.instance("network", network,
                                                                          SolverOptions)
-        return opts.validate(), make_box(cost.name)
+        check_solver_cost(cost, opts.validate().expectation)
+        return opts, make_box(cost.name)
     from nestlab.actors.bridge import JaxPolicy, export_policy
     from nestlab.actors.policy import Policy, load_policy
 
