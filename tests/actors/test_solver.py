@@ -122,9 +122,8 @@ def test_per_element_and_hoisted_solves_agree_and_non_homogeneous_cost_uses_mu()
     """Homogeneity: the hoisted solve (once per (sd, sr, alpha)) equals the per-element one to
     float32 rounding of exp (a few eps32); absolute_effort (not homogeneous) depends on mu_post,
     checked against the numpy reference within its specified 1e-3."""
-    import jax.numpy as jnp
-
     import jax
+    import jax.numpy as jnp
 
     mu = jnp.linspace(-1.5, 1.5, 7, dtype=jnp.float32)[:, None] * jnp.ones((1, 5))
     sd = jnp.full((7, 1), 0.2, jnp.float32)
