@@ -17,6 +17,12 @@ After training (``n_generations`` generations, checkpoints after each):
 * the tournament: final SP / PP3 / PP5 agents against SP_eval at generations (6, 12, 18, 24)
   (scaled), 20 / 10 / 10 episodes, as in the published files.
 
+The learner is REINFORCE with an optional entropy bonus (``entropy_coef``, annealed linearly
+over the generations to ``entropy_final``): the paper's PPO learners carry an entropy term, and
+without one the memory-one policies here collapse onto a convention within a few generations
+(see :func:`entropy_ablation`). :func:`bootstrap_correlation` gives the LoI-gain correlation a
+two-stage (replicates, then scenarios) bootstrap interval.
+
 Everything is deterministic given ``seed``. Trained checkpoints are stored with
 :func:`nestlab.cache.load_or_build`.
 """
@@ -31,8 +37,24 @@ import numpy as np
 
 from nestlab import checks
 from nestlab.influence import allocation as alloc
-from nestlab.influence.games import GAMES, MEET_PROBS, GameSpec, make_spec, policy_gradient, rollout
+from nestlab.influence.games import (
+    GAMES,
+    MEET_PROBS,
+    N_STATES,
+    GameSpec,
+    make_spec,
+    policy_gradient,
+    rollout,
+    sigmoid,
+)
 from nestlab.influence.loi import loi_all
+
+__all__ = ["CACHE_VERSION", "ESTIMATORS", "PAPER_BOB_GENERATIONS", "PAPER_EGO_GENERATIONS",
+           "PAPER_GENERATIONS", "PAPER_PARTNER_GENERATIONS", "ROLES", "CorrelationInterval", "Layout",
+           "ReplicateSummary", "Study", "StudyAnalysis", "StudyConfig", "agent_layout",
+           "analyse_study", "best_estimator", "bootstrap_correlation", "entropy_ablation",
+           "entropy_gradient", "entropy_schedule", "evaluate", "policy_entropy", "run_replicates",
+           "run_study", "summarise_replicates", "train_population", "trained_checkpoints"]
 
 CACHE_NAMESPACE = "influence.population"
 CACHE_VERSION = "1"
@@ -62,6 +84,10 @@ class StudyConfig:
     tournament_episodes: dict[str, int] = field(
         default_factory=lambda: {"SP": 20, "PP3": 10, "PP5": 10})
     seed: int = 0
+    #: entropy bonus per visited state and round at the first generation (0: plain REINFORCE)
+    entropy_coef: float = 0.0
+    #: entropy bonus at the last generation (linear schedule); ``None``: constant ``entropy_coef``
+    entropy_final: float | None = None
 
     def __post_init__(self):
         w = "StudyConfig"
@@ -84,6 +110,9 @@ class StudyConfig:
         for m, n in eps.items():
             checks.integer(f"tournament_episodes[{m!r}]", n, min=1, where=w)
         checks.integer("seed", self.seed, min=0, where=w)
+        checks.real("entropy_coef", self.entropy_coef, min=0.0, where=w)
+        if self.entropy_final is not None:
+            checks.real("entropy_final", self.entropy_final, min=0.0, where=w)
 
     def scenarios(self) -> list[GameSpec]:
         """Scenarios in order game-major, interaction strength minor."""
@@ -172,7 +201,8 @@ def train_population(config: StudyConfig, *, vectorised: bool = True, progress: 
     ckpts = [theta.copy()]
     todo = np.arange(n) if agents is None else np.asarray(agents)
     shape = (n, config.batch_episodes, config.n_rounds, 3)
-    for _ in tqdm(range(config.n_generations), disable=not progress, desc="generations"):
+    coefs = entropy_schedule(config)
+    for gen in tqdm(range(config.n_generations), disable=not progress, desc="generations"):
         partner = _draw_partners(layout, rng)
         frozen = theta.copy()
         for _ in range(config.iters_per_generation):
@@ -180,15 +210,49 @@ def train_population(config: StudyConfig, *, vectorised: bool = True, progress: 
             if vectorised:
                 ro = rollout(theta, frozen[partner], payoff, meet, solo, u)
                 grad = policy_gradient(ro)
+                if coefs[gen] > 0:
+                    grad = grad + coefs[gen] * entropy_gradient(theta, ro.states)
             else:
                 grad = np.zeros_like(theta)
                 for a in todo:
                     s = slice(a, a + 1)
-                    grad[s] = policy_gradient(rollout(theta[s], frozen[partner[s]], payoff[s],
-                                                      meet[s], solo[s], u[s]))
+                    ro = rollout(theta[s], frozen[partner[s]], payoff[s], meet[s], solo[s], u[s])
+                    grad[s] = policy_gradient(ro)
+                    if coefs[gen] > 0:
+                        grad[s] += coefs[gen] * entropy_gradient(theta[s], ro.states)
             theta = np.clip(theta + config.lr * grad, -config.max_logit, config.max_logit)
         ckpts.append(theta.copy())
     return np.stack(ckpts)
+
+
+def entropy_schedule(config: StudyConfig) -> np.ndarray:
+    """Entropy coefficient of each generation: linear from ``entropy_coef`` to ``entropy_final``."""
+    checks.instance("config", config, StudyConfig)
+    end = config.entropy_coef if config.entropy_final is None else config.entropy_final
+    return np.linspace(config.entropy_coef, end, config.n_generations)
+
+
+def entropy_gradient(theta, states) -> np.ndarray:
+    """Gradient w.r.t. the logits of the summed policy entropy at the visited states, ``(*A, 5)``.
+
+    For ``p = sigmoid(x)`` the Bernoulli entropy has ``dH/dx = -x p (1 - p)``; it is summed over
+    the rounds of an episode (as the reward-to-go is) and averaged over episodes.
+
+    Args:
+        theta: logits ``(*A, 5)``.
+        states: visited states ``(*A, episodes, rounds)`` (a :class:`Rollout`'s ``states``).
+    """
+    theta = np.asarray(theta, float)
+    p = sigmoid(theta)
+    dh = -theta * p * (1.0 - p)  # (*A, 5)
+    visits = (np.asarray(states)[..., None] == np.arange(N_STATES)).sum(axis=-2).mean(axis=-2)
+    return visits * dh
+
+
+def policy_entropy(theta) -> np.ndarray:
+    """Mean Bernoulli entropy (nats, max ln 2) over the 5 states of each policy, ``(*A,)``."""
+    p = np.clip(sigmoid(np.asarray(theta, float)), 1e-12, 1 - 1e-12)
+    return (-(p * np.log(p) + (1 - p) * np.log(1 - p))).mean(axis=-1)
 
 
 def trained_checkpoints(config: StudyConfig, *, use_cache: bool = True, progress: bool = False):
@@ -226,6 +290,8 @@ class Study(NamedTuple):
         tournament: per scenario ``{"SP", "PP3", "PP5"}`` -> ``(n_agents, 4, episodes)``.
         train_seconds: training wall time (0 if loaded from the cache).
         cache_hit: whether the checkpoints came from the cache.
+        final_entropy: mean policy entropy (nats, max ln 2) of the final agents, per scenario
+            ``(scenario,)`` (how much exploration the learner kept).
     """
 
     config: StudyConfig
@@ -234,6 +300,7 @@ class Study(NamedTuple):
     tournament: list[dict[str, np.ndarray]]
     train_seconds: float
     cache_hit: bool
+    final_entropy: np.ndarray | None = None
 
     def samples(self, c: int) -> dict[str, np.ndarray]:
         """Tournament samples of scenario ``c`` as the paper uses them (mean over partners)."""
@@ -278,8 +345,11 @@ def run_study(config: StudyConfig | None = None, *, use_cache: bool = True, prog
     ck, info = trained_checkpoints(config, use_cache=use_cache, progress=progress)
     blocks, tour = evaluate(config, ck)
     hit = bool(info.get("cache_hit", False))
+    layout = agent_layout(config)
+    ent = policy_entropy(ck[-1])
+    per = np.array([ent[layout.scenario == c].mean() for c in range(len(config.scenarios()))])
     return Study(config, config.scenarios(), blocks, tour,
-                 0.0 if hit else float(info.get("train_seconds", 0.0)), hit)
+                 0.0 if hit else float(info.get("train_seconds", 0.0)), hit, per)
 
 
 class StudyAnalysis(NamedTuple):
@@ -405,3 +475,135 @@ def summarise_replicates(studies: list[Study], *, n_permutations: int = 200, k: 
     rank = {p: np.array([[a.allocations[g][j].rank for g in games] for a in analyses]) for p, (_, j) in pick.items()}
     return ReplicateSummary([s.config.seed for s in studies], lois, gain, gain_rel, corr, by_game, rep_r,
                             a_gain, a_p, rank, analyses)
+
+
+#: the LoI estimators of :func:`nestlab.influence.loi.loi_all`, in the order the notebook reports them
+ESTIMATORS = ("paper", "miller_madow", "null_corrected", "knn")
+
+
+class CorrelationInterval(NamedTuple):
+    """Pearson r of LoI vs the relative population-play gain with a bootstrap interval.
+
+    Attributes:
+        r: the correlation of the replicate-mean LoI with the replicate-mean relative gain,
+            pooled over all scenarios.
+        low, high: the ``level`` percentile interval of the two-stage bootstrap.
+        excludes_zero: ``low > 0`` or ``high < 0``.
+        n_boot: bootstrap draws that gave a defined correlation.
+        level: the interval's coverage.
+    """
+
+    r: float
+    low: float
+    high: float
+    excludes_zero: bool
+    n_boot: int
+    level: float
+
+
+def _corr(x: np.ndarray, y: np.ndarray) -> float:
+    x, y = x - x.mean(), y - y.mean()
+    d = np.sqrt((x * x).sum() * (y * y).sum())
+    return float((x * y).sum() / d) if d > 0 else float("nan")
+
+
+def bootstrap_correlation(loi_reps, gain_reps, *, n_boot: int = 2000, level: float = 0.95,
+                          seed: int = 0) -> CorrelationInterval:
+    """Correlation of replicate-mean LoI and gain with a two-stage bootstrap interval.
+
+    Each draw resamples the replicates (seeds) with replacement, averages LoI and gain over them,
+    then resamples the scenarios with replacement and takes Pearson r: the interval covers both
+    the training noise (seeds) and the choice of scenarios.
+
+    Args:
+        loi_reps: ``(replicate, scenario)`` LoI.
+        gain_reps: ``(replicate, scenario)`` gains (same shape).
+        n_boot: bootstrap draws.
+        level: coverage of the percentile interval, in (0, 1).
+        seed: seed of the draws.
+    """
+    x = checks.array("loi_reps", loi_reps, ndim=2)
+    y = checks.array("gain_reps", gain_reps, ndim=2, finite=False)
+    if x.shape != y.shape:
+        raise ValueError(f"invalid gain_reps: shape {y.shape}; valid shape: {x.shape} (as loi_reps)")
+    if x.shape[1] < 3:
+        raise ValueError(f"invalid loi_reps: {x.shape[1]} scenarios; valid: at least 3")
+    checks.integer("n_boot", n_boot, min=1)
+    checks.real("level", level, min=0, max=1, inclusive=(False, False))
+    checks.integer("seed", seed, min=0)
+    r = _corr(np.nanmean(x, 0), np.nanmean(y, 0))
+    rng = np.random.default_rng(seed)
+    n_rep, n_sc = x.shape
+    rs = []
+    for _ in range(n_boot):
+        rep = rng.integers(0, n_rep, n_rep)
+        sc = rng.integers(0, n_sc, n_sc)
+        xm, ym = x[rep].mean(0)[sc], y[rep].mean(0)[sc]
+        if np.all(np.isfinite(ym)):
+            rs.append(_corr(xm, ym))
+    rs = np.asarray(rs)
+    rs = rs[np.isfinite(rs)]
+    a = (1 - level) / 2
+    lo, hi = (np.quantile(rs, [a, 1 - a]) if rs.size else (np.nan, np.nan))
+    return CorrelationInterval(r, float(lo), float(hi), bool(lo > 0 or hi < 0), int(rs.size), float(level))
+
+
+def replicate_correlations(analyses: list[StudyAnalysis], *, n_boot: int = 2000, level: float = 0.95,
+                           seed: int = 0) -> dict[str, CorrelationInterval]:
+    """:func:`bootstrap_correlation` of every estimator's LoI vs the relative PP5 - SP gain."""
+    for i, a in enumerate(checks.sequence("analyses", analyses, min_len=1)):
+        checks.instance(f"analyses[{i}]", a, StudyAnalysis)
+    gain = np.array([a.gain_rel.ravel() for a in analyses])
+    return {n: bootstrap_correlation(np.array([a.loi[n].ravel() for a in analyses]), gain,
+                                     n_boot=n_boot, level=level, seed=seed)
+            for n in analyses[0].loi}
+
+
+def best_estimator(intervals: dict[str, CorrelationInterval]) -> str:
+    """The estimator whose LoI predicts the gain best: the largest positive r (ties: first)."""
+    intervals = checks.mapping("intervals", intervals)
+    finite = {k: v.r for k, v in intervals.items() if np.isfinite(v.r)}
+    if not finite:
+        raise ValueError("invalid intervals: no estimator has a finite r; valid: at least one")
+    return max(finite, key=finite.get)
+
+
+def entropy_ablation(configs: dict[str, StudyConfig], seeds, *, n_permutations: int = 200,
+                     n_boot: int = 2000, use_cache: bool = True, progress: bool = False):
+    """The same study under several learner settings (e.g. entropy bonus off / on), same seeds.
+
+    Args:
+        configs: ``{label: StudyConfig}``; only the learner should differ between them.
+        seeds: study seeds (shared by every setting).
+
+    Returns:
+        ``(table, runs)``: a tidy DataFrame with one row per setting x estimator (``r``, ``low``,
+        ``high``, ``excludes_zero``, the allocation's mean rank under both protocols, the final
+        policy entropy, the mean |relative gain|, training seconds) and
+        ``{label: (studies, ReplicateSummary, {estimator: CorrelationInterval})}``.
+    """
+    import pandas as pd
+
+    configs = checks.mapping("configs", configs)
+    if not configs:
+        raise ValueError("invalid configs: empty; valid: at least one {label: StudyConfig}")
+    for k, c in configs.items():
+        checks.instance(f"configs[{k!r}]", c, StudyConfig)
+    rows, runs = [], {}
+    for label, cfg in configs.items():
+        t0 = time.perf_counter()
+        studies = run_replicates(cfg, seeds, use_cache=use_cache, progress=progress)
+        summ = summarise_replicates(studies, n_permutations=n_permutations)
+        ci = replicate_correlations(summ.analyses, n_boot=n_boot, seed=cfg.seed)
+        secs = time.perf_counter() - t0
+        runs[label] = (studies, summ, ci)
+        ent = float(np.mean([s.final_entropy for s in studies]))
+        for name, c in ci.items():
+            rows.append({"setting": label, "estimator": name, "r": c.r, "low": c.low, "high": c.high,
+                         "excludes_zero": c.excludes_zero,
+                         "mean rank top30": float(summ.rank["top30"].mean()),
+                         "mean rank all": float(summ.rank["all"].mean()),
+                         "final policy entropy": ent,
+                         "mean |relative gain|": float(np.mean(np.abs(summ.gain_rel))),
+                         "seconds": secs})
+    return pd.DataFrame(rows), runs

@@ -109,8 +109,12 @@ def setting_label(p: float, reward: str) -> str:
 
 
 def _train_each(batch: GameBatch, methods: Sequence[str], *, game_key: Any, hidden: int,
-                progress: bool, **train: Any) -> Iterator[tuple[str, Any]]:
-    """Yield ``(method, run)`` for each method trained on ``batch`` (cached; one batched call each)."""
+                progress: bool, gr2_overrides: dict | None = None,
+                **train: Any) -> Iterator[tuple[str, Any]]:
+    """Yield ``(method, run)`` for each method trained on ``batch`` (cached; one batched call each).
+
+    ``gr2_overrides`` are :class:`~nestlab.recursive.gr2.GR2Config` fields applied to the GR2
+    methods only (the baselines and level-0 ignore them)."""
     from nestlab.recursive.train import run_cached
 
     it: Iterable[str] = methods
@@ -120,6 +124,8 @@ def _train_each(batch: GameBatch, methods: Sequence[str], *, game_key: Any, hidd
         it = tqdm(methods, desc="methods")
     for m in it:
         over = {} if m == "level-0" else {"hidden": hidden}
+        if gr2_overrides and (m.startswith("GR2") or m == "level-1"):
+            over.update(gr2_overrides)
         yield m, run_cached(batch, m, game_key=game_key, **train, **over)
 
 
@@ -128,17 +134,24 @@ def beauty_contest_experiment(methods: Sequence[str], *, ps: Sequence[float] = (
                               n_runs: int = 3, n_iters: int = 100, steps_per_iter: int = 10,
                               batch_size: int = 64, seed: int = 0, hidden: int = 16,
                               cache: bool = True,
-                              progress: bool = True) -> BeautyResult:
+                              progress: bool = True, gr2: dict | None = None) -> BeautyResult:
     """Train every method on every (p, reward) setting x ``n_runs`` runs (one batched call per
     method) and return the mean chosen number per iteration.
 
     Args:
         methods: method names (:func:`nestlab.recursive.train.parse_method`), e.g.
             ``"GR2-L2"``, ``"GR2-M(0.5)"``, ``"DDPG"``.
+        gr2: :class:`~nestlab.recursive.gr2.GR2Config` fields for the GR2 methods (e.g.
+            ``{"level0": "replay", "aux_weight": 0.0}``); the baselines ignore them.
     """
     from nestlab.recursive.train import split_runs
 
     _check_methods(methods, hidden)
+    gr2 = {} if gr2 is None else checks.mapping("gr2", gr2)
+    if gr2:
+        from nestlab.recursive.gr2 import GR2Config
+
+        GR2Config(**gr2)  # bad fields or values fail before any training
     ps = [checks.real(f"ps[{i}]", p, min=0, inclusive=(False, True))
           for i, p in enumerate(checks.sequence("ps", ps, min_len=1))]
     checks.choices("rewards", rewards, REWARDS)
@@ -152,7 +165,7 @@ def beauty_contest_experiment(methods: Sequence[str], *, ps: Sequence[float] = (
     seconds: dict = {}
     for m, res in _train_each(batch, methods, game_key=game_key, hidden=hidden, progress=progress,
                               seed=seed, n_iters=n_iters, steps_per_iter=steps_per_iter,
-                              batch_size=batch_size, cache=cache):
+                              batch_size=batch_size, cache=cache, gr2_overrides=gr2):
         per = split_runs(50.0 * (res.history + 1.0), len(games))  # [G, T, runs, n]
         numbers[m] = {lab: per[i].mean(-1).T for i, lab in enumerate(labels)}  # [runs, T]
         seconds[m] = res.seconds
@@ -185,48 +198,150 @@ def final_numbers(res: BeautyResult, *, frac: float = 0.1) -> dict:
 def beauty_claims(summary: dict, *, levels: Sequence[str] = ("GR2-L1", "GR2-L2", "GR2-L3"),
                   noisy: str = "GR2-L4", lam_methods: dict | None = None,
                   threshold: float = 5.0) -> dict[str, dict[str, Any]]:
-    """Check the paper's appendix claims against measured summaries.
+    """The numbers behind the paper's appendix claims, from measured summaries.
 
-    Returns ``{claim: {"held": bool | None, "evidence": str}}`` for: ``L1-L3 converge`` (final
-    distance < ``threshold`` in every setting), ``L4 noisier`` (L4's mean time fluctuation in the
-    final window above the mean of L1-L3), ``square faster than abs`` (mean settle iterations of
-    L1-L3 smaller with the square reward; unsettled runs count as the full length), and
-    ``lambda=1.5 best`` (smallest mean final distance among the GR2-M variants).
+    Returns ``{claim: data}``; every ``data`` has ``held`` (bool, the plain test) and ``evidence``
+    (text), plus the numbers a verdict is computed from:
+
+    * ``L1-L3 converge``: ``worst`` ``{method: worst final distance over settings}``,
+      ``n_converged`` / ``n_total`` (method x setting pairs below ``threshold``);
+    * ``L4 noisier``: ``l4`` and ``lower`` (mean time fluctuation in the final window of L4 and of
+      L1-L3), ``ratio = l4 / lower``;
+    * ``square faster than abs``: ``square`` / ``abs`` mean iterations to settle within
+      ``threshold`` (L1-L3; unsettled runs left out; ``inf`` if none settled), ``ratio = square / abs``;
+    * ``lambda=1.5 best``: ``finals`` ``{lam: mean final distance}``, ``best`` (the lam with the
+      smallest), ``margin`` (final distance of 1.5 minus the best one; 0 when 1.5 is best).
     """
     claims: dict[str, dict[str, Any]] = {}
     present = [m for m in levels if m in summary]
     if present:
         worst = {m: max(v["final_mean"] for v in summary[m].values()) for m in present}
+        flags = [v["final_mean"] < threshold for m in present for v in summary[m].values()]
         claims["L1-L3 converge"] = {
-            "held": all(w < threshold for w in worst.values()),
+            "held": all(w < threshold for w in worst.values()), "worst": worst,
+            "n_converged": int(sum(flags)), "n_total": len(flags),
             "evidence": ", ".join(f"{m}: worst final distance {w:.1f}" for m, w in worst.items())}
     if noisy in summary and present:
-        f4 = np.mean([v["fluctuation"] for v in summary[noisy].values()])
-        f13 = np.mean([v["fluctuation"] for m in present for v in summary[m].values()])
-        claims["L4 noisier"] = {"held": bool(f4 > f13),
+        f4 = float(np.mean([v["fluctuation"] for v in summary[noisy].values()]))
+        f13 = float(np.mean([v["fluctuation"] for m in present for v in summary[m].values()]))
+        claims["L4 noisier"] = {"held": bool(f4 > f13), "l4": f4, "lower": f13,
+                                "ratio": f4 / f13 if f13 > 0 else float("inf") if f4 > 0 else float("nan"),
                                 "evidence": f"fluctuation L4 {f4:.2f} vs L1-L3 {f13:.2f}"}
     if present:
-        settle = {"abs": [], "square": []}
+        settle: dict[str, list] = {"abs": [], "square": []}
         for m in present:
             for s, v in summary[m].items():
                 r = s.split("/")[-1]
                 t = v["settle_iters"]
                 settle[r].append(t if np.isfinite(t) else np.nan)
         if settle["abs"] and settle["square"]:
-            sa, sq = (np.nanmean(settle[k]) if np.any(np.isfinite(settle[k])) else np.inf
+            sa, sq = (float(np.nanmean(settle[k])) if np.any(np.isfinite(settle[k])) else float("inf")
                       for k in ("abs", "square"))
             claims["square faster than abs"] = {
-                "held": bool(sq < sa),
+                "held": bool(sq < sa), "square": sq, "abs": sa,
+                "ratio": sq / sa if np.isfinite(sa) and sa > 0 else float("nan"),
                 "evidence": f"mean iterations to settle within {threshold:g}: square {sq:.1f}, abs {sa:.1f}"}
     if lam_methods:
-        finals = {lam: np.mean([v["final_mean"] for v in summary[m].values()])
+        finals = {lam: float(np.mean([v["final_mean"] for v in summary[m].values()]))
                   for lam, m in lam_methods.items() if m in summary}
         if finals:
             best = min(finals, key=finals.get)
+            margin = finals[1.5] - finals[best] if 1.5 in finals else float("nan")
             claims["lambda=1.5 best"] = {
-                "held": bool(best == 1.5),
+                "held": bool(best == 1.5), "finals": finals, "best": best, "margin": margin,
                 "evidence": ", ".join(f"lambda={lam:g}: {f:.1f}" for lam, f in finals.items())}
     return claims
+
+
+#: notebook 31's controlled ablation: one knob at a time away from the faithful default, and the
+#: combination that comes closest. Each cell: GR2 config overrides (``gr2``) and/or a different
+#: ``n_players`` / ``ps``; the reading of the paper each corresponds to is in ``ABLATION_READINGS``.
+ABLATION_CELLS: dict[str, dict[str, Any]] = {
+    "faithful": {},
+    "level 0 = played actions": {"gr2": {"level0": "replay"}},
+    "aux weight 0": {"gr2": {"aux_weight": 0.0}},
+    "aux weight 5": {"gr2": {"aux_weight": 5.0}},
+    "T 0.1 -> 0.001 annealed": {"gr2": {"temperature": 0.1, "temperature_final": 0.001}},
+    "n = 3 players": {"n_players": 3},
+    "p = 0.5 / 1.5": {"ps": (0.5, 1.5)},
+    "level 0 = played + aux 5": {"gr2": {"level0": "replay", "aux_weight": 5.0}},
+}
+ABLATION_READINGS = {
+    "faithful": "spec / paper Sec. 3: level 0 uniform on the action box, aux weight 1, T = 0.01, n = 10",
+    "level 0 = played actions": "paper Sec. 4.2 read as 'level 0 is the agents' actual policy': the chain starts "
+                                "from joint actions really played (replay buffer)",
+    "aux weight 0": "no inter-level auxiliary loss (what the aux loss contributes)",
+    "aux weight 5": "a stronger inter-level loss (the paper gives no weight)",
+    "T 0.1 -> 0.001 annealed": "soft Q-learning with an annealed temperature (the authors' code anneals; the "
+                               "paper is silent)",
+    "n = 3 players": "fewer agents",
+    "p = 0.5 / 1.5": "targets further from 1 (stronger pull to the equilibrium)",
+    "level 0 = played + aux 5": "the two knobs that helped, together",
+}
+
+
+def beauty_ablation(cells: dict | None = None, *, methods: Sequence[str] = ("GR2-L1", "GR2-L2", "GR2-L3"),
+                    ps: Sequence[float] = (0.7, 1.1), rewards: Sequence[str] = ("square",),
+                    n_players: int = 10, n_runs: int = 2, n_iters: int = 60, steps_per_iter: int = 10,
+                    batch_size: int = 64, seed: int = 0, hidden: int = 16, threshold: float = 5.0,
+                    cache: bool = True, progress: bool = False):
+    """The beauty contest under each ablation cell, same seeds and sizes; a tidy table.
+
+    Args:
+        cells: ``{label: {"gr2": {...}, "n_players": n, "ps": (...)}}`` (default
+            :data:`ABLATION_CELLS`); missing keys take the arguments below.
+        methods, ps, rewards, n_players, n_runs, n_iters, steps_per_iter, batch_size, seed, hidden:
+            as :func:`beauty_contest_experiment`.
+        threshold: distance that counts as converged.
+
+    Returns:
+        ``(table, seconds)``: a DataFrame with one row per cell x method x setting (``final_mean``,
+        ``final_std``, ``settle_iters``, ``fluctuation``, ``converged`` = final distance below
+        ``threshold`` in every run's mean) and ``{cell: wall seconds}``.
+    """
+    import time
+
+    import pandas as pd
+
+    cells = ABLATION_CELLS if cells is None else checks.mapping("cells", cells)
+    if not cells:
+        raise ValueError("invalid cells: empty; valid: at least one {label: {...}}")
+    for k, c in cells.items():
+        checks.mapping(f"cells[{k!r}]", c, keys=("gr2", "n_players", "ps"))
+    checks.real("threshold", threshold, min=0, inclusive=(False, True))
+    rows, secs = [], {}
+    for label, c in cells.items():
+        t0 = time.perf_counter()
+        res = beauty_contest_experiment(list(methods), ps=c.get("ps", ps), rewards=rewards,
+                                        n_players=c.get("n_players", n_players), n_runs=n_runs,
+                                        n_iters=n_iters, steps_per_iter=steps_per_iter,
+                                        batch_size=batch_size, seed=seed, hidden=hidden, cache=cache,
+                                        progress=progress, gr2=c.get("gr2"))
+        secs[label] = time.perf_counter() - t0
+        for m, per in beauty_summary(res, threshold=threshold).items():
+            for s, v in per.items():
+                rows.append({"cell": label, "method": m, "setting": s, **v,
+                             "converged": bool(v["final_mean"] < threshold)})
+    return pd.DataFrame(rows), secs
+
+
+def ablation_convergence(table, *, methods: Sequence[str] = ("GR2-L1", "GR2-L2", "GR2-L3")):
+    """Per ablation cell: worst final distance of each method over the settings, and whether
+    every method converged in every setting (the claim "L1-L3 converge") or only some did.
+
+    Returns a DataFrame indexed by cell: one column per method (worst final distance),
+    ``n_converged`` / ``n_total`` (method x setting pairs below the threshold) and ``all``.
+    """
+    import pandas as pd
+
+    sub = table[table.method.isin(list(methods))]
+    worst = sub.pivot_table(index="cell", columns="method", values="final_mean", aggfunc="max")
+    out = worst.reindex(index=list(dict.fromkeys(sub.cell)), columns=list(methods))
+    g = sub.groupby("cell", sort=False)["converged"]
+    out["n_converged"] = g.sum().astype(int)
+    out["n_total"] = g.size()
+    out["all"] = out["n_converged"] == out["n_total"]
+    return pd.DataFrame(out)
 
 
 # ----------------------------------------------------------------------------------------------

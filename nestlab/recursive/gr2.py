@@ -61,6 +61,7 @@ from nestlab.recursive.nets import BatchedMLP, mlp_sizes, split_gaussian, squash
 
 MODES = ("L", "M")
 OPPONENT_MODELS = ("own", "opponent")
+LEVEL0 = ("uniform", "replay")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,14 @@ class GR2Config:
             is good *for i*. ``"opponent"`` (a nestlab variant, to test that optimism): each agent
             also fits critics ``Q_j(a_i, a_-i)`` of the others' observed rewards and rho is fitted to
             ``exp(sum_j Q_j / T)``, i.e. the others play what is good for *them*.
+        level0: what the bottom of the chain is. ``"uniform"`` (the spec's reading: level 0 is
+            non-strategic, uniform on the action box). ``"replay"`` (the other reading of the
+            paper's Sec. 4.2, where level 0 is the agents' actual policy): level-0 actions are the
+            joint actions the population really played, drawn from the replay batch in training
+            and from the latest batch when acting (uniform before the first update).
+        temperature_final: if given, the temperature is annealed geometrically from
+            ``temperature`` to ``temperature_final`` over training (the trainer calls
+            :meth:`GR2Learner.set_progress`); ``None`` keeps it constant.
     """
 
     level: int = 1
@@ -96,6 +105,8 @@ class GR2Config:
     aux_weight: float = 1.0
     marginal_samples: int = 8
     opponent_model: str = "own"
+    level0: str = "uniform"
+    temperature_final: float | None = None
 
     def __post_init__(self) -> None:
         w = "GR2Config"
@@ -112,6 +123,9 @@ class GR2Config:
         checks.real("aux_weight", self.aux_weight, min=0, where=w)
         checks.integer("marginal_samples", self.marginal_samples, min=1, where=w)
         checks.choice("opponent_model", self.opponent_model, OPPONENT_MODELS, where=w)
+        checks.choice("level0", self.level0, LEVEL0, where=w)
+        if self.temperature_final is not None:
+            checks.real("temperature_final", self.temperature_final, **positive)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -273,6 +287,30 @@ class GR2Learner(torch.nn.Module):
             self.q_opp = BatchedMLP(A, mlp_sizes(n, n - 1, h), generator=g)
             params += list(self.q_opp.parameters())
         self.optimizer = torch.optim.Adam(params, lr=config.lr)
+        #: current temperature (annealed by :meth:`set_progress` when ``temperature_final`` is set)
+        self.temperature = float(config.temperature)
+        # level-0 actions for acting with level0="replay": the latest replay batch in agent view
+        self._level0_bank: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def set_progress(self, frac: float) -> None:
+        """Set the temperature for training progress ``frac`` in [0, 1] (geometric annealing)."""
+        frac = checks.real("frac", frac, min=0, max=1, where="GR2Learner.set_progress()")
+        c = self.config
+        if c.temperature_final is not None:
+            self.temperature = float(c.temperature * (c.temperature_final / c.temperature) ** frac)
+
+    def _with_level0(self, noise: Noise, own: torch.Tensor | None, others: torch.Tensor | None,
+                     generator: torch.Generator) -> Noise:
+        """Replace the uniform level-0 actions by played ones (``level0="replay"``)."""
+        if self.config.level0 != "replay":
+            return noise
+        if own is None:
+            if self._level0_bank is None:
+                return noise
+            own, others = self._level0_bank
+        B, Bb = noise.own0.shape[1], own.shape[1]
+        idx = torch.randint(0, Bb, (B,), generator=generator)
+        return noise._replace(own0=own[:, idx].detach(), opp0=others[:, idx].detach())
 
     @property
     def n_agents(self) -> int:
@@ -294,6 +332,7 @@ class GR2Learner(torch.nn.Module):
     def act_agents(self, generator: torch.Generator, *, deterministic: bool = False) -> torch.Tensor:
         """One action per agent, ``[A]`` (sampled top action, or its mean)."""
         noise = draw_noise(self.n_agents, 1, self.n_players, self.config.level, generator)
+        noise = self._with_level0(noise, None, None, generator)
         ch = self.chain(noise)
         return (ch.mean if deterministic else ch.action).reshape(-1)
 
@@ -316,7 +355,7 @@ class GR2Learner(torch.nn.Module):
             others_reward: the others' scaled rewards ``[A, B, d]`` (``opponent_model="opponent"``).
         """
         c = self.config
-        T = c.temperature
+        T = self.temperature
         q_det = self.q.detached()
         # --- Q ---
         y = reward
@@ -369,8 +408,9 @@ class GR2Learner(torch.nn.Module):
         eps = torch.stack([rho_noise[:, :B].roll(i, 1) for i in range(M)], 0)
         opp = torch.tanh(mean.unsqueeze(0) + log_std.exp().unsqueeze(0) * eps)
         qs = torch.stack([self.q_target(joint_input(a, opp[i])) for i in range(M)], 0)
-        q_marg = c.temperature * (torch.logsumexp(qs / c.temperature, 0) - math.log(M))
-        return q_marg - c.temperature * ch.log_prob
+        T = self.temperature
+        q_marg = T * (torch.logsumexp(qs / T, 0) - math.log(M))
+        return q_marg - T * ch.log_prob
 
     # ---- update ------------------------------------------------------------------------------
     def update(self, joint: torch.Tensor, reward: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
@@ -388,6 +428,10 @@ class GR2Learner(torch.nn.Module):
         noise = draw_noise(self.n_agents, B, self.n_players, self.config.level, generator)
         rho_noise = torch.randn(self.n_agents, 2 * B, self.n_players - 1, generator=generator)
         rho_own = torch.rand(self.n_agents, B, 1, generator=generator) * 2 - 1
+        if self.config.level0 == "replay":
+            # drawn after the uniform draws, so level0="uniform" keeps its exact random stream
+            noise = self._with_level0(noise, own, others, generator)
+            self._level0_bank = (own.detach(), others.detach())
         parts = self.losses(own, others, r, noise, rho_noise, rho_own, others_reward)
         total = parts["q"] + parts["rho"] + parts["pi"]
         self.optimizer.zero_grad(set_to_none=True)

@@ -149,7 +149,10 @@ def train(games: GameBatch, method: str, *, n_iters: int = 400, steps_per_iter: 
 
         it = tqdm(it, desc=method, leave=False)
     t0 = time.perf_counter()
+    anneal = getattr(learner, "set_progress", None)
     for i in it:
+        if anneal is not None:
+            anneal(i / max(1, n_iters - 1))
         acc = torch.zeros(R, n)
         for _ in range(steps_per_iter):
             if learner is None:

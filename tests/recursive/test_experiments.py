@@ -92,3 +92,43 @@ def test_gr2_level2_converges_in_beauty_contest_full_size(tmp_path, monkeypatch)
     s = ex.beauty_summary(res, threshold=5.0)
     assert s["GR2-L2"]["p=0.7/abs"]["final_mean"] < 5.0
     assert s["level-0"]["p=0.7/abs"]["final_mean"] > 40.0
+
+
+def test_beauty_claims_return_the_numbers_behind_each_claim():
+    def entry(final, fluct, settle):
+        return {"final_mean": final, "final_std": 0.0, "fluctuation": fluct, "success": float(final < 5),
+                "settle_iters": settle}
+
+    summary = {"GR2-L1": {"p=0.7/abs": entry(12, 0.2, float("nan")), "p=0.7/square": entry(1, 0.2, 10)},
+               "GR2-L2": {"p=0.7/abs": entry(2, 0.2, 40), "p=0.7/square": entry(1, 0.2, 20)},
+               "GR2-L4": {"p=0.7/abs": entry(3, 0.8, 30), "p=0.7/square": entry(3, 0.8, 20)},
+               "GR2-M3(0.5)": {"p=0.7/abs": entry(4, 0, 1), "p=0.7/square": entry(6, 0, 1)},
+               "GR2-M3(1.5)": {"p=0.7/abs": entry(6, 0, 1), "p=0.7/square": entry(7, 0, 1)}}
+    c = ex.beauty_claims(summary, levels=("GR2-L1", "GR2-L2"), lam_methods={0.5: "GR2-M3(0.5)", 1.5: "GR2-M3(1.5)"})
+    cv = c["L1-L3 converge"]
+    assert cv["worst"] == {"GR2-L1": 12, "GR2-L2": 2} and (cv["n_converged"], cv["n_total"]) == (3, 4)
+    assert c["L4 noisier"]["ratio"] == pytest.approx(4.0)
+    # square settles at (10 + 20) / 2 = 15, abs at 40 (the unsettled L1 run is left out)
+    assert (c["square faster than abs"]["square"], c["square faster than abs"]["abs"]) == (15, 40)
+    assert c["square faster than abs"]["ratio"] == pytest.approx(15 / 40)
+    lam = c["lambda=1.5 best"]
+    assert lam["best"] == 0.5 and lam["margin"] == pytest.approx(6.5 - 5.0) and not lam["held"]
+
+
+def test_beauty_ablation_table_and_convergence(tmp_path, monkeypatch):
+    monkeypatch.setenv("NESTLAB_CACHE", str(tmp_path))
+    cells = {"faithful": {}, "replay": {"gr2": {"level0": "replay"}}, "n3": {"n_players": 3}}
+    tab, secs = ex.beauty_ablation(cells, methods=("GR2-L1",), ps=(0.7,), n_players=4, n_runs=1, n_iters=3,
+                                   steps_per_iter=2, batch_size=4, hidden=8, threshold=5.0)
+    assert set(secs) == set(cells) and list(tab.cell.unique()) == list(cells)
+    assert len(tab) == 3 and tab.setting.eq("p=0.7/square").all()
+    conv = ex.ablation_convergence(tab, methods=("GR2-L1",))
+    assert list(conv.index) == list(cells)
+    assert (conv["GR2-L1"].values == tab.final_mean.values).all()
+    assert (conv.n_converged == (tab.final_mean < 5).astype(int).values).all()
+    # the replay cell trains a different learner than the faithful one
+    assert tab.final_mean.iloc[0] != tab.final_mean.iloc[1]
+    with pytest.raises(ValueError, match="unknown key of cells"):
+        ex.beauty_ablation({"x": {"temperature": 1.0}})
+    with pytest.raises(ValueError, match="level0"):
+        ex.beauty_contest_experiment(["GR2-L1"], gr2={"level0": "nope"})

@@ -8,6 +8,7 @@ from nestlab.recursive.gr2 import (
     poisson_weights,
     split_joint,
 )
+from nestlab.recursive.nets import split_gaussian
 
 
 def test_poisson_weights():
@@ -180,3 +181,51 @@ def test_opponent_model_variant_fits_the_others_rewards():
     with pytest.raises(ValueError, match="needs others_reward"):
         noise = draw_noise(2, 4, 2, 2, g)
         L.losses(own[:, :4], others[:, :4], r_others[:, :4], noise, torch.randn(2, 8, 1), torch.rand(2, 4, 1))
+
+
+def test_replay_level0_starts_the_chain_from_played_actions():
+    """level0='replay': after an update, a level-1 action is pi's response to actions really
+    played (the replay batch), not to uniform draws; before any update it is the uniform chain."""
+    L = GR2Learner(1, 3, GR2Config(level=1, hidden=8, level0="replay"), seed=0)
+    U = GR2Learner(1, 3, GR2Config(level=1, hidden=8), seed=0)
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    assert torch.equal(L.act(g1, deterministic=True), U.act(g2, deterministic=True))
+    joint = torch.full((16, 1, 3), 0.25)
+    L.update(joint, torch.zeros(16, 1, 3), torch.Generator().manual_seed(0))
+    a = L.act(torch.Generator().manual_seed(1), deterministic=True)
+    mean, _ = split_gaussian(L.pi(torch.full((3, 1, 2), 0.25)))
+    torch.testing.assert_close(a.reshape(-1), torch.tanh(mean).reshape(-1))
+
+
+def test_uniform_level0_and_constant_temperature_keep_the_old_stream():
+    """The new knobs at their defaults change nothing (same losses as an explicit default config)."""
+    def losses(cfg):
+        L = GR2Learner(1, 2, cfg, seed=0)
+        g = torch.Generator().manual_seed(0)
+        joint = torch.rand(8, 1, 2, generator=g) * 2 - 1
+        return [L.update(joint, -joint.abs(), g) for _ in range(3)]
+
+    assert losses(GR2Config(level=2, hidden=8)) == losses(GR2Config(level=2, hidden=8, level0="uniform",
+                                                                      temperature_final=None))
+
+
+def test_temperature_annealing_is_geometric():
+    L = GR2Learner(1, 2, GR2Config(hidden=8, temperature=0.1, temperature_final=0.001), seed=0)
+    L.set_progress(0.0)
+    assert L.temperature == pytest.approx(0.1)
+    L.set_progress(0.5)
+    assert L.temperature == pytest.approx(0.01)
+    L.set_progress(1.0)
+    assert L.temperature == pytest.approx(0.001)
+    C = GR2Learner(1, 2, GR2Config(hidden=8, temperature=0.1), seed=0)
+    C.set_progress(1.0)
+    assert C.temperature == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="frac"):
+        L.set_progress(1.5)
+
+
+@pytest.mark.parametrize("kwargs,match", [({"level0": "zero"}, "unknown level0 'zero'"),
+                                          ({"temperature_final": 0.0}, "temperature_final")])
+def test_new_knob_refusals(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        GR2Config(**kwargs)
