@@ -5,7 +5,8 @@
 * the permutation null of one scenario: vectorised vs a loop over permutations;
 * the policy-gradient trainer: one numpy pass over all agents vs a per-agent loop (same draws, same
   result), on a short run of the full agent set;
-* wall time of the whole re-analysis and of one replicate of the training study (no cache).
+* wall time of the whole re-analysis and of one replicate of the training study (no cache), with
+  and without the entropy bonus, and of the LoI-gain bootstrap interval (16 replicates x 16 scenarios).
 
 Run: ``python -m benchmarks.influence_bench [--quick]``. Timings on a shared machine are noisy.
 """
@@ -62,7 +63,12 @@ def main(argv=None) -> None:
     from nestlab.influence import reanalysis as ra
     from nestlab.influence.data import GAMES, MAPS, load_loi_log
     from nestlab.influence.loi import loi, permutation_null
-    from nestlab.influence.population import StudyConfig, evaluate, train_population
+    from nestlab.influence.population import (
+        StudyConfig,
+        bootstrap_correlation,
+        evaluate,
+        train_population,
+    )
 
     rows = []
     logs = [load_loi_log(g, m, version=v).ego_blocks() for v in ("arxiv", "rlc") for g in GAMES for m in MAPS]
@@ -103,6 +109,13 @@ def main(argv=None) -> None:
     t0 = time.perf_counter()
     evaluate(full, ck)
     t_eval = time.perf_counter() - t0
+    ent = replace(full, entropy_coef=0.3, entropy_final=0.03)
+    t0 = time.perf_counter()
+    train_population(ent)
+    t_train_ent = time.perf_counter() - t0
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 16))
+    t_boot = _timeit(lambda: bootstrap_correlation(x, x + rng.normal(size=x.shape), n_boot=2000), repeat=2)
 
     print("\nnestlab.influence benchmarks (wall seconds, best of repeats; shared machine, noisy)\n")
     print(f"{'task':45s} {'nestlab':>9s}  {'baseline':28s} {'baseline s':>10s} {'speed-up':>9s}")
@@ -111,7 +124,8 @@ def main(argv=None) -> None:
     print(f"\nwhole re-analysis (LoI arXiv + RLC, allocation study, ranks): {t_reanalysis:.2f} s")
     print(f"one study replicate ({len(full.scenarios())} scenarios, {n_agents} agents, "
           f"{full.n_generations} generations x {full.iters_per_generation} steps): "
-          f"train {t_train:.1f} s, evaluate {t_eval:.2f} s")
+          f"train {t_train:.1f} s ({t_train_ent:.1f} s with the entropy bonus), evaluate {t_eval:.2f} s")
+    print(f"LoI-gain bootstrap interval, 16 x 16, 2000 draws: {t_boot:.3f} s")
     steps = full.n_generations * full.iters_per_generation
     per_step_loop = rows[2][3] / (cfg.n_generations * cfg.iters_per_generation)
     print(f"per-agent loop extrapolated to that replicate: {per_step_loop * steps:.0f} s")
