@@ -83,6 +83,10 @@ def main(argv: list[str] | None = None) -> None:
     rows.append(("batched (10 agents stacked)", 10, 1, t_b))
     t_r = run_batched(args.runs, cfg, args.iters, args.steps)
     rows.append((f"batched x{args.runs} runs", 10 * args.runs, args.runs, t_r))
+    # notebook 31's ablation knob that changes the chain: level 0 = played actions
+    t_v = run_batched(args.runs, GR2Config(level=args.level, hidden=args.hidden, level0="replay"),
+                      args.iters, args.steps)
+    rows.append((f"batched x{args.runs}, level0=replay", 10 * args.runs, args.runs, t_v))
     n_steps = args.iters * args.steps
     print(f"GR2-L{args.level}, 10-agent beauty contest, {n_steps} env+gradient steps per run, "
           f"batch 64, hidden {args.hidden}, torch threads {args.threads}")
