@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt
 
 from nestlab import checks
 
-__all__ = ["HEADLESS_ENV_VAR", "PALETTE", "STYLE", "apply_style", "check_ax", "figure",
-           "interactive", "is_headless"]
+__all__ = ["HEADLESS_ENV_VAR", "PALETTE", "STYLE", "apply_style", "check_ax", "ensure_ax",
+           "ensure_axes", "figure", "interactive", "is_headless"]
 
 #: colour cycle used across the suite (colour-blind friendly, Okabe–Ito)
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -72,6 +72,43 @@ def check_ax(ax: Any, name: str = "ax") -> Any:
         raise TypeError(f"invalid type for {name}: {type(ax).__name__} ({checks.describe(ax)}); "
                         "valid types: matplotlib Axes or None")
     return ax
+
+
+def ensure_ax(ax: Any = None, **figure_kwargs: Any) -> Any:
+    """The axes a ``plot_X(..., ax=None)`` draws on: ``ax`` itself, or a new one from :func:`figure`.
+
+    Raises:
+        TypeError: ``ax`` is neither ``None`` nor a matplotlib Axes.
+    """
+    if check_ax(ax) is None:
+        _, ax = figure(1, 1, **figure_kwargs)
+    return ax
+
+
+def ensure_axes(axes: Any, nrows: int, ncols: int, *, name: str = "axes", **figure_kwargs: Any):
+    """The ``nrows x ncols`` grid a multi-panel ``plot_X(..., axes=None)`` draws on, as a 2-d array.
+
+    ``axes`` is an array-like of ``nrows * ncols`` matplotlib Axes (any shape), or ``None`` for a
+    new grid from :func:`figure`.
+
+    Raises:
+        TypeError: an element that is not a matplotlib Axes.
+        ValueError: the wrong number of axes.
+    """
+    import numpy as np
+
+    if axes is None:
+        _, axes = figure(nrows, ncols, **figure_kwargs)
+    arr = np.asarray(axes, dtype=object)
+    if arr.size != nrows * ncols:
+        raise ValueError(f"invalid {name}: {arr.size} axes; valid: {nrows * ncols} "
+                         f"({nrows} x {ncols}) matplotlib Axes or None")
+    for i, a in enumerate(arr.ravel()):
+        if a is None:
+            raise TypeError(f"invalid type for {name}[{i}]: NoneType (None); valid types: "
+                            "matplotlib Axes")
+        check_ax(a, f"{name}[{i}]")
+    return arr.reshape(nrows, ncols)
 
 
 HEADLESS_ENV_VAR = "NESTLAB_HEADLESS"

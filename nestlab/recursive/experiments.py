@@ -1,7 +1,8 @@
-"""Experiment drivers behind the GR2 notebooks (30-32): run, summarise, check the paper's claims.
+"""The studies behind the GR2 notebooks 30-32 (Wen et al. 2020, Theorem 1 and Secs. 5.1-5.3).
 
-Each driver returns plain numpy arrays / dicts so that a notebook cell is one call, one plot or
-one ``record``.
+Each driver runs a study and returns numpy arrays / dicts (``NamedTuple`` results) or tidy
+``pandas.DataFrame`` tables, so that a notebook cell is one call, one plot or one ``record``.
+The claims made from these numbers live in :mod:`nestlab.recursive.claims`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ from nestlab.recursive.games import (
     MaxOfTwoQuadratics,
     matrix_game,
 )
+
+__all__ = ["ABLATION_CELLS", "ABLATION_READINGS", "GAME_NAMES", "AblationStudy", "BeautyMethods",
+           "BeautyResult", "DynamicsResult", "GamesResult", "ablation_convergence",
+           "beauty_ablation", "beauty_ablation_study", "beauty_contest_experiment",
+           "beauty_methods", "beauty_summary", "classical_level_k", "dynamics_experiment",
+           "dynamics_table", "final_numbers", "final_positions", "games_curves",
+           "games_experiment", "games_summary", "learned_vs_classical", "opponent_predictions",
+           "opponent_table", "setting_label", "summary_field", "summary_table"]
 
 # ----------------------------------------------------------------------------------------------
 # 30: learning dynamics
@@ -73,6 +82,15 @@ def dynamics_experiment(games: Sequence[str] = ("rotational", "matching_pennies"
     return DynamicsResult(traj, summary)
 
 
+def dynamics_table(res: DynamicsResult):
+    """``res.summary`` as a tidy table: one row per game and level."""
+    import pandas as pd
+
+    checks.instance("res", res, DynamicsResult)
+    return pd.DataFrame([{"game": g, "level": k, **v} for g, d in res.summary.items()
+                         for k, v in d.items()])
+
+
 # ----------------------------------------------------------------------------------------------
 # 31: beauty contest
 # ----------------------------------------------------------------------------------------------
@@ -105,7 +123,52 @@ def _check_sizes(**sizes: Any) -> None:
 
 
 def setting_label(p: float, reward: str) -> str:
+    """The label of one beauty-contest setting, ``"p=0.7/abs"``."""
     return f"p={p:g}/{reward}"
+
+
+class BeautyMethods(NamedTuple):
+    """Notebook 31's method names: ``levels`` (GR2-Lk), ``mixtures`` ``{lam: GR2-Mk(lam)}``,
+    ``baselines`` and ``all`` (in that order)."""
+
+    levels: list
+    mixtures: dict
+    baselines: list
+    all: list
+
+
+def beauty_methods(levels: Sequence[int], *, lams: Sequence[float] = (), mixture_level: int = 3,
+                   baselines: Sequence[str] = ()) -> BeautyMethods:
+    """The GR2-L``k`` names of ``levels``, GR2-M``mixture_level``(``lam``) of ``lams``, baselines."""
+    for i, k in enumerate(checks.sequence("levels", levels)):
+        checks.integer(f"levels[{i}]", k, min=1)
+    checks.integer("mixture_level", mixture_level, min=1)
+    lvl = [f"GR2-L{k}" for k in levels]
+    mix = {float(lam): f"GR2-M{mixture_level}({lam:g})" for lam in checks.sequence("lams", lams)}
+    base = list(checks.sequence("baselines", baselines))
+    return BeautyMethods(lvl, mix, base, lvl + list(mix.values()) + base)
+
+
+def classical_level_k(ps: Sequence[float], *, n_players: int = 10, depth: int = 5):
+    """Classical level-k numbers (level 0 plays 50 on average) per p: a ``(level, p)`` table."""
+    import pandas as pd
+
+    return pd.DataFrame({f"p={p:g}": BeautyContest(n_players, p).level_k_numbers(depth)
+                         for p in checks.sequence("ps", ps, min_len=1)},
+                        index=[f"level {k}" for k in range(depth + 1)])
+
+
+def summary_field(summary: dict, key: str) -> dict:
+    """``{method: {setting: summary[method][setting][key]}}`` of a beauty or games summary."""
+    return {m: {s: v[key] for s, v in d.items()} for m, d in checks.mapping("summary", summary).items()}
+
+
+def summary_table(summary: dict, *, column: str = "setting"):
+    """A beauty or games summary as a tidy table: one row per method and ``column`` value."""
+    import pandas as pd
+
+    return pd.DataFrame([{"method": m, column: s, **v}
+                         for m, d in checks.mapping("summary", summary).items() for s, v in d.items()])
 
 
 def _train_each(batch: GameBatch, methods: Sequence[str], *, game_key: Any, hidden: int,
@@ -195,62 +258,19 @@ def final_numbers(res: BeautyResult, *, frac: float = 0.1) -> dict:
             for m, per in res.numbers.items()}
 
 
-def beauty_claims(summary: dict, *, levels: Sequence[str] = ("GR2-L1", "GR2-L2", "GR2-L3"),
-                  noisy: str = "GR2-L4", lam_methods: dict | None = None,
-                  threshold: float = 5.0) -> dict[str, dict[str, Any]]:
-    """The numbers behind the paper's appendix claims, from measured summaries.
+def learned_vs_classical(res: BeautyResult, *, ps: Sequence[float], rewards: Sequence[str],
+                         levels: Sequence[int], n_players: int = 10, frac: float = 0.1):
+    """Learned GR2-L``k`` final numbers (:func:`final_numbers`) next to the classical level-k ones."""
+    import pandas as pd
 
-    Returns ``{claim: data}``; every ``data`` has ``held`` (bool, the plain test) and ``evidence``
-    (text), plus the numbers a verdict is computed from:
-
-    * ``L1-L3 converge``: ``worst`` ``{method: worst final distance over settings}``,
-      ``n_converged`` / ``n_total`` (method x setting pairs below ``threshold``);
-    * ``L4 noisier``: ``l4`` and ``lower`` (mean time fluctuation in the final window of L4 and of
-      L1-L3), ``ratio = l4 / lower``;
-    * ``square faster than abs``: ``square`` / ``abs`` mean iterations to settle within
-      ``threshold`` (L1-L3; unsettled runs left out; ``inf`` if none settled), ``ratio = square / abs``;
-    * ``lambda=1.5 best``: ``finals`` ``{lam: mean final distance}``, ``best`` (the lam with the
-      smallest), ``margin`` (final distance of 1.5 minus the best one; 0 when 1.5 is best).
-    """
-    claims: dict[str, dict[str, Any]] = {}
-    present = [m for m in levels if m in summary]
-    if present:
-        worst = {m: max(v["final_mean"] for v in summary[m].values()) for m in present}
-        flags = [v["final_mean"] < threshold for m in present for v in summary[m].values()]
-        claims["L1-L3 converge"] = {
-            "held": all(w < threshold for w in worst.values()), "worst": worst,
-            "n_converged": int(sum(flags)), "n_total": len(flags),
-            "evidence": ", ".join(f"{m}: worst final distance {w:.1f}" for m, w in worst.items())}
-    if noisy in summary and present:
-        f4 = float(np.mean([v["fluctuation"] for v in summary[noisy].values()]))
-        f13 = float(np.mean([v["fluctuation"] for m in present for v in summary[m].values()]))
-        claims["L4 noisier"] = {"held": bool(f4 > f13), "l4": f4, "lower": f13,
-                                "ratio": f4 / f13 if f13 > 0 else float("inf") if f4 > 0 else float("nan"),
-                                "evidence": f"fluctuation L4 {f4:.2f} vs L1-L3 {f13:.2f}"}
-    if present:
-        settle: dict[str, list] = {"abs": [], "square": []}
-        for m in present:
-            for s, v in summary[m].items():
-                r = s.split("/")[-1]
-                t = v["settle_iters"]
-                settle[r].append(t if np.isfinite(t) else np.nan)
-        if settle["abs"] and settle["square"]:
-            sa, sq = (float(np.nanmean(settle[k])) if np.any(np.isfinite(settle[k])) else float("inf")
-                      for k in ("abs", "square"))
-            claims["square faster than abs"] = {
-                "held": bool(sq < sa), "square": sq, "abs": sa,
-                "ratio": sq / sa if np.isfinite(sa) and sa > 0 else float("nan"),
-                "evidence": f"mean iterations to settle within {threshold:g}: square {sq:.1f}, abs {sa:.1f}"}
-    if lam_methods:
-        finals = {lam: float(np.mean([v["final_mean"] for v in summary[m].values()]))
-                  for lam, m in lam_methods.items() if m in summary}
-        if finals:
-            best = min(finals, key=finals.get)
-            margin = finals[1.5] - finals[best] if 1.5 in finals else float("nan")
-            claims["lambda=1.5 best"] = {
-                "held": bool(best == 1.5), "finals": finals, "best": best, "margin": margin,
-                "evidence": ", ".join(f"lambda={lam:g}: {f:.1f}" for lam, f in finals.items())}
-    return claims
+    fn = final_numbers(res, frac=frac)
+    rows = []
+    for p in ps:
+        classical = BeautyContest(n_players, p).level_k_numbers(max(levels))
+        for k in levels:
+            rows.append({"p": p, "level": k, "classical level-k": classical[k],
+                         **{f"GR2-L{k} {r}": fn[f"GR2-L{k}"][setting_label(p, r)] for r in rewards}})
+    return pd.DataFrame(rows)
 
 
 #: notebook 31's controlled ablation: one knob at a time away from the faithful default, and the
@@ -342,6 +362,43 @@ def ablation_convergence(table, *, methods: Sequence[str] = ("GR2-L1", "GR2-L2",
     out["n_total"] = g.size()
     out["all"] = out["n_converged"] == out["n_total"]
     return pd.DataFrame(out)
+
+
+class AblationStudy(NamedTuple):
+    """Notebook 31's ablation: the per-cell ``table`` (:func:`beauty_ablation`), ``convergence``
+    (:func:`ablation_convergence` with each cell's ``reading``), wall ``seconds`` per cell,
+    ``best_cell`` (most method x setting pairs converged, the faithful cell aside),
+    ``best_learner`` (the same among the cells that change the learner only, not n or p) and
+    ``best_learner_gr2`` (that cell's GR2 overrides, ``None`` for the faithful cell)."""
+
+    table: Any
+    convergence: Any
+    seconds: dict
+    best_cell: str
+    best_learner: str
+    best_learner_gr2: dict | None
+
+
+def beauty_ablation_study(cells: dict | None = None, *,
+                          methods: Sequence[str] = ("GR2-L1", "GR2-L2", "GR2-L3"),
+                          **kwargs: Any) -> AblationStudy:
+    """:func:`beauty_ablation` over ``cells`` and which cells converge best.
+
+    Args:
+        cells: as :func:`beauty_ablation`; their GR2 overrides are looked up in ``cells``.
+        methods: the methods whose convergence is counted.
+        **kwargs: the other arguments of :func:`beauty_ablation`.
+    """
+    cells = ABLATION_CELLS if cells is None else checks.mapping("cells", cells)
+    table, secs = beauty_ablation(cells, methods=methods, **kwargs)
+    conv = ablation_convergence(table, methods=methods)
+    conv["reading"] = [ABLATION_READINGS.get(c, "") for c in conv.index]
+    best_cell = conv.drop(index="faithful").n_converged.idxmax() if len(conv) > 1 else "faithful"
+    # the variant re-run changes the learner only (n and p are the game's, not a reading of GR2)
+    learner_cells = [c for c in conv.index if c != "faithful" and set(cells.get(c, {})) == {"gr2"}]
+    best_learner = conv.loc[learner_cells].n_converged.idxmax() if learner_cells else "faithful"
+    return AblationStudy(table, conv, secs, best_cell, best_learner,
+                         cells.get(best_learner, {}).get("gr2"))
 
 
 # ----------------------------------------------------------------------------------------------
