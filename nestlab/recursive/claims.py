@@ -26,7 +26,7 @@ from nestlab.recursive.experiments import (
 )
 from nestlab.recursive.games import MATRIX_GAMES, matrix_game
 
-__all__ = ["PROFILES", "Best", "PropositionCheck", "beauty_claims", "best_method",
+__all__ = ["BEAUTY_RECORDS", "GAMES_RECORDS", "PROFILES", "Best", "PropositionCheck", "beauty_claims", "best_method",
            "claim_beauty", "claim_dynamics", "claim_games", "games_claims", "level1_theory_error",
            "proposition_check", "proposition_table", "record_ablation", "record_beauty",
            "record_dynamics", "record_games", "record_propositions"]
@@ -410,3 +410,63 @@ def claim_beauty(summary: Mapping, claims: Mapping, study: AblationStudy, varian
                       verdict=nestlab.judge_all([b > best_gr2[0] for b in base.values()]),
                       note=f"mean final distance of the best baseline; best GR2 ({best_gr2[1]}) "
                            f"{best_gr2[0]:.1f}; " + ", ".join(f"{m} {b:.1f}" for m, b in base.items()))
+
+
+# ----------------------------------------------------------------------------------------------
+# notebook 32: records and scoreboard
+# ----------------------------------------------------------------------------------------------
+
+
+def record_games(summary: Mapping, *, methods: Sequence[str], games: Sequence[str]):
+    """Record a games summary's success rates and final distances (:data:`GAMES_RECORDS`), the
+    local-optimum rate of the quadratics game when played, the methods and the games; return
+    the summary as a tidy table."""
+    table = _record_summary(summary, GAMES_RECORDS, "game")
+    if "max_of_two_quadratics" in games:
+        nestlab.record("local_optimum_rate", {m: d["max_of_two_quadratics"]["local"]
+                                              for m, d in summary.items()})
+    nestlab.record("methods", list(methods))
+    nestlab.record("games", list(games))
+    return table
+
+
+def claim_games(summary: Mapping, *, ne_threshold: float = 0.1) -> None:
+    """Notebook 32's scoreboard from :func:`games_claims`: a GR2 method "reaches" an outcome in
+    at least half of its runs and more often than the best baseline; "converges" in the
+    rotational game is a mean final distance below ``ne_threshold`` from (0.5, 0.5)."""
+    gc = games_claims(summary, ne_threshold=ne_threshold)
+    base = [m for m in summary if not m.startswith("GR2")]
+    if "stag_hunt" in gc:
+        c = gc["stag_hunt"]
+        nestlab.claim("stag hunt: GR2 reaches (stag, stag), more often than the baselines",
+                      paper="GR2 reaches (stag, stag); baselines often (hare, hare)",
+                      nestlab=c["gr2"].value,
+                      verdict=nestlab.judge_all([c["gr2"].value >= 0.5,
+                                                 c["gr2"].value > c["baseline"].value]),
+                      note=f"share of runs at (stag, stag): best GR2 {c['gr2'].method}; best "
+                           f"baseline {c['baseline'].method} {c['baseline'].value:.2f}")
+    if "rotational" in gc:
+        c = gc["rotational"]
+        nestlab.claim("rotational: GR2 converges to the mixed equilibrium (0.5, 0.5)",
+                      paper="converges (Theorem 1)", nestlab=c["gr2"].value,
+                      verdict=nestlab.judge(c["gr2"].value, at_most=ne_threshold),
+                      note=f"mean final distance, closest GR2 {c['gr2'].method}; closest baseline "
+                           f"{c['baseline'].method} {c['baseline'].value:.3f}")
+        nestlab.claim("rotational: every GR2 variant converges to (0.5, 0.5)",
+                      paper="converges (Theorem 1)",
+                      nestlab=f"{sum(c['within'].values())} of {len(c['within'])} within {ne_threshold:g}",
+                      verdict=nestlab.judge_all(c["within"]),
+                      note="mean final distance: " + ", ".join(f"{m} {d:.3f}" for m, d in c["each"].items()))
+    if "max_of_two_quadratics" in gc:
+        c = gc["max_of_two_quadratics"]
+        nestlab.claim("max of two quadratics: GR2-L3 / GR2-M find the global optimum (5, 5)",
+                      paper="GR2-L3/GR2-M find (5, 5); baselines do not", nestlab=c["named"].value,
+                      verdict=nestlab.judge_all([c["named"].value >= 0.5,
+                                                 c["named"].value > c["baseline"].value]),
+                      note=f"share of runs within 1 of (5, 5): best of GR2-L3/GR2-M {c['named'].method}; "
+                           f"best GR2 {c['gr2'].method} {c['gr2'].value:.2f}; best baseline "
+                           f"{c['baseline'].method} {c['baseline'].value:.2f}")
+        nestlab.claim("max of two quadratics: the baselines fall into the local optimum (-5, -5)",
+                      paper="baselines end at (-5, -5)", nestlab=c["baseline_local"],
+                      verdict=nestlab.judge(c["baseline_local"], at_least=0.5),
+                      note="share of runs within 1 of (-5, -5), mean over " + ", ".join(base))

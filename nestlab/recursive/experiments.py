@@ -29,7 +29,8 @@ __all__ = ["ABLATION_CELLS", "ABLATION_READINGS", "GAME_NAMES", "AblationStudy",
            "beauty_methods", "beauty_summary", "classical_level_k", "dynamics_experiment",
            "dynamics_table", "final_numbers", "final_positions", "games_curves",
            "games_experiment", "games_summary", "learned_vs_classical", "opponent_predictions",
-           "opponent_table", "setting_label", "summary_field", "summary_table"]
+           "opponent_table", "setting_label", "summary_field", "summary_table", "CURVE_LABELS",
+           "OpponentTable"]
 
 # ----------------------------------------------------------------------------------------------
 # 30: learning dynamics
@@ -524,3 +525,67 @@ def games_summary(res: GamesResult, *, frac: float = 0.1, stag_threshold: float 
                 out[m][g] = {"success": float(ok.mean()), "final_distance": float(d.mean()),
                              "final_distance_std": float(d.std())}
     return out
+
+
+#: what notebook 32's learning curves show per game: ``{game: y-axis label}``
+CURVE_LABELS = {"max_of_two_quadratics": "distance to (5, 5)", "stag_hunt": "mean P(stag)",
+                "rotational": "distance to (0.5, 0.5)"}
+
+
+def games_curves(res: GamesResult) -> dict[str, dict[str, np.ndarray]]:
+    """Per game and method, the ``[runs, T]`` curve notebook 32 plots (:data:`CURVE_LABELS`):
+    distance to (5, 5) (quadratics, actions scaled by 10), mean P(stag) (stag hunt), distance of
+    the probabilities to (0.5, 0.5) (rotational)."""
+    checks.instance("res", res, GamesResult)
+    out: dict = {}
+    for g in res.games:
+        per = {m: a[g] for m, a in res.actions.items()}
+        if g == "max_of_two_quadratics":
+            out[g] = {m: np.hypot(10 * a[..., 0] - 5, 10 * a[..., 1] - 5) for m, a in per.items()}
+        elif g == "stag_hunt":
+            out[g] = {m: (a.mean(-1) + 1) / 2 for m, a in per.items()}
+        else:
+            p = {m: (a + 1) / 2 for m, a in per.items()}
+            out[g] = {m: np.hypot(q[..., 0] - 0.5, q[..., 1] - 0.5) for m, q in p.items()}
+    return out
+
+
+def final_positions(res: GamesResult, *, frac: float = 0.1) -> dict[str, np.ndarray]:
+    """Each method's final positions ``[runs, 2]`` in the max-of-two-quadratics game (actions
+    x 10, mean over the last ``frac`` of the iterations); ``{}`` when the game was not played."""
+    checks.instance("res", res, GamesResult)
+    checks.real("frac", frac, min=0, max=1, inclusive=(False, True))
+    g = "max_of_two_quadratics"
+    if g not in res.games:
+        return {}
+    return {m: 10 * a[g][:, -max(1, int(a[g].shape[1] * frac)):].mean(1)
+            for m, a in res.actions.items()}
+
+
+class OpponentTable(NamedTuple):
+    """Notebook 32's opponent-model probe: a tidy ``table`` and the ``recorded`` numbers
+    ``{game: {method: {"row_predicts_beta": [...], "col_predicts_alpha": [...]}}}``."""
+
+    table: Any
+    recorded: dict
+
+
+def opponent_table(res: GamesResult, *, methods: Sequence[str] = ("GR2-L2", "GR2-L2+opp"),
+                   games: Sequence[str] = ("rotational", "stag_hunt"),
+                   grid: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0)) -> OpponentTable:
+    """:func:`opponent_predictions` (means over runs) of those ``methods`` and 2x2 ``games``
+    that ``res`` holds, one table row per game, method and player."""
+    import pandas as pd
+
+    checks.instance("res", res, GamesResult)
+    probe = [m for m in methods if m in res.states]
+    rows, recorded = [], {}
+    for g in [g for g in games if g in res.games]:
+        for m in probe:
+            p = opponent_predictions(res, m, g, grid=grid)
+            recorded.setdefault(g, {})[m] = {"row_predicts_beta": p["row"].mean(0),
+                                             "col_predicts_alpha": p["col"].mean(0)}
+            for player, key in (("row: beta_hat(alpha)", "row"), ("col: alpha_hat(beta)", "col")):
+                rows.append({"game": g, "method": m, "player": player,
+                             **dict(zip(map(str, grid), p[key].mean(0), strict=True))})
+    return OpponentTable(pd.DataFrame(rows), recorded)

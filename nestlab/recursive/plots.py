@@ -14,10 +14,20 @@ import numpy as np
 from nestlab import checks
 from nestlab.plots import PALETTE, ensure_ax, ensure_axes
 from nestlab.recursive import dynamics as dyn
-from nestlab.recursive.experiments import BeautyMethods, BeautyResult, DynamicsResult, setting_label
+from nestlab.recursive import experiments as ex
+from nestlab.recursive.experiments import (
+    CURVE_LABELS,
+    BeautyMethods,
+    BeautyResult,
+    DynamicsResult,
+    GamesResult,
+    games_curves,
+    setting_label,
+)
 from nestlab.recursive.games import MatrixGame, MaxOfTwoQuadratics, matrix_game
 
-__all__ = ["beauty_explorer", "dynamics_explorer", "plot_beauty_curves", "plot_dynamics",
+__all__ = ["GAME_PANELS", "beauty_explorer", "dynamics_explorer", "games_explorer",
+           "plot_beauty_curves", "plot_dynamics", "plot_games_curves", "plot_games_success",
            "plot_learning_curves", "plot_lyapunov", "plot_phase", "plot_quadratics",
            "plot_reward_shapes", "plot_success_bars"]
 
@@ -103,8 +113,18 @@ def plot_success_bars(summary: Mapping[str, Mapping[str, Mapping[str, float]]], 
     return ax
 
 
-def plot_quadratics(final_positions: Mapping[str, np.ndarray], *, ax=None):
-    """Contours of max-of-two-quadratics with each method's final positions ``[runs, 2]``."""
+def plot_quadratics(final_positions: Mapping[str, np.ndarray] | GamesResult, *, ax=None):
+    """Contours of max-of-two-quadratics with each method's final positions ``[runs, 2]``.
+
+    Args:
+        final_positions: ``{method: [runs, 2]}``, or a :class:`GamesResult`, whose
+            :func:`~nestlab.recursive.experiments.final_positions` are drawn (``None`` is
+            returned, nothing drawn, when it did not play the game).
+    """
+    if isinstance(final_positions, GamesResult):
+        final_positions = ex.final_positions(final_positions)
+        if not final_positions:
+            return None
     for m, pos in checks.mapping("final_positions", final_positions).items():
         checks.array(f"final_positions[{m!r}]", pos, shape=(None, 2), finite=False)
     ax = ensure_ax(ax)
@@ -212,6 +232,60 @@ def beauty_explorer(res: BeautyResult):
         ax.set(xlabel="iteration", ylabel="mean chosen number", title=f"{method}, {setting}",
                ylim=(-2, 102))
         ax.legend(fontsize=7)
+        return ax
+
+    return show
+
+
+#: notebook 32's success panel per game: ``{game: (summary key, title)}``
+GAME_PANELS = {"stag_hunt": ("success", "stag hunt: rate of (stag, stag)"),
+               "rotational": ("final_distance", "rotational: distance to (0.5, 0.5)"),
+               "max_of_two_quadratics": ("success", "quadratics: rate of finding (5, 5)")}
+
+
+def plot_games_success(summary: Mapping, games: Sequence[str], *, axes=None):
+    """One bar panel per game: each method's success rate or final distance (:data:`GAME_PANELS`).
+
+    Returns:
+        The ``(1, len(games))`` array of axes drawn on.
+    """
+    games = checks.choices("games", games, GAME_PANELS)
+    axes = ensure_axes(axes, 1, len(games), width=4.2 * len(games), height=3.4)
+    for ax, g in zip(axes[0], games, strict=True):
+        key, title = GAME_PANELS[g]
+        plot_success_bars(summary, g, key=key, ax=ax, title=title)
+    return axes
+
+
+def plot_games_curves(res: GamesResult, *, axes=None):
+    """One panel per game of ``res``: every method's curve of :func:`games_curves`.
+
+    Returns:
+        The ``(1, len(res.games))`` array of axes drawn on.
+    """
+    checks.instance("res", res, GamesResult)
+    curves = games_curves(res)
+    axes = ensure_axes(axes, 1, len(res.games), width=4.2 * len(res.games), height=3.4)
+    for ax, g in zip(axes[0], res.games, strict=True):
+        plot_learning_curves(curves[g], ax=ax, title=g, ylabel=CURVE_LABELS[g])
+    return axes
+
+
+def games_explorer(res: GamesResult):
+    """``show(method, game)``: every run's path of one method in one game (final point marked)."""
+    checks.instance("res", res, GamesResult)
+
+    def show(method: str = next(iter(res.actions)), game: str = res.games[0]):
+        a = res.actions[method][game]
+        ax = ensure_ax(width=5, height=4)
+        scale = 10.0 if game == "max_of_two_quadratics" else None
+        for r in range(a.shape[0]):
+            xy = scale * a[r] if scale else (a[r] + 1) / 2
+            ax.plot(xy[:, 0], xy[:, 1], lw=0.8)
+            ax.plot(xy[-1, 0], xy[-1, 1], "ko", ms=3)
+        lim = (-10, 10) if scale else (0, 1)
+        ax.set(xlim=lim, ylim=lim, title=f"{method} on {game}", aspect="equal",
+               xlabel="player 1" + ("" if scale else " P(first action)"), ylabel="player 2")
         return ax
 
     return show
