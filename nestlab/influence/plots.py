@@ -1,4 +1,8 @@
-"""Figures of the Level-of-Influence notebooks (suite style from :mod:`nestlab.plots`)."""
+"""Figures of the Level-of-Influence notebooks 40 and 41 (suite style from :mod:`nestlab.plots`).
+
+Every ``plot_*`` function draws on the axes it is given (``ax=``, or ``axes=`` for a row of
+panels) or makes a figure, and returns what it drew on, so it can be tested without rendering.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from nestlab import checks
-from nestlab.plots import PALETTE, figure
+from nestlab.plots import PALETTE, ensure_ax, ensure_axes
 
-__all__ = ["allocation_gains", "block_returns", "label_check", "loi_bars", "null_histogram",
-           "study_curves"]
+__all__ = ["plot_allocation_gains", "plot_block_returns", "plot_label_check", "plot_loi_bars",
+           "plot_null_histogram", "plot_study_curves"]
 
 
 def _labelled(name: str, values, labels, labels_name: str = "labels") -> np.ndarray:
@@ -22,15 +26,18 @@ def _labelled(name: str, values, labels, labels_name: str = "labels") -> np.ndar
     return values
 
 
-def loi_bars(tables: Mapping[str, np.ndarray], rows: Sequence[str], cols: Sequence[str], *,
-             null_level: float | None = None, ylabel: str = "LoI (nats)"):
-    """One panel per row (game): grouped bars of several LoI tables ``(row, col)``."""
+def plot_loi_bars(tables: Mapping[str, np.ndarray], rows: Sequence[str], cols: Sequence[str], *,
+                  null_level: float | None = None, ylabel: str = "LoI (nats)", axes=None):
+    """One panel per row (game): grouped bars of several LoI tables ``(row, col)``.
+
+    Returns:
+        The ``(len(rows),)`` array of axes drawn on.
+    """
     rows, cols = checks.sequence("rows", rows, min_len=1), checks.sequence("cols", cols, min_len=1)
     for name, tab in checks.mapping("tables", tables).items():
         checks.array(f"tables[{name!r}]", tab, shape=(len(rows), len(cols)), finite=False)
     checks.finite_or_none("null_level", null_level)
-    fig, axes = figure(1, len(rows), sharey=True)
-    axes = np.atleast_1d(axes)
+    axes = ensure_axes(axes, 1, len(rows), sharey=True)[0]
     width = 0.8 / max(len(tables), 1)
     x = np.arange(len(cols))
     for i, (ax, row) in enumerate(zip(axes, rows, strict=True)):
@@ -44,60 +51,66 @@ def loi_bars(tables: Mapping[str, np.ndarray], rows: Sequence[str], cols: Sequen
         ax.axhline(0.0, color="k", lw=0.5)
     axes[0].set_ylabel(ylabel)
     axes[-1].legend(fontsize=8)
-    return fig
+    return axes
 
 
-def null_histogram(null_scenario: np.ndarray, observed: float, *, title: str = ""):
+def plot_null_histogram(null_scenario: np.ndarray, observed: float, *, title: str = "", ax=None):
     """Permutation null of a scenario's plug-in LoI with the observed value."""
     checks.array("null_scenario", null_scenario, ndim=1)
     checks.real("observed", observed)
-    fig, ax = figure(1, 1)
+    ax = ensure_ax(ax)
     ax.hist(null_scenario, bins=30, color=PALETTE[0], alpha=0.8, label="label-shuffled")
     ax.axvline(observed, color=PALETTE[1], lw=2, label="observed")
     ax.set_xlabel("plug-in LoI (nats)")
     ax.set_ylabel("permutations")
     ax.set_title(title)
     ax.legend()
-    return fig
+    return ax
 
 
-def allocation_gains(gains: np.ndarray, labels: Sequence[str], chosen: int, *, title: str = ""):
+def plot_allocation_gains(gains: np.ndarray, labels: Sequence[str], chosen: int, *, title: str = "",
+                          ax=None):
     """Gain over uniform PP3 of every budget-equal allocation, the LoI-guided one highlighted."""
     gains = _labelled("gains", gains, labels)
     checks.integer("chosen", chosen, min=0, max=gains.size - 1)
     order = np.argsort(gains)[::-1]
-    fig, ax = figure(1, 1, width=7.0)
+    ax = ensure_ax(ax, width=7.0)
     colors = [PALETTE[1] if i == chosen else PALETTE[0] for i in order]
     ax.bar(np.arange(len(order)), 100 * np.asarray(gains)[order], color=colors)
     ax.set_xticks(np.arange(len(order)), [labels[i] for i in order], rotation=90, fontsize=7)
     ax.set_ylabel("gain over uniform PP3 (% of SP mean)")
     ax.set_title(title)
-    return fig
+    return ax
 
 
-def label_check(rms: np.ndarray, labels: Sequence[str], stored: int = 0, *, title: str = ""):
+def plot_label_check(rms: np.ndarray, labels: Sequence[str], stored: int = 0, *, title: str = "",
+                     ax=None):
     """RMS mismatch of every relabelling of the maps, the stored labelling highlighted."""
     rms = _labelled("rms", rms, labels)
     checks.integer("stored", stored, min=0, max=rms.size - 1)
     order = np.argsort(rms)
-    fig, ax = figure(1, 1, width=7.0)
+    ax = ensure_ax(ax, width=7.0)
     ax.bar(np.arange(len(order)), np.asarray(rms)[order],
            color=[PALETTE[1] if i == stored else PALETTE[0] for i in order])
     ax.set_xticks(np.arange(len(order)), [labels[i] for i in order], rotation=90, fontsize=7)
     ax.set_ylabel("RMS mismatch (return units)")
     ax.set_title(title)
-    return fig
+    return ax
 
 
-def study_curves(meet_probs: Sequence[float], loi: Mapping[str, np.ndarray], gain: np.ndarray,
-                 games: Sequence[str]):
-    """LoI (every estimator) and PP5 - SP gain against interaction strength, one line per game."""
+def plot_study_curves(meet_probs: Sequence[float], loi: Mapping[str, np.ndarray], gain: np.ndarray,
+                      games: Sequence[str], *, axes=None):
+    """LoI (every estimator) and PP5 - SP gain against interaction strength, one line per game.
+
+    Returns:
+        The ``(len(loi) + 1,)`` array of axes drawn on.
+    """
     shape = (len(checks.sequence("games", games, min_len=1)),
              len(checks.sequence("meet_probs", meet_probs, min_len=1)))
     for name, tab in checks.mapping("loi", loi).items():
         checks.array(f"loi[{name!r}]", tab, shape=shape, finite=False)
     checks.array("gain", gain, shape=shape, finite=False)
-    fig, axes = figure(1, len(loi) + 1)
+    axes = ensure_axes(axes, 1, len(loi) + 1)[0]
     for ax, (name, tab) in zip(axes[:-1], loi.items(), strict=True):
         for i, g in enumerate(games):
             ax.plot(meet_probs, np.asarray(tab)[i], "o-", color=PALETTE[i], label=g)
@@ -109,19 +122,29 @@ def study_curves(meet_probs: Sequence[float], loi: Mapping[str, np.ndarray], gai
     axes[-1].set_title("PP5 - SP return")
     axes[-1].set_xlabel("meeting probability")
     axes[-1].legend(fontsize=7)
-    return fig
+    return axes
 
 
-def block_returns(blocks: np.ndarray, bob_labels: Sequence[str], *, title: str = ""):
+def plot_block_returns(blocks: np.ndarray, bob_labels: Sequence[str], *, title: str = "", ax=None):
     """Ego returns against each Bob checkpoint, pooled over the leading block axes (box plot)."""
     arr = checks.array("blocks", blocks, ndim=tuple(range(2, 8)))
     if len(checks.sequence("bob_labels", bob_labels)) != arr.shape[-2]:
         raise ValueError(f"invalid bob_labels: {len(bob_labels)} labels for {arr.shape[-2]} Bobs "
                          "(axis -2 of blocks); valid: one label per Bob")
     per_bob = np.moveaxis(arr, -2, 0).reshape(arr.shape[-2], -1)
-    fig, ax = figure(1, 1, width=6.4)
+    ax = ensure_ax(ax, width=6.4)
     ax.boxplot(list(per_bob), tick_labels=[str(b) for b in bob_labels])
     ax.set_xlabel("Bob checkpoint (generation)")
     ax.set_ylabel("ego return")
     ax.set_title(title)
-    return fig
+    return ax
+
+
+# The names before the plot_* convention; tests/test_plots.py (not this package's) still calls
+# them. Not in __all__; remove once it calls the plot_* names.
+allocation_gains = plot_allocation_gains
+block_returns = plot_block_returns
+label_check = plot_label_check
+loi_bars = plot_loi_bars
+null_histogram = plot_null_histogram
+study_curves = plot_study_curves

@@ -29,6 +29,17 @@ from nestlab.influence.loi import ESTIMATORS, loi
 
 REFERENCES = ("eval_sp5", "tournament")
 
+__all__ = ["PAPER", "PAPER_ALLOCATION_OVERRIDES", "REFERENCES", "AllocationRow", "LabelCheck",
+           "LoITable", "all_samples", "allocation_study", "data_root", "loi_table",
+           "map_label_check", "per_ego_run_loi", "relabel", "tournament_anova", "tournament_means"]
+
+
+def data_root(data_path: str | Path) -> str | Path | None:
+    """A notebook's ``data_path`` parameter as the loaders' ``root``: ``""`` means the default
+    (``nestlab.paths.data_dir("loi")``, i.e. ``None``)."""
+    checks.instance("data_path", data_path, (str, Path))
+    return None if str(data_path) == "" else data_path
+
 #: numbers printed in the paper (arXiv version, Table 1 / Fig. 4 / Sec. 5.3), for comparison only
 PAPER = {
     "loi_arxiv": {
