@@ -66,7 +66,7 @@ def main(argv=None) -> None:
     from nestlab.influence.population import (
         StudyConfig,
         bootstrap_correlation,
-        evaluate,
+        evaluate_checkpoints,
         train_population,
     )
 
@@ -107,7 +107,7 @@ def main(argv=None) -> None:
     ck = train_population(full)
     t_train = time.perf_counter() - t0
     t0 = time.perf_counter()
-    evaluate(full, ck)
+    evaluate_checkpoints(full, ck)
     t_eval = time.perf_counter() - t0
     ent = replace(full, entropy_coef=0.3, entropy_final=0.03)
     t0 = time.perf_counter()

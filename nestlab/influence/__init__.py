@@ -14,11 +14,11 @@ Importing this package loads numpy and scipy only.
 
 from nestlab.influence.allocation import (
            allocate_by_loi,
-           compare,
+           compare_allocation,
            enumerate_allocations,
            rank_allocation,
 )
 from nestlab.influence.loi import ESTIMATORS, LoIEstimate, loi, loi_all
 
-__all__ = ["ESTIMATORS", "LoIEstimate", "allocate_by_loi", "compare", "enumerate_allocations",
+__all__ = ["ESTIMATORS", "LoIEstimate", "allocate_by_loi", "compare_allocation", "enumerate_allocations",
            "loi", "loi_all", "rank_allocation"]

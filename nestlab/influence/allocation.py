@@ -35,7 +35,7 @@ UNITS = {"SP": 1, "PP3": 3, "PP5": 5}
 PROTOCOLS = ("top30", "all")
 
 __all__ = ["METHODS", "PROTOCOLS", "UNITS", "Comparison", "RankResult", "allocate_by_loi", "budget",
-           "compare", "enumerate_allocations", "loi_gain_correlation", "population_gain",
+           "compare_allocation", "enumerate_allocations", "loi_gain_correlation", "population_gain",
            "rank_allocation"]
 
 
@@ -138,7 +138,7 @@ def _pooled(samples: Sequence[Mapping[str, np.ndarray]], allocation: Sequence[st
     return np.concatenate(out)
 
 
-def compare(samples: Sequence[Mapping[str, np.ndarray]], allocation: Sequence[str], *,
+def compare_allocation(samples: Sequence[Mapping[str, np.ndarray]], allocation: Sequence[str], *,
             baseline: Sequence[str] | None = None, protocol: str = "top30", k: int = 30,
             reference: str = "SP") -> Comparison:
     """Compare an allocation with a baseline (default uniform PP3) under ``protocol``.
@@ -213,7 +213,7 @@ def rank_allocation(samples: Sequence[Mapping[str, np.ndarray]], allocation: Seq
     if tuple(allocation) not in cands:
         raise ValueError(f"invalid allocation {tuple(allocation)}: not among the "
                          f"{len(cands)} candidates; valid: one of the candidates")
-    gains = np.array([compare(samples, c, protocol=protocol, k=k).gain for c in cands])
+    gains = np.array([compare_allocation(samples, c, protocol=protocol, k=k).gain for c in cands])
     own = gains[cands.index(tuple(allocation))]
     return RankResult(int(np.sum(gains > own + 1e-12)) + 1, len(cands), gains, cands)
 

@@ -224,8 +224,8 @@ def allocation_by_estimator(tables: Mapping[str, np.ndarray], samples, *,
             a = alloc.allocate_by_loi(tab[i])
             out[(GAME_TITLES[g], name)] = {
                 "allocation": " ".join(a),
-                "gain top-30 (%)": 100 * alloc.compare(samples[g], a, protocol="top30", k=k).gain,
-                "gain all (%)": 100 * alloc.compare(samples[g], a, protocol="all").gain}
+                "gain top-30 (%)": 100 * alloc.compare_allocation(samples[g], a, protocol="top30", k=k).gain,
+                "gain all (%)": 100 * alloc.compare_allocation(samples[g], a, protocol="all").gain}
     n_same = int(sum(out[(GAME_TITLES[g], "null_corrected")]["allocation"]
                      == out[(GAME_TITLES[g], "paper")]["allocation"] for g in GAMES))
     nestlab.record("n_games_same_allocation_null_corrected", n_same)
@@ -358,7 +358,7 @@ def loi_explorer(samples, *, seed: int = 0, k: int = 30, n_permutations: int = 1
                          seed=seed, root=root)
         i = GAMES.index(checks.choice("game", game, GAMES))
         a = alloc.allocate_by_loi(t.values[i])
-        c = alloc.compare(samples[game], a, protocol=protocol, k=k)
+        c = alloc.compare_allocation(samples[game], a, protocol=protocol, k=k)
         print(f"{GAME_TITLES[game]}, {version}, {estimator}: LoI S/M/L/O = {np.round(t.values[i], 3)}")
         print(f"allocation {a}: gain {100 * c.gain:+.1f} % of SP mean, p = {c.p_value:.2g} ({protocol})")
 
@@ -399,7 +399,7 @@ def training_study(config, seeds: Sequence[int], *, n_permutations: int = 200, c
     ``n_cache_hits``.
     """
     t0 = time.perf_counter()
-    studies = pop.run_replicates(config, seeds, use_cache=cache, progress=progress)
+    studies = pop.run_replicates(config, seeds, cache=cache, progress=progress)
     t_train = time.perf_counter() - t0
     t0 = time.perf_counter()
     summary = pop.summarise_replicates(studies, n_permutations=n_permutations)
@@ -563,7 +563,7 @@ def entropy_ablation_study(run: TrainingStudy, intervals: Intervals, coefs: Sequ
     configs = {f"entropy {c:g} (constant)": replace(config, entropy_coef=c, entropy_final=None)
                for c in checks.sequence("coefs", coefs)}
     t0 = time.perf_counter()
-    abl, _ = pop.entropy_ablation(configs, seeds, n_permutations=n_permutations, n_boot=n_boot, use_cache=cache)
+    abl, _ = pop.entropy_ablation(configs, seeds, n_permutations=n_permutations, n_boot=n_boot, cache=cache)
     summary = run.summary
     main = pd.DataFrame([{"setting": f"entropy {config.entropy_coef:g} -> {config.entropy_final:g} (main)",
                           "estimator": n, **c._asdict(),
@@ -578,13 +578,15 @@ def entropy_ablation_study(run: TrainingStudy, intervals: Intervals, coefs: Sequ
     return Ablation(abl, frame)
 
 
-def scenario_explorer(studies: Sequence, *, seed: int = 0, n_permutations: int = 100):
+def scenario_explorer(studies: Sequence, *, seed: int = 0, n_permutations: int = 100,
+                      game: str = "stag_hunt"):
     """``explore(game, meet_prob, replicate)``: the ego's returns against each Bob checkpoint of
-    one scenario (box plot) and every estimator of its LoI."""
+    one scenario (box plot) and every estimator of its LoI; ``game`` is the one shown first."""
     studies = checks.sequence("studies", studies, min_len=1)
     config = studies[0].config
+    first = checks.choice("game", game, config.games)
 
-    def explore(game: str = config.games[0], meet_prob: float = config.meet_probs[0],
+    def explore(game: str = first, meet_prob: float = config.meet_probs[0],
                 replicate: int = 0) -> None:
         st = studies[min(replicate, len(studies) - 1)]
         c = config.games.index(game) * len(config.meet_probs) + config.meet_probs.index(meet_prob)

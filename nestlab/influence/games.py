@@ -24,12 +24,13 @@ PAYOFFS = {
     "stag_hunt": ((4.0, 0.0), (2.0, 2.0)),
     "pure_coordination": ((1.0, 0.0), (0.0, 1.0)),
 }
-GAMES = tuple(PAYOFFS)
+#: the study's games (the published logs' four, in another order, are data.GAMES)
+STUDY_GAMES = tuple(PAYOFFS)
 #: meeting probabilities of the four scenarios, strongest interaction first
 MEET_PROBS = (1.0, 0.6, 0.3, 0.1)
 N_STATES = 5
 
-__all__ = ["GAMES", "MEET_PROBS", "N_STATES", "PAYOFFS", "GameSpec", "Rollout", "make_spec",
+__all__ = ["MEET_PROBS", "N_STATES", "PAYOFFS", "STUDY_GAMES", "GameSpec", "Rollout", "make_spec",
            "policy_gradient", "rollout", "sigmoid"]
 
 

@@ -38,7 +38,7 @@ import numpy as np
 from nestlab import checks
 from nestlab.influence import allocation as alloc
 from nestlab.influence.games import (
-    GAMES,
+    STUDY_GAMES,
     MEET_PROBS,
     N_STATES,
     GameSpec,
@@ -49,11 +49,11 @@ from nestlab.influence.games import (
 )
 from nestlab.influence.loi import loi_all
 
-__all__ = ["CACHE_VERSION", "ESTIMATORS", "PAPER_BOB_GENERATIONS", "PAPER_EGO_GENERATIONS",
+__all__ = ["CACHE_VERSION", "PAPER_BOB_GENERATIONS", "PAPER_EGO_GENERATIONS",
            "PAPER_GENERATIONS", "PAPER_PARTNER_GENERATIONS", "ROLES", "CorrelationInterval", "Layout",
            "ReplicateSummary", "Study", "StudyAnalysis", "StudyConfig", "agent_layout",
            "analyse_study", "best_estimator", "bootstrap_correlation", "entropy_ablation",
-           "entropy_gradient", "entropy_schedule", "evaluate", "policy_entropy", "run_replicates",
+           "entropy_gradient", "entropy_schedule", "evaluate_checkpoints", "policy_entropy", "run_replicates",
            "run_study", "summarise_replicates", "train_population", "trained_checkpoints"]
 
 CACHE_NAMESPACE = "influence.population"
@@ -69,7 +69,7 @@ ROLES = ("SP", "SP_eval", "PP3", "PP5")
 class StudyConfig:
     """Sizes of the small study (defaults: the paper's layout, CPU-sized training)."""
 
-    games: tuple[str, ...] = GAMES
+    games: tuple[str, ...] = STUDY_GAMES
     meet_probs: tuple[float, ...] = MEET_PROBS
     n_rounds: int = 20
     solo_fraction: float = 0.25
@@ -91,7 +91,7 @@ class StudyConfig:
 
     def __post_init__(self):
         w = "StudyConfig"
-        checks.choices("games", self.games, GAMES, where=w)
+        checks.choices("games", self.games, STUDY_GAMES, where=w)
         for i, p in enumerate(checks.sequence("meet_probs", self.meet_probs, min_len=1, where=w)):
             checks.real(f"meet_probs[{i}]", p, min=0.0, max=1.0, where=w)
         checks.integer("n_rounds", self.n_rounds, min=1, where=w)
@@ -122,9 +122,6 @@ class StudyConfig:
     def generations(self, paper_gens) -> np.ndarray:
         """The paper's 24-generation schedule scaled to ``n_generations``."""
         return np.rint(np.asarray(paper_gens) * self.n_generations / PAPER_GENERATIONS).astype(int)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class Layout(NamedTuple):
@@ -255,10 +252,10 @@ def policy_entropy(theta) -> np.ndarray:
     return (-(p * np.log(p) + (1 - p) * np.log(1 - p))).mean(axis=-1)
 
 
-def trained_checkpoints(config: StudyConfig, *, use_cache: bool = True, progress: bool = False):
+def trained_checkpoints(config: StudyConfig, *, cache: bool = True, progress: bool = False):
     """Checkpoints from the cache, or trained and stored. Returns ``(checkpoints, info)``."""
     checks.instance("config", config, StudyConfig)
-    checks.boolean("use_cache", use_cache)
+    checks.boolean("cache", cache)
     def build():
         import torch
 
@@ -266,12 +263,12 @@ def trained_checkpoints(config: StudyConfig, *, use_cache: bool = True, progress
         ck = train_population(config, progress=progress)
         return {"checkpoints": torch.from_numpy(ck)}, {"train_seconds": time.perf_counter() - t0}
 
-    if not use_cache:
+    if not cache:
         tensors, info = build()
         return tensors["checkpoints"].numpy(), {**info, "cache_hit": False}
     from nestlab.cache import load_or_build
 
-    entry = load_or_build(CACHE_NAMESPACE, config.as_dict(), build, version=CACHE_VERSION)
+    entry = load_or_build(CACHE_NAMESPACE, asdict(config), build, version=CACHE_VERSION)
     return entry.tensors["checkpoints"].double().numpy(), {**entry.info, "cache_hit": entry.hit}
 
 
@@ -307,7 +304,7 @@ class Study(NamedTuple):
         return {m: v.mean(axis=1).ravel() for m, v in self.tournament[c].items()}
 
 
-def evaluate(config: StudyConfig, checkpoints: np.ndarray) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
+def evaluate_checkpoints(config: StudyConfig, checkpoints: np.ndarray) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
     """LoI blocks and tournament returns from checkpoints (deterministic given ``config.seed``)."""
     checks.instance("config", config, StudyConfig)
     layout = agent_layout(config)
@@ -339,11 +336,11 @@ def evaluate(config: StudyConfig, checkpoints: np.ndarray) -> tuple[np.ndarray, 
     return np.stack(blocks), tour
 
 
-def run_study(config: StudyConfig | None = None, *, use_cache: bool = True, progress: bool = False) -> Study:
+def run_study(config: StudyConfig | None = None, *, cache: bool = True, progress: bool = False) -> Study:
     """Train (or load) and evaluate the whole study."""
     config = StudyConfig() if config is None else checks.instance("config", config, StudyConfig)
-    ck, info = trained_checkpoints(config, use_cache=use_cache, progress=progress)
-    blocks, tour = evaluate(config, ck)
+    ck, info = trained_checkpoints(config, cache=cache, progress=progress)
+    blocks, tour = evaluate_checkpoints(config, ck)
     hit = bool(info.get("cache_hit", False))
     layout = agent_layout(config)
     ent = policy_entropy(ck[-1])
@@ -396,8 +393,8 @@ def analyse_study(study: Study, *, n_permutations: int = 200, k: int = 30) -> St
     for i, g in enumerate(cfg.games):
         sc = samples[i * n_p:(i + 1) * n_p]
         rule = alloc.allocate_by_loi(lois["paper"][i])
-        allocations[g] = (rule, alloc.compare(sc, rule, protocol="top30", k=k),
-                          alloc.compare(sc, rule, protocol="all"),
+        allocations[g] = (rule, alloc.compare_allocation(sc, rule, protocol="top30", k=k),
+                          alloc.compare_allocation(sc, rule, protocol="all"),
                           alloc.rank_allocation(sc, rule, protocol="top30", k=k),
                           alloc.rank_allocation(sc, rule, protocol="all"))
         if n_p >= 3:
@@ -445,14 +442,14 @@ class ReplicateSummary(NamedTuple):
     analyses: list[StudyAnalysis]
 
 
-def run_replicates(config: StudyConfig, seeds, *, use_cache: bool = True, progress: bool = False) -> list[Study]:
+def run_replicates(config: StudyConfig, seeds, *, cache: bool = True, progress: bool = False) -> list[Study]:
     """One :func:`run_study` per seed (``config`` with its ``seed`` replaced)."""
     from dataclasses import replace
 
     checks.instance("config", config, StudyConfig)
     for i, s in enumerate(checks.sequence("seeds", seeds, min_len=1)):
         checks.integer(f"seeds[{i}]", s, min=0)
-    return [run_study(replace(config, seed=int(s)), use_cache=use_cache, progress=progress) for s in seeds]
+    return [run_study(replace(config, seed=int(s)), cache=cache, progress=progress) for s in seeds]
 
 
 def summarise_replicates(studies: list[Study], *, n_permutations: int = 200, k: int = 30) -> ReplicateSummary:
@@ -475,10 +472,6 @@ def summarise_replicates(studies: list[Study], *, n_permutations: int = 200, k: 
     rank = {p: np.array([[a.allocations[g][j].rank for g in games] for a in analyses]) for p, (_, j) in pick.items()}
     return ReplicateSummary([s.config.seed for s in studies], lois, gain, gain_rel, corr, by_game, rep_r,
                             a_gain, a_p, rank, analyses)
-
-
-#: the LoI estimators of :func:`nestlab.influence.loi.loi_all`, in the order the notebook reports them
-ESTIMATORS = ("paper", "miller_madow", "null_corrected", "knn")
 
 
 class CorrelationInterval(NamedTuple):
@@ -569,7 +562,7 @@ def best_estimator(intervals: dict[str, CorrelationInterval]) -> str:
 
 
 def entropy_ablation(configs: dict[str, StudyConfig], seeds, *, n_permutations: int = 200,
-                     n_boot: int = 2000, use_cache: bool = True, progress: bool = False):
+                     n_boot: int = 2000, cache: bool = True, progress: bool = False):
     """The same study under several learner settings (e.g. entropy bonus off / on), same seeds.
 
     Args:
@@ -592,7 +585,7 @@ def entropy_ablation(configs: dict[str, StudyConfig], seeds, *, n_permutations: 
     rows, runs = [], {}
     for label, cfg in configs.items():
         t0 = time.perf_counter()
-        studies = run_replicates(cfg, seeds, use_cache=use_cache, progress=progress)
+        studies = run_replicates(cfg, seeds, cache=cache, progress=progress)
         summ = summarise_replicates(studies, n_permutations=n_permutations)
         ci = replicate_correlations(summ.analyses, n_boot=n_boot, seed=cfg.seed)
         secs = time.perf_counter() - t0

@@ -150,9 +150,9 @@ def allocation_study(loi_values: dict[str, np.ndarray] | np.ndarray, samples, *,
         s = samples[g]
         rows.append(AllocationRow(
             g, rule, ev,
-            alloc.compare(s, ev, protocol="top30", k=k),
-            alloc.compare(s, ev, protocol="all"),
-            alloc.compare(s, rule, protocol="top30", k=k),
+            alloc.compare_allocation(s, ev, protocol="top30", k=k),
+            alloc.compare_allocation(s, ev, protocol="all"),
+            alloc.compare_allocation(s, rule, protocol="top30", k=k),
             alloc.rank_allocation(s, ev, protocol="top30", k=k),
             alloc.rank_allocation(s, ev, protocol="all"),
         ))

@@ -59,7 +59,7 @@ def _samples(rng, shift_pp5=0.0):
 
 def test_compare_uniform_against_itself_is_null():
     s = _samples(np.random.default_rng(1))
-    c = al.compare(s, ("PP3",) * 4, protocol="all")
+    c = al.compare_allocation(s, ("PP3",) * 4, protocol="all")
     assert c.gain == 0 and c.p_value == 1.0 and c.n_allocation == 120
 
 
@@ -67,8 +67,8 @@ def test_top30_protocol_favours_more_samples():
     rng = np.random.default_rng(2)
     # every method has the same distribution: top-30 of 100 SP samples beats all 30 PP3 samples
     s = [{m: rng.normal(10, 1, n) for m, n in (("SP", 100), ("PP3", 30), ("PP5", 50))} for _ in range(4)]
-    top = al.compare(s, ("SP", "PP3", "PP3", "PP5"), protocol="top30")
-    allc = al.compare(s, ("SP", "PP3", "PP3", "PP5"), protocol="all")
+    top = al.compare_allocation(s, ("SP", "PP3", "PP3", "PP5"), protocol="top30")
+    allc = al.compare_allocation(s, ("SP", "PP3", "PP3", "PP5"), protocol="all")
     assert top.gain > 0.02 and top.n_allocation == 120
     assert abs(allc.gain) < top.gain and allc.n_allocation == 100 + 30 + 30 + 50
 
@@ -86,11 +86,11 @@ def test_rank_allocation_finds_the_best():
 def test_compare_rejects_bad_names_and_lengths():
     s = _samples(np.random.default_rng(4))
     with pytest.raises(ValueError, match=r"unknown allocation\[0\] 'PP4'"):
-        al.compare(s, ("PP4", "PP3", "PP3", "PP3"))
+        al.compare_allocation(s, ("PP4", "PP3", "PP3", "PP3"))
     with pytest.raises(ValueError, match="protocol"):
-        al.compare(s, ("PP3",) * 4, protocol="top10")
+        al.compare_allocation(s, ("PP3",) * 4, protocol="top10")
     with pytest.raises(ValueError, match="one method per scenario"):
-        al.compare(s, ("PP3",) * 3)
+        al.compare_allocation(s, ("PP3",) * 3)
 
 
 def test_correlation():

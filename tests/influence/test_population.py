@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nestlab.influence import population as pop
+from nestlab.influence.loi import ESTIMATORS
 
 TINY = dict(games=("chicken", "stag_hunt"), meet_probs=(1.0, 0.1), n_rounds=6, n_generations=4,
             iters_per_generation=2, batch_episodes=4, n_sp_seeds=2, loi_episodes=6)
@@ -128,7 +129,7 @@ def test_entropy_ablation_table(tmp_path, monkeypatch):
     cfgs = {"off": base, "on": pop.StudyConfig(**{**TINY, "meet_probs": (1.0, 0.6, 0.1), "entropy_coef": 1.0})}
     tab, runs = pop.entropy_ablation(cfgs, [0, 1], n_permutations=10, n_boot=50)
     assert list(tab.setting.unique()) == ["off", "on"]
-    assert set(tab.estimator) == set(pop.ESTIMATORS) and len(tab) == 8
+    assert set(tab.estimator) == set(ESTIMATORS) and len(tab) == 8
     assert (tab.groupby("setting")["final policy entropy"].first()["on"]
             > tab.groupby("setting")["final policy entropy"].first()["off"])
     studies, summ, ci = runs["on"]
