@@ -71,7 +71,9 @@ from nestlab.actors.models import (  # noqa: E402
 def __getattr__(name: str):
     """Lazy access to the torch/numpyro-heavy parts (``fit``, ``load_policy``, ...)."""
     lazy = {"fit": "inference", "load_policy": "policy", "train_policy": "policy",
-            "TrainConfig": "policy", "export_policy": "bridge", "jax_forward": "bridge"}
+            "TrainConfig": "policy", "export_policy": "bridge", "jax_forward": "bridge",
+            "fit_hierarchical": "hierarchical", "read_trials": "userdata",
+            "write_demo_csv": "userdata"}
     if name in lazy:
         import importlib
 
@@ -80,5 +82,5 @@ def __getattr__(name: str):
 
 
 __all__ = ["COSTS", "ActorParams", "TrainConfig", "configure", "cost_value", "export_policy", "fit",
-           "get_cost", "jax_forward", "load_policy", "optimal_action", "posterior",
-           "response_law", "simulate", "train_policy"]
+           "fit_hierarchical", "get_cost", "jax_forward", "load_policy", "optimal_action", "posterior",
+           "read_trials", "response_law", "simulate", "train_policy", "write_demo_csv"]

@@ -173,3 +173,42 @@ def plot_central_tendency(tables: Mapping[str, Any], *, ax=None, identity: bool 
     ax.set_ylabel("mean response r (seconds)")
     ax.legend(fontsize=7)
     return ax
+
+
+#: columns of :func:`nestlab.actors.hierarchical.shrinkage_table` that :func:`plot_shrinkage` draws
+_SHRINKAGE_COLUMNS = ("separate_mean", "separate_lo", "separate_hi", "pooled_mean", "pooled_lo",
+                      "pooled_hi", "population", "truth")
+
+
+def plot_shrinkage(table: Any, *, name: str = "", ax=None):
+    """Per-subject estimate (separate fit) against the hierarchical one, with intervals.
+
+    Args:
+        table: :func:`nestlab.actors.hierarchical.shrinkage_table` (one row per subject).
+        name: the parameter's name for the axis label.
+
+    Each subject shows its separate-fit mean and interval (left) and the partially pooled one
+    (right); the dashed line is the population median's posterior mean, crosses the truth
+    where the table has one (simulated data).
+    """
+    checks.frame("table", table, _SHRINKAGE_COLUMNS)
+    checks.instance("name", name, str)
+    if ax is None:
+        _, ax = figure(width=max(4.0, 0.7 * len(table) + 2.0))
+    x = np.arange(len(table))
+    for off, col, what, label in ((-0.12, PALETTE[0], "separate", "per subject"),
+                                  (0.12, PALETTE[1], "pooled", "hierarchical")):
+        m = table[f"{what}_mean"].to_numpy(float)
+        err = np.abs(np.vstack([m - table[f"{what}_lo"].to_numpy(float),
+                                table[f"{what}_hi"].to_numpy(float) - m]))
+        ax.errorbar(x + off, m, yerr=err, fmt="o", ms=4, color=col, capsize=2, label=label)
+    ax.axhline(float(table["population"].iloc[0]), color="grey", ls="--", lw=0.8,
+               label="population median")
+    truth = table["truth"].to_numpy(float)
+    if np.isfinite(truth).any():
+        ax.plot(x, truth, "x", color="k", ms=6, label="truth")
+    ax.set_xticks(x, [str(v) for v in table.index])
+    ax.set_xlabel("subject")
+    ax.set_ylabel(f"{name} (mean, interval)" if name else "estimate (mean, interval)")
+    ax.legend(fontsize=7)
+    return ax
