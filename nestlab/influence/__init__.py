@@ -8,6 +8,8 @@
 * :mod:`~nestlab.influence.reanalysis` — the re-analysis of the published logs.
 * :mod:`~nestlab.influence.games`, :mod:`~nestlab.influence.population` — a small study on
   repeated 2x2 games trained by vectorised policy gradient (spec section 4).
+* :mod:`~nestlab.influence.experiments` (the notebooks' studies, section by section),
+  :mod:`~nestlab.influence.claims` (their scoreboards) and :mod:`~nestlab.influence.plots`.
 
 Importing this package loads numpy and scipy only.
 """

@@ -169,8 +169,8 @@ def compare_allocation(samples: Sequence[Mapping[str, np.ndarray]], allocation: 
                          f"so returns cannot be normalised by it; valid: a non-zero {reference} "
                          "mean in every scenario (reference)")
     if not (len(samples) == len(allocation) == len(baseline)):
-        raise ValueError(f"need one sample mapping and one method per scenario; got "
-                         f"{len(samples)} scenarios, allocation {len(allocation)}, baseline {len(baseline)}")
+        raise ValueError(f"invalid allocation: {len(samples)} scenarios in samples, {len(allocation)} in "
+                         f"allocation, {len(baseline)} in baseline; valid: one method per scenario")
     a = _pooled(samples, allocation, protocol=protocol, k=k, reference=reference)
     b = _pooled(samples, baseline, protocol=protocol, k=k, reference=reference)
     if tuple(allocation) == baseline:

@@ -38,9 +38,9 @@ import numpy as np
 from nestlab import checks
 from nestlab.influence import allocation as alloc
 from nestlab.influence.games import (
-    STUDY_GAMES,
     MEET_PROBS,
     N_STATES,
+    STUDY_GAMES,
     GameSpec,
     make_spec,
     policy_gradient,

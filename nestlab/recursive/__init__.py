@@ -5,7 +5,8 @@ quadratics), :mod:`~nestlab.recursive.dynamics` (IGA and level-k look-ahead dyna
 function, RK4), :mod:`~nestlab.recursive.gr2` (GR2-L / GR2-M learners, batched over agents),
 :mod:`~nestlab.recursive.baselines` (DDPG, MADDPG), :mod:`~nestlab.recursive.train` (training
 loop, replay buffer, cached runs, summaries), :mod:`~nestlab.recursive.experiments`
-(notebook-level experiment drivers) and :mod:`~nestlab.recursive.plots`.
+(notebook-level studies), :mod:`~nestlab.recursive.claims` (the numbers behind the paper's
+claims, their records and scoreboard rows) and :mod:`~nestlab.recursive.plots`.
 
 Importing this package does no training; torch is imported by the learner modules.
 """

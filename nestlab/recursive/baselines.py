@@ -16,13 +16,15 @@ method has "small MLPs").
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 
 from nestlab import checks
 from nestlab.recursive.gr2 import joint_input, split_joint
 from nestlab.recursive.nets import BatchedMLP, mlp_sizes
+
+__all__ = ["KINDS", "DDPGConfig", "DDPGLearner", "uniform_actions"]
 
 KINDS = ("DDPG", "MADDPG")
 
@@ -49,9 +51,6 @@ class DDPGConfig:
         checks.integer("hidden", self.hidden, min=1, where=w)
         checks.real("lr", self.lr, min=0, inclusive=(False, True), where=w)
         checks.real("noise_std", self.noise_std, min=0, where=w)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class DDPGLearner(torch.nn.Module):

@@ -26,10 +26,11 @@ from nestlab.recursive.experiments import (
 )
 from nestlab.recursive.games import MATRIX_GAMES, matrix_game
 
-__all__ = ["BEAUTY_RECORDS", "GAMES_RECORDS", "PROFILES", "Best", "PropositionCheck", "beauty_claims", "best_method",
-           "claim_beauty", "claim_dynamics", "claim_games", "games_claims", "level1_theory_error",
-           "proposition_check", "proposition_table", "record_ablation", "record_beauty",
-           "record_dynamics", "record_games", "record_propositions"]
+__all__ = ["BEAUTY_RECORDS", "GAMES_RECORDS", "PROFILES", "Best", "PropositionCheck",
+           "beauty_claims", "best_method", "claim_beauty", "claim_dynamics", "claim_games",
+           "games_claims", "level1_theory_error", "proposition_check", "proposition_checks",
+           "proposition_table", "record_ablation", "record_beauty", "record_dynamics",
+           "record_games"]
 
 #: the pure profiles of a 2x2 game, the level-0 starts of :func:`proposition_check`
 PROFILES = ((0, 0), (0, 1), (1, 0), (1, 1))
@@ -64,6 +65,11 @@ class PropositionCheck(NamedTuple):
     chains: dict
     first_nash: dict
     holds: dict
+
+    @property
+    def all_hold(self) -> bool:
+        """Whether the Proposition holds from every pure start."""
+        return all(self.holds.values())
 
     @property
     def reached(self) -> int:
@@ -251,17 +257,14 @@ def record_dynamics(res: DynamicsResult, *, zeta: float = 0.1, n_check: int = 20
     return theory
 
 
-def record_propositions(games: Sequence[str] = ("stag_hunt", "prisoners_dilemma"), *,
-                        depth: int = 6) -> dict[str, PropositionCheck]:
-    """:func:`proposition_check` per game, recording ``{game}.proposition_holds``."""
-    out = {g: proposition_check(g, depth=depth) for g in checks.sequence("games", games, min_len=1)}
-    for g, check in out.items():
-        nestlab.record(f"{g}.proposition_holds", all(check.holds.values()))
-    return out
+def proposition_checks(games: Sequence[str] = ("stag_hunt", "prisoners_dilemma"), *,
+                       depth: int = 6) -> dict[str, PropositionCheck]:
+    """:func:`proposition_check` per game."""
+    return {g: proposition_check(g, depth=depth) for g in checks.sequence("games", games, min_len=1)}
 
 
 def proposition_table(props: Mapping[str, PropositionCheck]):
-    """The level-k chains of :func:`record_propositions`, one entry per game and pure start."""
+    """The level-k chains of :func:`proposition_checks`, one entry per game and pure start."""
     import pandas as pd
 
     return pd.Series({f"{g} from {s}": c for g, check in checks.mapping("props", props).items()

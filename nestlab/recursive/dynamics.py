@@ -33,6 +33,10 @@ import numpy as np
 from nestlab import checks
 from nestlab.recursive.games import MatrixGame
 
+__all__ = ["Trajectory", "centre", "distance_to_centre", "integrate", "level_k_system",
+           "lyapunov", "lyapunov_rate", "lyapunov_rate_theory", "pure_level_k_chain", "rk4_step",
+           "velocity"]
+
 
 class Trajectory(NamedTuple):
     """An integrated trajectory: ``t[T+1]``, ``points[T+1, ..., 2]`` and ``F[T+1, ...]``."""

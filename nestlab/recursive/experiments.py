@@ -468,12 +468,14 @@ def opponent_predictions(res: GamesResult, method: str, game: str, *,
     checks.instance("res", res, GamesResult)
     checks.choice("method", method, list(res.states), where="opponent_predictions()")
     if game not in res.games:
-        raise ValueError(f"opponent_predictions(): game {game!r} not in {res.games}")
+        raise ValueError(f"opponent_predictions(): unknown game {game!r} (not in res.games); "
+                         "valid choices: " + ", ".join(res.games))
     grid = checks.array("grid", grid, ndim=1, min=0, max=1)
     k = res.config["n_runs"]
     learner = make_learner(method, len(res.games) * k, 2, hidden=res.config["hidden"])
     if not isinstance(learner, GR2Learner):
-        raise ValueError(f"opponent_predictions(): {method!r} has no opponent model; use a GR2 method")
+        raise ValueError(f"opponent_predictions(): invalid method {method!r}: it has no opponent "
+                         "model; valid choices: a GR2 method of res")
     learner.load_state_dict(res.states[method])
     g = res.games.index(game)
     agents = np.arange(2 * g * k, 2 * (g + 1) * k)

@@ -24,6 +24,10 @@ import numpy as np
 
 from nestlab import checks
 
+__all__ = ["MATRIX_GAMES", "REWARDS", "BeautyContest", "GameBatch", "MatrixGame",
+           "MaxOfTwoQuadratics", "matching_pennies", "matrix_game", "prisoners_dilemma",
+           "rotational", "stag_hunt"]
+
 REWARDS = ("abs", "square")
 
 
@@ -42,8 +46,8 @@ def _clip(x: Any, lo: float, hi: float) -> Any:
 
 def _check_last_dim(actions: Any, n: int, name: str) -> None:
     if actions.shape[-1] != n:
-        raise ValueError(f"{name}.rewards(): actions must have last dimension {n} (one per player), "
-                         f"got shape {tuple(actions.shape)}")
+        raise ValueError(f"{name}.rewards(): invalid actions: shape {tuple(actions.shape)}; valid "
+                         f"shape: (..., {n}) (last dimension {n}, one per player)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -111,8 +115,8 @@ class BeautyContest:
             return 0.0
         if self.p > 1:
             return 100.0
-        raise ValueError("BeautyContest: with p == 1 every common number is an equilibrium; "
-                         "choose p < 1 (equilibrium 0) or p > 1 (equilibrium 100)")
+        raise ValueError("BeautyContest: invalid p 1: every common number is an equilibrium; "
+                         "valid values: p < 1 (equilibrium 0) or p > 1 (equilibrium 100)")
 
     def equilibrium(self) -> np.ndarray:
         """The equilibrium joint action in [-1, 1]^n."""
@@ -364,7 +368,8 @@ class GameBatch:
 
     def rewards(self, actions: Any) -> Any:
         if actions.shape[0] != self.n_runs:
-            raise ValueError(f"GameBatch.rewards(): expected {self.n_runs} runs, got {actions.shape[0]}")
+            raise ValueError(f"GameBatch.rewards(): invalid actions: {actions.shape[0]} runs on axis 0; "
+                             f"valid: {self.n_runs} runs")
         k = self.runs_per_game
         parts = [g.rewards(actions[i * k:(i + 1) * k]) for i, g in enumerate(self.games)]
         xp = _xp(parts[0])

@@ -51,13 +51,16 @@ agent with the same weights and data (tested).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
 
 from nestlab import checks
 from nestlab.recursive.nets import BatchedMLP, mlp_sizes, split_gaussian, squashed_sample
+
+__all__ = ["LEVEL0", "MODES", "OPPONENT_MODELS", "Chain", "GR2Config", "GR2Learner", "Noise",
+           "draw_noise", "joint_input", "poisson_weights", "reasoning_chain", "split_joint"]
 
 MODES = ("L", "M")
 OPPONENT_MODELS = ("own", "opponent")
@@ -126,9 +129,6 @@ class GR2Config:
         checks.choice("level0", self.level0, LEVEL0, where=w)
         if self.temperature_final is not None:
             checks.real("temperature_final", self.temperature_final, **positive)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def poisson_weights(lam: float, n_levels: int) -> torch.Tensor:
@@ -380,7 +380,8 @@ class GR2Learner(torch.nn.Module):
         qs = self.q(torch.cat(inputs, 1), q_det).split(sizes, 1)
         if c.opponent_model == "opponent":
             if others_reward is None:
-                raise ValueError("GR2Learner.losses(): opponent_model='opponent' needs others_reward")
+                raise ValueError("GR2Learner.losses(): invalid others_reward None: opponent_model="
+                                 "'opponent' needs others_reward; valid: the others' rewards")
             q_opp = self.q_opp(joint_input(own, others))
             q_loss = q_loss + (0.5 * (q_opp - others_reward).pow(2)).mean(1).sum()
             rho_target = self.q_opp(joint_input(rin, a_opp), self.q_opp.detached()).sum(-1, keepdim=True)
@@ -447,7 +448,8 @@ def split_joint(joint: torch.Tensor, n_players: int) -> tuple[torch.Tensor, torc
     """Joint ``[B, R, n]`` -> own ``[R*n, B, 1]`` and others ``[R*n, B, n-1]`` (agent view)."""
     B, R, n = joint.shape
     if n != n_players:
-        raise ValueError(f"split_joint(): expected {n_players} players, got {n}")
+        raise ValueError(f"split_joint(): invalid joint: {n} players on the last axis; valid: "
+                         f"expected {n_players} players (n_players)")
     others_idx = torch.tensor([[j for j in range(n) if j != i] for i in range(n)], dtype=torch.long)
     own = joint.permute(1, 2, 0).reshape(R * n, B, 1)
     others = joint[:, :, others_idx].permute(1, 2, 0, 3).reshape(R * n, B, n - 1)

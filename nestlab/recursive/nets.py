@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
+__all__ = ["BatchedMLP", "mlp_sizes", "split_gaussian", "squashed_sample"]
+
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 1.0
 
 
@@ -32,8 +34,8 @@ class BatchedMLP(nn.Module):
                  generator: torch.Generator | None = None) -> None:
         super().__init__()
         if n_agents < 1 or len(sizes) < 2:
-            raise ValueError(f"BatchedMLP: need n_agents >= 1 and at least [in, out] sizes, "
-                             f"got {n_agents}, {list(sizes)}")
+            raise ValueError(f"BatchedMLP: invalid n_agents {n_agents} / sizes {list(sizes)}; valid: "
+                             "n_agents >= 1 and at least [in, out] sizes")
         self.n_agents = int(n_agents)
         self.sizes = [int(s) for s in sizes]
         self.weights = nn.ParameterList()
@@ -74,7 +76,8 @@ class BatchedMLP(nn.Module):
         """Concatenate networks of equal sizes along the agent axis."""
         sizes = nets[0].sizes
         if any(n.sizes != sizes for n in nets):
-            raise ValueError("BatchedMLP.stack(): all networks need the same sizes")
+            raise ValueError("BatchedMLP.stack(): invalid nets: sizes differ "
+                             f"({sorted({tuple(n.sizes) for n in nets})}); valid: all networks with the same sizes")
         out = BatchedMLP(sum(n.n_agents for n in nets), sizes)
         with torch.no_grad():
             for i, dst in enumerate(out.parameters()):

@@ -31,7 +31,10 @@ from nestlab.recursive.baselines import DDPGConfig, DDPGLearner, uniform_actions
 from nestlab.recursive.games import GameBatch
 from nestlab.recursive.gr2 import GR2Config, GR2Learner
 
-TRAIN_VERSION = "2"
+__all__ = ["CACHE_VERSION", "ReplayBuffer", "TrainResult", "final_window", "iterations_to_reach",
+           "make_learner", "parse_method", "run_cached", "split_runs", "summarise", "train"]
+
+CACHE_VERSION = "2"
 _GR2_L = re.compile(r"^GR2-L(\d+)$")
 _GR2_M = re.compile(r"^GR2-M(\d+)?(?:\(([\d.]+)\))?$")
 
@@ -61,7 +64,8 @@ class ReplayBuffer:
         """Uniform batch ``([B,R,n], [B,R,n])`` (with replacement)."""
         checks.integer("batch", batch, min=1, where="ReplayBuffer.sample()")
         if self.size == 0:
-            raise ValueError("ReplayBuffer.sample(): the buffer is empty")
+            raise ValueError("ReplayBuffer.sample(): invalid buffer: it is empty; valid: at least "
+                             "one added step before sampling")
         idx = torch.randint(0, self.size, (batch,), generator=generator)
         return self.actions[idx], self.rewards[idx]
 
@@ -196,14 +200,12 @@ def run_cached(games: GameBatch, method: str, *, game_key: Any, seed: int = 0, n
 
     if not cache:
         tensors, info = build()
-        from nestlab.cache import CacheEntry  # noqa: F401  (type only)
-
         hist = tensors["history"].numpy()
         return TrainResult(hist, {k[6:]: v for k, v in tensors.items() if k.startswith("state.")},
                            info["seconds"])
     from nestlab.cache import load_or_build
 
-    entry = load_or_build("recursive.train", config, build, version=TRAIN_VERSION)
+    entry = load_or_build("recursive.train", config, build, version=CACHE_VERSION)
     hist = entry.tensors["history"].numpy()
     state = {k[6:]: v for k, v in entry.tensors.items() if k.startswith("state.")}
     return TrainResult(hist, state, float(entry.info.get("seconds", float("nan"))))

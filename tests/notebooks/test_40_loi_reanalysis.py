@@ -7,6 +7,8 @@ import pytest
 from tests.influence.spec_values import SPEC_LOI_ARXIV as SPEC_LOI
 from tests.influence.spec_values import SPEC_P
 
+pytestmark = [pytest.mark.notebooks, pytest.mark.data]  # reads ../shared/data (the LoI logs)
+
 
 @pytest.fixture(scope="module")
 def run(run_smoke, shared_data):

@@ -137,5 +137,5 @@ def test_game_batch():
     np.testing.assert_allclose(gb.reward_scale(), [0.1, 0.1, 0.01, 0.01])
     with pytest.raises(ValueError, match="same number of players"):
         GameBatch([BeautyContest(3), stag_hunt()], 1)
-    with pytest.raises(ValueError, match="expected 4 runs"):
+    with pytest.raises(ValueError, match="3 runs on axis 0; valid: 4 runs"):
         gb.rewards(torch.zeros(3, 3))
