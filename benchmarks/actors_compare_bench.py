@@ -6,7 +6,11 @@ The comparison study fits every candidate family to every simulated data set. Ba
 :func:`nestlab.actors.compare.fit_batch`, one program per family compiled once and ``vmap``-ed
 over the data sets. Both then get PSIS-LOO from the same per-trial log-likelihoods.
 
-Run: ``python -m benchmarks.actors_compare_bench [--quick]``. Closed-form families only by
+A second table (``--gates`` alone) counts the data sets whose 4-chain fit passes the
+convergence gate with notebook 14's sampler (dense mass matrix, chains started apart) against
+the previous one (diagonal mass, one starting point), same data and iterations.
+
+Run: ``python -m benchmarks.actors_compare_bench [--quick] [--gates]``. Closed-form families only by
 default (networks: ``--families``); timings include compilation and are noisy on a shared machine.
 """
 
@@ -33,11 +37,37 @@ def bench(*, families: list[str], n_datasets: int, warmup: int, draws: int) -> d
         C._COMPILED.clear()  # time a cold compile
         t0 = time.perf_counter()
         bf = C.fit_batch(fam, data.stimuli, data.responses, conditions=data.conditions,
-                         sigmas=data.sigmas, warmup=warmup, draws=draws)
+                         sigmas=data.sigmas, chains=1, dense_mass=False, init_jitter=0.0,
+                         warmup=warmup, draws=draws)
         batched = time.perf_counter() - t0
         rows[fam] = {"n_fits": len(data.family), "fit_per_dataset_s": per_fit,
                      "vmapped_s": batched, "vmapped_compile_s": bf.compile_seconds,
                      "speed-up": per_fit / batched}
+    return rows
+
+
+def bench_gates(*, families: list[str], n_datasets: int, chains: int, warmup: int,
+                draws: int) -> dict:
+    """Convergence gate per data set: notebook 14's sampler (dense mass, dispersed starts) vs the
+    previous one (diagonal mass, every chain from the same point), same data, chains, draws.
+
+    Timings are sampling only (the persistent XLA cache may hold the programs) plus compile.
+    """
+    from nestlab.actors import compare as C
+
+    data = C.simulate_study(families, n_datasets, seed=0)
+    rows = {}
+    for fam in families:
+        for name, kw in (("dense+jitter", dict(dense_mass=True, init_jitter=0.3)),
+                         ("diag, one start", dict(dense_mass=False, init_jitter=0.0))):
+            bf = C.fit_batch(fam, data.stimuli, data.responses, conditions=data.conditions,
+                             sigmas=data.sigmas, chains=chains, warmup=warmup, draws=draws, **kw)
+            g = C.batch_convergence(bf)
+            rows[f"{fam} / {name}"] = {
+                "data_sets": len(g), "converged": int(g["converged"].sum()),
+                "median_tail_ess": float(g["min_ess_tail"].median()),
+                "worst_rhat": float(g["max_rhat"].max()),
+                "run_s_per_dataset": bf.run_seconds / len(g), "compile_s": bf.compile_seconds}
     return rows
 
 
@@ -54,12 +84,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     ap.add_argument("--families", nargs="+", default=["quadratic", "quadratic_effort"])
     ap.add_argument("--n-datasets", type=int, default=5, help="data sets per true family")
+    ap.add_argument("--gates", action="store_true",
+                    help="only the convergence comparison (notebook 14's sampler vs diagonal)")
     args = ap.parse_args(argv)
     n, warmup, draws = (1, 100, 100) if args.quick else (args.n_datasets, 200, 300)
-    rows = bench(families=args.families, n_datasets=n, warmup=warmup, draws=draws)
-    _table(f"fit every data set ({len(args.families)} families x {n} data sets each, 1 chain, "
-           f"{warmup}+{draws} iterations): per-data-set fit vs compiled-once vmap", rows,
-           ["n_fits", "fit_per_dataset_s", "vmapped_s", "vmapped_compile_s", "speed-up"])
+    if not args.gates:
+        rows = bench(families=args.families, n_datasets=n, warmup=warmup, draws=draws)
+        _table(f"fit every data set ({len(args.families)} families x {n} data sets each, 1 chain, "
+               f"{warmup}+{draws} iterations): per-data-set fit vs compiled-once vmap", rows,
+               ["n_fits", "fit_per_dataset_s", "vmapped_s", "vmapped_compile_s", "speed-up"])
+    gw, gd = (100, 150) if args.quick else (500, 1000)
+    rows = bench_gates(families=args.families, n_datasets=n, chains=4, warmup=gw, draws=gd)
+    _table(f"convergence gate (r-hat <= 1.01, bulk/tail ESS >= 400, no divergence), 4 chains x "
+           f"({gw}+{gd}), {len(args.families)} true families x {n} data sets fitted by each", rows,
+           ["data_sets", "converged", "median_tail_ess", "worst_rhat", "run_s_per_dataset",
+            "compile_s"])
 
 
 if __name__ == "__main__":

@@ -343,41 +343,72 @@ def simulate_study(families: Sequence[str], n_datasets: int, *, design: str = "t
 
 
 class BatchFit(NamedTuple):
-    """One candidate family fitted to every data set by :func:`fit_batch`."""
+    """One candidate family fitted to every data set by :func:`fit_batch` (``chains`` each)."""
 
     cost: str
-    samples: dict[str, np.ndarray]  # (n_datasets, draws)
-    log_likelihood: np.ndarray  # (n_datasets, draws, n_trials)
-    divergences: np.ndarray  # (n_datasets,) divergent transitions after warm-up
-    diverging: np.ndarray  # (n_datasets, draws) per-draw flags
-    predictive: np.ndarray  # (n_datasets, draws, n_trials) posterior predictive responses
+    policy: str  # "analytic", "network" or "solver"
+    samples: dict[str, np.ndarray]  # (n_datasets, chains, draws)
+    log_likelihood: np.ndarray  # (n_datasets, chains, draws, n_trials), float32
+    divergences: np.ndarray  # (n_datasets,) divergent transitions after warm-up, all chains
+    diverging: np.ndarray  # (n_datasets, chains, draws) per-draw flags
+    predictive: np.ndarray  # (n_datasets, chains, draws, n_trials) posterior predictive, float32
     compile_seconds: float
     run_seconds: float
 
+    def select(self, rows: Any) -> BatchFit:
+        """The same fit restricted to some data sets (an index array or slice)."""
+        return self._replace(samples={k: v[rows] for k, v in self.samples.items()},
+                             log_likelihood=self.log_likelihood[rows],
+                             divergences=self.divergences[rows], diverging=self.diverging[rows],
+                             predictive=self.predictive[rows])
+
+
+def study_policy(cost: str, policy: str | None = None) -> str:
+    """The policy a study fits ``cost`` with: ``"analytic"`` where a closed form exists, else
+    ``policy`` (default ``"network"``; ``"solver"``: the numerical optimum inside the model)."""
+    fam = _families("cost", [cost])[0]
+    if has_closed_form(fam):
+        return "analytic"
+    return "network" if policy is None else checks.choice("policy", policy, ("network", "solver"))
+
 
 def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditions: np.ndarray,
-              sigmas: np.ndarray, network: Any = None, warmup: int = 300, draws: int = 500,
-              seed: int = 0, n_nodes: int = 8, target_accept: float = 0.85,
-              ll_batch: int = 25) -> BatchFit:
-    """Fit family ``cost`` to many data sets at once: one chain each, compiled once.
+              sigmas: np.ndarray, network: Any = None, policy: str | None = None,
+              chains: int = 4, warmup: int = 400, draws: int = 300, seed: int = 0,
+              n_nodes: int = 8, target_accept: float = 0.85, dense_mass: bool = True,
+              max_tree_depth: int = 8, init_jitter: float = 0.3, ll_batch: int = 50
+              ) -> BatchFit:
+    """Fit family ``cost`` to many data sets at once, ``chains`` chains each, compiled once.
 
-    numpyro's functional NUTS (``hmc`` with a potential from ``initialize_model(...,
-    dynamic_args=True)``) is a pure function of the data, ``jax.vmap``-ed over data sets. The
+    numpyro's functional NUTS (:func:`nestlab.actors.sampler.batched_nuts`) on the model of
+    :mod:`nestlab.actors.likelihood`, ``jax.vmap``-ed over (data set, chain) rows. The
     perceptual noise is known (one ``sigma`` per condition, spec 5.4); ``sigma0``, ``mu0``,
     ``sigma_r`` and the cost parameters are free, with :func:`fit`'s priors; the likelihood is
     the marginal one (Gauss–Hermite over ``log m``), so the returned pointwise log-likelihoods
     are valid for PSIS-LOO.
+
+    Convergence (see :func:`batch_convergence`): a **dense** mass matrix (the prior–cost ridge
+    is a strong linear correlation in the unconstrained coordinates) and chains started at
+    dispersed points around a data-informed start (``init_jitter``: the spread, on the log
+    scale of each parameter, clipped inside its prior's support), so r_hat compares chains
+    that began apart.
 
     Args:
         cost: candidate family.
         stimuli, responses: ``(n_datasets, n_trials)``.
         conditions: ``(n_trials,)`` condition label of each trial (shared by all data sets).
         sigmas: ``(n_conditions,)`` known perceptual noise per condition.
-        network: Policy/JaxPolicy for families without a closed form (ignored otherwise).
-        warmup, draws: NUTS iterations per data set.
+        network: Policy/JaxPolicy for families without a closed form (``policy="network"``),
+            or :class:`~nestlab.actors.solver.SolverOptions` (``policy="solver"``).
+        policy: for a family without a closed form, ``"network"`` (default) or ``"solver"``.
+        chains: independent chains per data set.
+        warmup, draws: NUTS iterations per chain.
         seed: PRNG seed.
         n_nodes: Gauss–Hermite nodes.
         target_accept: NUTS target acceptance probability.
+        dense_mass: adapt a dense mass matrix (else diagonal).
+        max_tree_depth: NUTS tree depth limit (the vmapped loop runs as long as the deepest row).
+        init_jitter: spread of the chains' starting points (0: all start at the same point).
         ll_batch: draws per block when evaluating the pointwise log-likelihood (memory).
 
     Returns:
@@ -387,57 +418,111 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     import jax.numpy as jnp
 
     cost = _families("cost", [cost])[0]
-    _check_sampler(warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
-                   target_accept=target_accept, ll_batch=ll_batch)
+    _check_sampler(chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
+                   target_accept=target_accept, ll_batch=ll_batch,
+                   max_tree_depth=max_tree_depth)
+    dense_mass = checks.boolean("dense_mass", dense_mass)
+    init_jitter = checks.real("init_jitter", init_jitter, min=0, max=2)
     S = checks.array("stimuli", stimuli, ndim=2, min=0, inclusive=(False, True))
     R = checks.array("responses", responses, shape=S.shape, min=0, inclusive=(False, True))
     sig = checks.array("sigmas", sigmas, ndim=1, min=0, inclusive=(False, True))
     cond = checks.array("conditions", conditions, dtype="int", shape=(S.shape[1],), min=0,
                         max=sig.size - 1).astype(np.int32)
-    S, R, sig = S.astype(np.float32), R.astype(np.float32), sig.astype(np.float32)
     from nestlab.actors.costs import get_cost
     from nestlab.actors.likelihood import resolve_policy
 
     fam = get_cost(cost)
-    policy = "analytic" if fam.closed_form is not None else "network"
-    net, box = resolve_policy(policy, fam, network if policy == "network" else None)
+    pol = study_policy(cost, policy)
+    net, box = resolve_policy(pol, fam, network if pol != "analytic" else None)
     free = ("sigma0", "mu0", "sigma_r") + fam.params
+    n, T = S.shape
+    rows = n * chains
+    # every data set repeated once per chain: row = dataset * chains + chain
+    S = np.repeat(S.astype(np.float32), chains, axis=0)
+    R = np.repeat(R.astype(np.float32), chains, axis=0)
     # the known perceptual noise of each trial is data, so designs of equal size share a program
-    G = np.broadcast_to(sig[cond], S.shape).astype(np.float32)
-    keys = jax.random.split(jax.random.PRNGKey(seed + 1), S.shape[0])
-    # predictive noise drawn in numpy (XLA compiles threefry slowly on CPU)
-    noise = np.random.default_rng([seed, 7]).standard_normal(
-        (S.shape[0], draws, 2, S.shape[1])).astype(np.float32)
+    G = np.broadcast_to(sig.astype(np.float32)[cond], S.shape).astype(np.float32)
+    keys = jax.random.split(jax.random.PRNGKey(seed + 1), rows)
+    # predictive noise and starting-point offsets drawn in numpy (XLA compiles threefry slowly)
+    rng = np.random.default_rng([seed, 7])
+    noise = rng.standard_normal((rows, draws, 2, T)).astype(np.float32)
+    u = (init_jitter * rng.standard_normal((rows, len(free)))).astype(np.float32)
     conds = np.broadcast_to(cond, S.shape).astype(np.int32)
     args = (keys, jnp.asarray(S), jnp.asarray(conds), jnp.asarray(R), {"sigma": jnp.asarray(G)},
-            jnp.asarray(noise))
-    ckey = (cost, policy, _weights_digest(net), tuple(sorted(box.items())), n_nodes, warmup,
-            draws, float(target_accept), ll_batch, S.shape)
+            jnp.asarray(noise), jnp.asarray(u))
+    # rows split over JAX's CPU host devices (nestlab.actors.configure), one program each
+    n_dev = math.gcd(rows, jax.local_device_count())
+    if n_dev > 1:
+        args = jax.tree_util.tree_map(lambda a: a.reshape((n_dev, rows // n_dev) + a.shape[1:]),
+                                      args)
+    ckey = (cost, pol, _weights_digest(net), tuple(sorted(box.items())), n_nodes, warmup,
+            draws, float(target_accept), dense_mass, max_tree_depth, ll_batch, S.shape, n_dev)
+    use_compile_cache()
     t0 = time.perf_counter()
     if ckey not in _COMPILED:
         if len(_COMPILED) >= 16:
             _COMPILED.clear()
-        _COMPILED[ckey] = _build_batch_program(fam, policy, net, box, free, n_nodes=n_nodes,
-                                               warmup=warmup, draws=draws,
-                                               target_accept=target_accept,
-                                               ll_batch=ll_batch).lower(*args).compile()
+        prog = _build_batch_program(
+            fam, pol, net, box, free, n_nodes=n_nodes, warmup=warmup, draws=draws,
+            target_accept=target_accept, ll_batch=ll_batch, dense_mass=dense_mass,
+            max_tree_depth=max_tree_depth)
+        _COMPILED[ckey] = (jax.pmap(prog) if n_dev > 1 else prog).lower(*args).compile()
     compiled = _COMPILED[ckey]
     t1 = time.perf_counter()
     (th, ll, pp), div = jax.block_until_ready(compiled(*args))
     t2 = time.perf_counter()
-    div = np.asarray(div, dtype=bool)
-    return BatchFit(cost, {k: np.asarray(th[k], dtype=float) for k in free},
-                    np.asarray(ll, dtype=float), div.sum(axis=1), div,
-                    np.asarray(pp, dtype=float), t1 - t0, t2 - t1)
+    if n_dev > 1:
+        th, ll, pp, div = jax.tree_util.tree_map(
+            lambda a: np.asarray(a).reshape((rows,) + a.shape[2:]), (th, ll, pp, div))
+
+    def per_set(a, dtype=float):
+        a = np.asarray(a, dtype=dtype)
+        return a.reshape((n, chains) + a.shape[1:])
+
+    div = per_set(div, bool)
+    return BatchFit(cost, pol, {k: per_set(th[k]) for k in free},
+                    per_set(ll, np.float32), div.sum(axis=(1, 2)), div,
+                    per_set(pp, np.float32), t1 - t0, t2 - t1)
 
 
 #: compiled batch programs of this process, keyed by everything they close over and the shapes
 _COMPILED: dict[tuple, Any] = {}
 
 
+def use_compile_cache(directory: Any = None) -> str | None:
+    """Keep XLA's compiled study programs on disk, so a second run skips compilation.
+
+    Sets JAX's persistent compilation cache to ``directory`` (default: ``xla/`` in the nestlab
+    cache, :func:`nestlab.cache.cache_dir`) unless one is configured already (then that one is
+    kept). The entries are XLA executables written by this machine's JAX, keyed by a hash of the
+    program, its compile options and the JAX version; compiling a NUTS program for one family
+    takes 15-170 s on the shared 2-core machine, loading it a second.
+
+    Returns:
+        the cache directory in use (``None`` if JAX refuses the setting).
+    """
+    import jax
+
+    from nestlab.cache import cache_dir
+
+    current = jax.config.jax_compilation_cache_dir
+    if current:
+        return str(current)
+    path = cache_dir(directory) / "xla"
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        jax.config.update("jax_compilation_cache_dir", str(path))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    except Exception:  # an older/newer JAX without the option: compile every run
+        return None
+    return str(path)
+
+
 def _weights_digest(net: Any) -> str:
     if net is None:
         return ""
+    if not hasattr(net, "weights"):  # SolverOptions: a NamedTuple of numbers and names
+        return repr(net)
     import hashlib
 
     h = hashlib.sha256()
@@ -449,11 +534,13 @@ def _weights_digest(net: Any) -> str:
 
 def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any],
                          free: tuple[str, ...], *, n_nodes: int, warmup: int, draws: int,
-                         target_accept: float, ll_batch: int):
+                         target_accept: float, ll_batch: int, dense_mass: bool,
+                         max_tree_depth: int):
     """The model of :mod:`nestlab.actors.likelihood` in :func:`~nestlab.actors.sampler.batched_nuts`.
 
-    ``run(keys, s, cond, r, known, noise)``; each row's draws are turned into pointwise
-    log-likelihoods and posterior-predictive responses inside the same compiled program.
+    ``run(keys, s, cond, r, known, noise, u)``; ``u``: the row's starting-point offsets; each
+    row's draws are turned into pointwise log-likelihoods and posterior-predictive responses
+    inside the same compiled program.
     """
     import jax
     import jax.numpy as jnp
@@ -465,6 +552,8 @@ def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any
         per_trial,
         pointwise_log_likelihood,
         predict,
+        prior_sites,
+        priors,
         start_values,
     )
     from nestlab.actors.sampler import batched_nuts
@@ -472,11 +561,25 @@ def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any
     spec = FitSpec(cost, policy, "marginal", free, {}, 1, dict(box), n_nodes)
     base = make_model(spec, net)
     act = action_fn(spec, net)
+    sites = prior_sites(spec)
+    pri = priors(spec)
 
-    def model(s, cond, r, known, noise):  # noise: predictive draws, unused by the density
+    def model(s, cond, r, known, noise, u):  # noise, u: used by post / init, not the density
         base(s, cond, r, known)
 
-    def post(samples, s, cond, r, known, noise):
+    def init(s, cond, r, known, noise, u):
+        v = start_values(spec, r)
+        out = {}
+        for j, k in enumerate(free):
+            site = sites[k]
+            sup = pri[site].support
+            lo, hi = sup.lower_bound, sup.upper_bound
+            pad = 1e-3 * (hi - lo)
+            x = v[site] + u[j] if site != k else v[site] * jnp.exp(u[j])
+            out[site] = jnp.clip(x, lo + pad, hi - pad)
+        return out
+
+    def post(samples, s, cond, r, known, noise, u):
         th = {k: samples[k] for k in free}
 
         def pointwise(t):
@@ -490,9 +593,42 @@ def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any
 
     n = 3
     example = (jnp.ones(n), jnp.zeros(n, jnp.int32), jnp.ones(n), {"sigma": jnp.full(n, 0.1)},
-               jnp.zeros((draws, 2, n)))
+               jnp.zeros((draws, 2, n)), jnp.zeros(len(free)))
     return batched_nuts(model, example, warmup=warmup, draws=draws, target_accept=target_accept,
-                        init=lambda s, cond, r, known, noise: start_values(spec, r), post=post)
+                        init=init, post=post, dense_mass=dense_mass,
+                        max_tree_depth=max_tree_depth)
+
+
+def batch_convergence(bf: BatchFit, *, rhat_max: float | None = None,
+                      ess_min: float | None = None) -> pd.DataFrame:
+    """The convergence gate of every data set of a :func:`fit_batch` (ArviZ's diagnostics).
+
+    Per data set, over its free parameters: the largest rank-normalised split r_hat, the
+    smallest bulk and tail ESS (``az.rhat`` / ``az.ess``, the same estimators as
+    :func:`nestlab.diagnostics.convergence`), the divergent transitions, and ``converged``:
+    r_hat <= ``rhat_max`` (1.01), both ESS >= ``ess_min`` (400) and no divergence.
+    """
+    import arviz as az
+    import xarray as xr
+
+    from nestlab import diagnostics as D
+
+    checks.instance("bf", bf, BatchFit)
+    rhat_max = D.RHAT_MAX if rhat_max is None else checks.real("rhat_max", rhat_max, min=1.0)
+    ess_min = D.ESS_MIN if ess_min is None else checks.real("ess_min", ess_min, min=0.0)
+    # (dataset, chain, draw) -> a Dataset with chain/draw dims and "dataset" as an extra dim
+    ds = xr.Dataset({k: (("dataset", "chain", "draw"), np.asarray(v, dtype=float))
+                     for k, v in bf.samples.items()})
+    with np.errstate(all="ignore"):
+        rhat = az.rhat(ds).to_array().max("variable").values
+        bulk = az.ess(ds, method="bulk").to_array().min("variable").values
+        tail = az.ess(ds, method="tail").to_array().min("variable").values
+    n_chains = next(iter(bf.samples.values())).shape[1]
+    ok_rhat = (rhat <= rhat_max) if n_chains > 1 else np.ones_like(rhat, dtype=bool)
+    conv = ok_rhat & (bulk >= ess_min) & (tail >= ess_min) & (bf.divergences == 0)
+    return pd.DataFrame({"max_rhat": rhat, "min_ess_bulk": bulk, "min_ess_tail": tail,
+                         "divergences": bf.divergences.astype(int), "converged": conv},
+                        index=pd.RangeIndex(len(rhat), name="dataset"))
 
 
 class ComparisonStudy(NamedTuple):
@@ -502,14 +638,16 @@ class ComparisonStudy(NamedTuple):
     table: pd.DataFrame  # one row per (data set, candidate): the az.compare frame, tidy
     winners: np.ndarray  # (n,) top-ranked candidate per data set
     fits: dict[str, BatchFit]
-    seconds: pd.DataFrame  # per candidate: compile, run, per data set
+    seconds: pd.DataFrame  # per candidate: policy, compile, run, per data set
     loo_seconds: float
     worked_fits: dict[str, Any]  # {candidate: InferenceData} of the optional worked data set
+    gates: pd.DataFrame  # (data set, candidate) rows of batch_convergence
+    converged: np.ndarray  # (n,) every candidate's fit of the data set passed its gate
 
 
-def batch_to_inference_data(bf: BatchFit, rows: Sequence[int], *, stimuli: Any, responses: Any,
+def batch_to_inference_data(bf: BatchFit, dataset: int, *, stimuli: Any, responses: Any,
                             conditions: Any, sigmas: Any) -> Any:
-    """InferenceData of one data set fitted as several rows (chains) of a :func:`fit_batch`.
+    """InferenceData of one data set of a :func:`fit_batch` (its ``chains`` chains).
 
     Groups: posterior, sample_stats (``diverging``), log_likelihood (per trial),
     posterior_predictive, observed_data, constant_data — what
@@ -518,19 +656,20 @@ def batch_to_inference_data(bf: BatchFit, rows: Sequence[int], *, stimuli: Any, 
     """
     from nestlab import diagnostics as D
 
-    idx = list(rows)
+    i = checks.integer("dataset", dataset, min=0, max=len(bf.divergences) - 1)
     return D.to_inference_data(
-        posterior={k: v[idx] for k, v in bf.samples.items()},
-        sample_stats={"diverging": bf.diverging[idx]},
-        log_likelihood={"r": bf.log_likelihood[idx]},
-        posterior_predictive={"r": bf.predictive[idx]},
+        posterior={k: v[i] for k, v in bf.samples.items()},
+        sample_stats={"diverging": bf.diverging[i]},
+        log_likelihood={"r": bf.log_likelihood[i].astype(float)},
+        posterior_predictive={"r": bf.predictive[i].astype(float)},
         observed_data={"r": np.asarray(responses, dtype=float)},
         constant_data={"s": np.asarray(stimuli, dtype=float),
                        "condition": np.asarray(conditions)},
         dims={"r": ["trial"]},
-        attrs={"cost": bf.cost, "likelihood": "marginal", "chains": len(idx),
-               "sigmas": [float(v) for v in np.atleast_1d(sigmas)],
-               "sampler": "vmapped functional NUTS (nestlab.actors.compare.fit_batch)"})
+        attrs={"cost": bf.cost, "likelihood": "marginal", "chains": bf.diverging.shape[1],
+               "policy": bf.policy, "sigmas": [float(v) for v in np.atleast_1d(sigmas)],
+               "sampler": "vmapped functional NUTS, dense mass "
+                          "(nestlab.actors.compare.fit_batch)"})
 
 
 def _study_table(data: StudyData, fits: Mapping[str, BatchFit], progress: bool) -> pd.DataFrame:
@@ -540,7 +679,7 @@ def _study_table(data: StudyData, fits: Mapping[str, BatchFit], progress: bool) 
 
     frames = []
     for i in tqdm(range(len(data.family)), desc="PSIS-LOO + compare", disable=not progress):
-        loos = {c: D.loo(bf.log_likelihood[i][None]) for c, bf in fits.items()}
+        loos = {c: D.loo(bf.log_likelihood[i].astype(float)) for c, bf in fits.items()}
         df = D.compare(loos)
         df.insert(0, "candidate", df.index)
         df.insert(0, "true_family", data.family[i])
@@ -550,31 +689,60 @@ def _study_table(data: StudyData, fits: Mapping[str, BatchFit], progress: bool) 
     return pd.concat(frames, ignore_index=True)
 
 
+def _gates(fits: Mapping[str, BatchFit]) -> pd.DataFrame:
+    frames = []
+    for c, bf in fits.items():
+        g = batch_convergence(bf).reset_index()
+        g.insert(1, "candidate", c)
+        frames.append(g)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _attach_gates(table: pd.DataFrame, gates: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    g = gates.set_index(["dataset", "candidate"])["converged"]
+    table = table.copy()
+    table["converged"] = [bool(g.loc[(d, c)]) for d, c in zip(table["dataset"],
+                                                              table["candidate"], strict=True)]
+    per_set = table.groupby("dataset", sort=True)["converged"].all().to_numpy()
+    return table, per_set
+
+
 def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int = 3,
                      candidates: Sequence[str] | None = None, design: str = "two_noise",
                      n_per_condition: int = 45, sigma_levels: Sequence[float] = (0.1, 0.2),
                      single_sigma: float = 0.2,
                      truth_box: Mapping[str, tuple[float, float]] | None = None,
                      networks: Mapping[str, Any] | None = None, config: Any = None,
-                     warmup: int = 300, draws: int = 500, seed: int = 0, n_nodes: int = 8,
+                     policy: str | None = None, chains: int = 4, warmup: int = 400,
+                     draws: int = 300, seed: int = 0, n_nodes: int = 8,
+                     dense_mass: bool = True, max_tree_depth: int = 8,
                      n_threads: int = 1, progress: bool = True,
                      worked: Mapping[str, Any] | None = None,
-                     worked_chains: int = 4) -> ComparisonStudy:
+                     worked_candidates: Sequence[str] | None = None) -> ComparisonStudy:
     """How often does PSIS-LOO pick the true cost family? (spec Sec. 5.5)
 
     Simulates ``n_datasets`` data sets from every family in ``families``
     (:func:`simulate_study`), fits every family in ``candidates`` (default: the same list) to
-    every data set with one compiled, vmapped NUTS program per candidate (:func:`fit_batch`),
-    then ranks the candidates on each data set with ``az.compare``.
+    every data set with ``chains`` chains in one compiled, vmapped NUTS program per candidate
+    (:func:`fit_batch`), checks each fit's convergence gate (:func:`batch_convergence`), then
+    ranks the candidates on each data set with ``az.compare``.
 
     ``worked`` (a dict with ``stimuli`` and ``responses`` on the same design, e.g. from
-    :func:`simulate_design`) is fitted in the same compiled programs as ``worked_chains``
-    extra rows (independent chains), so a worked example costs no extra compilation; its
-    fits come back as InferenceData in ``worked_fits`` (for :func:`compare_families`,
-    r_hat/ESS via :func:`nestlab.diagnostics.convergence`).
+    :func:`simulate_design`) is fitted in the same compiled programs as one more data set, so a
+    worked example costs no extra compilation; its fits come back as InferenceData in
+    ``worked_fits`` (for :func:`compare_families` and
+    :func:`nestlab.diagnostics.convergence`); its gates are not part of ``gates``.
+    ``worked_candidates`` adds families fitted to the worked data set only (programs of their
+    own, one data set): the worked example can rank more families than the study affords.
+
+    Args:
+        policy: for families without a closed form, ``"network"`` (default; ``networks`` or the
+            cached ones) or ``"solver"`` (the numerical optimum inside the model).
+        chains, warmup, draws, n_nodes, dense_mass, max_tree_depth: as in :func:`fit_batch`.
 
     Returns:
-        :class:`ComparisonStudy`; see :func:`confusion_matrix` and :func:`win_rates`.
+        :class:`ComparisonStudy`; see :func:`confusion_matrix`, :func:`win_rates` and
+        :func:`accuracy`.
     """
     from tqdm.auto import tqdm
 
@@ -584,7 +752,7 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
         raise ValueError(f"invalid candidates {list(cands)}: need at least two families to "
                          "compare")
     _check_sampler(warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes, n_threads=n_threads,
-                   worked_chains=worked_chains, progress=progress)
+                   chains=chains, max_tree_depth=max_tree_depth, progress=progress)
     data = simulate_study(fams, n_datasets, design=design, n_per_condition=n_per_condition,
                           sigma_levels=sigma_levels, single_sigma=single_sigma,
                           truth_box=truth_box, seed=seed)
@@ -596,30 +764,44 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
                           inclusive=(False, True))
         wr = checks.array("worked['responses']", worked["responses"], shape=(S.shape[1],),
                           min=0, inclusive=(False, True))
-        S = np.concatenate([S, np.tile(ws, (worked_chains, 1))])
-        R = np.concatenate([R, np.tile(wr, (worked_chains, 1))])
+        S = np.concatenate([S, ws[None]])
+        R = np.concatenate([R, wr[None]])
+    extra: tuple[str, ...] = ()
+    if worked_candidates is not None:
+        if worked is None:
+            raise ValueError("invalid worked_candidates: given without a worked data set; "
+                             "valid: pass worked= too, or leave worked_candidates=None")
+        extra = tuple(c for c in _families("worked_candidates", worked_candidates)
+                      if c not in cands)
     fits, rows, worked_fits = {}, {}, {}
-    for j, c in enumerate(tqdm(cands, desc="fit candidates (vmapped NUTS)", disable=not progress)):
-        _, net = _policy_for(c, networks, config, n_threads, progress)
-        bf = fit_batch(c, S, R, conditions=data.conditions, sigmas=data.sigmas, network=net,
-                       warmup=warmup, draws=draws, seed=seed + 1000 * (j + 1), n_nodes=n_nodes)
+    todo = [(c, True) for c in cands] + [(c, False) for c in extra]
+    for j, (c, in_study) in enumerate(tqdm(todo, desc="fit candidates (vmapped NUTS)",
+                                           disable=not progress)):
+        pol = study_policy(c, policy)
+        net = _policy_for(c, networks, config, n_threads, progress)[1] if pol == "network" \
+            else None
+        Sj, Rj = (S, R) if in_study else (S[n:], R[n:])
+        bf = fit_batch(c, Sj, Rj, conditions=data.conditions, sigmas=data.sigmas, network=net,
+                       policy=pol, chains=chains, warmup=warmup, draws=draws,
+                       seed=seed + 1000 * (j + 1), n_nodes=n_nodes, dense_mass=dense_mass,
+                       max_tree_depth=max_tree_depth)
         if worked is not None:
             worked_fits[c] = batch_to_inference_data(
-                bf, range(n, S.shape[0]), stimuli=ws, responses=wr, conditions=data.conditions,
+                bf, len(Sj) - 1, stimuli=ws, responses=wr, conditions=data.conditions,
                 sigmas=data.sigmas)
-            bf = bf._replace(samples={k: v[:n] for k, v in bf.samples.items()},
-                             log_likelihood=bf.log_likelihood[:n], divergences=bf.divergences[:n],
-                             diverging=bf.diverging[:n], predictive=bf.predictive[:n])
-        fits[c] = bf
-        rows[c] = {"policy": "analytic" if has_closed_form(c) else "network",
+        rows[c] = {"policy": pol, "in_study": in_study, "data_sets": len(Sj),
                    "compile_seconds": bf.compile_seconds, "run_seconds": bf.run_seconds,
-                   "run_seconds_per_dataset": bf.run_seconds / S.shape[0]}
+                   "run_seconds_per_dataset": bf.run_seconds / len(Sj)}
+        if in_study:
+            fits[c] = bf.select(slice(0, n)) if worked is not None else bf
     t0 = time.perf_counter()
     table = _study_table(data, fits, progress)
+    gates = _gates(fits)
+    table, conv = _attach_gates(table, gates)
     loo_secs = time.perf_counter() - t0
     winners = table[table["rank"] == 0].sort_values("dataset")["candidate"].to_numpy()
     return ComparisonStudy(data, table, winners, fits, pd.DataFrame(rows).T, loo_secs,
-                           worked_fits)
+                           worked_fits, gates, conv)
 
 
 def restrict(study: ComparisonStudy, candidates: Sequence[str], *,
@@ -627,7 +809,7 @@ def restrict(study: ComparisonStudy, candidates: Sequence[str], *,
     """The same study re-ranked among a subset of candidates (and of true families).
 
     No refitting: each data set's PSIS-LOO results are compared again with ``az.compare`` over
-    ``candidates`` only.
+    ``candidates`` only; the gates are the kept fits'.
     """
     checks.instance("study", study, ComparisonStudy)
     cands = tuple(checks.choices("candidates", candidates, list(study.fits)))
@@ -640,17 +822,76 @@ def restrict(study: ComparisonStudy, candidates: Sequence[str], *,
     d = study.data
     data = StudyData(d.family[keep], [d.truth[i] for i in keep], d.stimuli[keep],
                      d.responses[keep], d.conditions, d.sigmas, d.design)
-    fits = {c: study.fits[c]._replace(
-        samples={k: v[keep] for k, v in study.fits[c].samples.items()},
-        log_likelihood=study.fits[c].log_likelihood[keep],
-        divergences=study.fits[c].divergences[keep], diverging=study.fits[c].diverging[keep],
-        predictive=study.fits[c].predictive[keep])
-        for c in cands}
+    fits = {c: study.fits[c].select(keep) for c in cands}
     table = _study_table(data, fits, False)
+    gates = _gates(fits)
+    table, conv = _attach_gates(table, gates)
     winners = table[table["rank"] == 0].sort_values("dataset")["candidate"].to_numpy()
     return ComparisonStudy(data, table, winners, fits, study.seconds.loc[list(cands)],
                            study.loo_seconds, {c: study.worked_fits[c] for c in cands
-                                               if c in study.worked_fits})
+                                               if c in study.worked_fits}, gates, conv)
+
+
+def wilson_interval(k: int, n: int, *, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion ``k / n`` at confidence ``level``.
+
+    Raises:
+        ValueError: ``n`` < 1, ``k`` outside ``0..n`` or ``level`` outside (0, 1).
+    """
+    from scipy import stats
+
+    n = checks.integer("n", n, min=1)
+    k = checks.integer("k", k, min=0, max=n)
+    level = checks.real("level", level, min=0, max=1, inclusive=(False, False))
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = k / n
+    den = 1 + z ** 2 / n
+    mid = (p + z ** 2 / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) / den
+    return max(0.0, mid - half), min(1.0, mid + half)
+
+
+class Accuracy(NamedTuple):
+    """How often the true family won, over the data sets whose fits all converged."""
+
+    k: int  # data sets the true family won (converged ones)
+    n: int  # converged data sets
+    n_total: int  # all data sets
+    n_excluded: int  # data sets with at least one unconverged candidate fit
+    accuracy: float  # k / n (NaN when n = 0)
+    low: float  # Wilson interval (NaN when n = 0)
+    high: float
+    level: float
+    chance: float  # 1 / number of candidates
+
+
+def accuracy(study: ComparisonStudy, *, level: float = 0.95) -> Accuracy:
+    """Accuracy of the PSIS-LOO winner with its Wilson interval, unconverged data sets excluded.
+
+    A data set counts only if every candidate's fit of it passed the gate (r_hat <= 1.01, bulk
+    and tail ESS >= 400, no divergence): a ranking that involves an unconverged fit is not used.
+    """
+    checks.instance("study", study, ComparisonStudy)
+    ok = np.asarray(study.converged, dtype=bool)
+    won = np.asarray(study.winners == study.data.family)
+    n, k = int(ok.sum()), int((won & ok).sum())
+    lo, hi = wilson_interval(k, n, level=level) if n else (math.nan, math.nan)
+    return Accuracy(k, n, int(ok.size), int(ok.size - n), k / n if n else math.nan, lo, hi,
+                    float(level), 1 / len(study.fits))
+
+
+def style_gates(frame: pd.DataFrame, *, column: str = "converged"):
+    """A pandas Styler showing the rows whose ``column`` is False in red (unconverged fits)."""
+    checks.instance("frame", frame, pd.DataFrame)
+    if column not in frame.columns:
+        raise ValueError(f"unknown column {column!r}; valid choices: "
+                         + ", ".join(map(str, frame.columns)))
+
+    def red(row):
+        bad = not bool(row[column])
+        return ["background-color: #f8d7da; color: #842029" if bad else ""] * len(row)
+
+    return frame.style.apply(red, axis=1).format(precision=3)
 
 
 def confusion_matrix(study: ComparisonStudy, *, normalize: bool = False) -> pd.DataFrame:

@@ -71,7 +71,7 @@ def effort_study():
     """
     kw = dict(candidates=["quadratic", "quadratic_effort"], n_datasets=2, n_per_condition=45,
               truth_box={"beta": (0.5, 0.55)}, warmup=200, draws=300, seed=11, progress=False,
-              worked_chains=2)
+              chains=2)
     out = {}
     for design in ("two_noise", "one_noise"):
         worked = C.simulate_design("quadratic_effort", cost_params={"beta": 0.5}, design=design,
@@ -83,14 +83,19 @@ def effort_study():
 def test_fit_batch_shapes_and_recovery(effort_study):
     st = effort_study["two_noise"]
     bf = st.fits["quadratic_effort"]
-    assert bf.log_likelihood.shape == (2, 300, 90)  # worked rows split off
-    assert bf.predictive.shape == (2, 300, 90) and np.all(bf.predictive > 0)
+    assert bf.log_likelihood.shape == (2, 2, 300, 90)  # (data set, chain, draw, trial); worked split off
+    assert bf.predictive.shape == (2, 2, 300, 90) and np.all(bf.predictive > 0)
+    assert bf.diverging.shape == (2, 2, 300) and bf.policy == "analytic"
     assert set(bf.samples) == {"sigma0", "mu0", "sigma_r", "beta"}
     assert np.all(np.isfinite(bf.log_likelihood))
     assert bf.compile_seconds > 0 and bf.run_seconds > 0
     # same shapes and settings: the one-noise study ran the two-noise study's programs
     assert effort_study["one_noise"].fits["quadratic_effort"].compile_seconds < 0.1 * bf.compile_seconds
     assert set(st.seconds.index) == {"quadratic", "quadratic_effort"}
+    # chains start apart (init_jitter) but agree on the posterior
+    b = bf.samples["beta"]
+    assert b.shape == (2, 2, 300)
+    assert np.all(np.abs(b[:, 0].mean(axis=1) - b[:, 1].mean(axis=1)) < 0.1)
     for i in range(2):  # beta and mu0 recovered under the two-noise design
         assert abs(bf.samples["beta"][i].mean() - st.data.truth[i]["beta"]) < 0.15
         assert abs(np.log(bf.samples["mu0"][i].mean() / st.data.truth[i]["mu0"])) < 0.5
@@ -164,3 +169,67 @@ def test_full_fits_compare_and_latent_refusal():
                                 observed_data={"r": sim["responses"]})
     with pytest.raises(ValueError, match="one value per trial"):
         C.check_loo_ready(short)
+
+
+def test_gates_accuracy_and_exclusion(effort_study):
+    st = effort_study["two_noise"]
+    g = st.gates
+    assert len(g) == 4 and set(g["candidate"]) == {"quadratic", "quadratic_effort"}
+    assert set(g.columns) >= {"dataset", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences",
+                              "converged"}
+    # the gate is the one of nestlab.diagnostics.convergence on the same draws
+    for c, bf in st.fits.items():
+        for i in range(2):
+            idata = C.batch_to_inference_data(bf, i, stimuli=st.data.stimuli[i],
+                                              responses=st.data.responses[i],
+                                              conditions=st.data.conditions, sigmas=st.data.sigmas)
+            ref = D.convergence(idata)
+            row = g[(g["candidate"] == c) & (g["dataset"] == i)].iloc[0]
+            assert row["converged"] == ref.ok
+            np.testing.assert_allclose(row["max_rhat"], ref.max_rhat, rtol=1e-6)
+            np.testing.assert_allclose(row["min_ess_tail"], ref.min_ess_tail, rtol=1e-6)
+    assert st.converged.tolist() == [bool(g[g["dataset"] == i]["converged"].all())
+                                     for i in range(2)]
+    assert st.table["converged"].dtype == bool
+    acc = C.accuracy(st)
+    assert acc.n_total == 2 and acc.n + acc.n_excluded == 2 and acc.chance == 0.5
+    # a data set with an unconverged candidate fit is excluded from the accuracy
+    forced = st._replace(converged=np.array([True, False]))
+    a1 = C.accuracy(forced)
+    assert (a1.n, a1.n_excluded, a1.k) == (1, 1, 1) and a1.accuracy == 1.0
+    none = C.accuracy(st._replace(converged=np.array([False, False])))
+    assert none.n == 0 and np.isnan(none.accuracy) and np.isnan(none.low)
+    # a strict gate fails every fit
+    strict = C.batch_convergence(st.fits["quadratic"], ess_min=1e9)
+    assert not strict["converged"].any()
+    html = C.style_gates(strict).to_html()
+    assert html.count("#f8d7da") >= strict.shape[1]  # red rows
+    with pytest.raises(ValueError, match="unknown column 'ok'"):
+        C.style_gates(strict, column="ok")
+
+
+def test_wilson_interval():
+    lo, hi = C.wilson_interval(0, 10)
+    assert lo == 0 and 0.27 < hi < 0.28  # 0.2775
+    lo, hi = C.wilson_interval(5, 10)
+    np.testing.assert_allclose([lo, hi], [0.2366, 0.7634], atol=1e-4)
+    lo, hi = C.wilson_interval(40, 40, level=0.9)
+    assert hi == 1 and 0.93 < lo < 0.94
+    with pytest.raises(ValueError, match=r"invalid k 11"):
+        C.wilson_interval(11, 10)
+    with pytest.raises(ValueError, match=r"invalid n 0"):
+        C.wilson_interval(0, 0)
+    with pytest.raises(ValueError, match=r"invalid level 1"):
+        C.wilson_interval(1, 2, level=1.0)
+
+
+def test_study_refusals():
+    with pytest.raises(ValueError, match="worked_candidates: given without a worked data set"):
+        C.comparison_study(["quadratic", "absolute"], worked_candidates=["linex"], progress=False)
+    with pytest.raises(ValueError, match=r"unknown policy .exact."):
+        C.study_policy("linex", "exact")
+    assert C.study_policy("quadratic", "solver") == "analytic"
+    assert C.study_policy("absolute_effort", "solver") == "solver"
+    with pytest.raises(ValueError, match=r"invalid chains 0"):
+        C.fit_batch("quadratic", np.ones((1, 4)), np.ones((1, 4)), conditions=np.zeros(4, int),
+                    sigmas=[0.1], chains=0)

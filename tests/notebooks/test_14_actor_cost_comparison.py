@@ -4,12 +4,18 @@ import pytest
 
 pytestmark = pytest.mark.notebooks
 
-SMOKE_FAMILIES = {"quadratic_effort", "absolute_effort"}  # smoke.yaml
+SMOKE_FAMILIES = {"quadratic_effort", "absolute_effort"}  # smoke.yaml: the worked example's
+SMOKE_STUDY = {"quadratic", "quadratic_effort"}  # smoke.yaml: the study's
 
 
-def test_actor_cost_comparison_runs(run_smoke):
-    run = run_smoke("14_actor_cost_comparison")
-    assert run.status == "ok", run.error
+@pytest.fixture(scope="module")
+def run(run_smoke):
+    r = run_smoke("14_actor_cost_comparison")
+    assert r.status == "ok", r.error
+    return r
+
+
+def test_actor_cost_comparison_runs(run):
     res = run.results
     # worked example: absolute + effort (beta = 0.6) saturates for large stimuli, which no
     # homogeneous family (here quadratic + effort) can mimic -> it wins clearly
@@ -20,16 +26,46 @@ def test_actor_cost_comparison_runs(run_smoke):
     assert min(v for k, v in res["worked.elpd_diff"].items() if k != "absolute_effort") > 5
     assert res["worked.margin_in_dse"] > 2
     assert abs(sum(res["worked.weight"].values()) - 1) < 1e-6
-    # simulation study: one data set per family, a full confusion matrix
+    # simulation study: two data sets per family, a full confusion matrix
     n = res["study.n_datasets_per_family"]
     conf = res["study.confusion"]
-    assert set(conf) == SMOKE_FAMILIES
+    assert set(conf) == SMOKE_STUDY
     assert all(sum(row.values()) == n for row in conf.values())
-    assert 0 <= res["study.accuracy"] <= 1
-    # (which family wins a random-truth data set is not asserted: e.g. absolute + effort with
-    # beta near 1 is nearly absolute, which quadratic + effort mimics; smoke networks are coarse)
-    assert set().union(*conf.values()) <= SMOKE_FAMILIES
+    assert set().union(*conf.values()) <= SMOKE_STUDY
     assert 0 <= res["study.fraction_fits_with_high_k"] <= 1
     assert res["study.seconds.compile_total"] > 0
-    assert set(res["study.seconds.run_per_dataset"]) == SMOKE_FAMILIES
+    assert set(res["study.seconds.run_per_dataset"]) == SMOKE_FAMILIES | SMOKE_STUDY
     assert set(res["design.accuracy"]) == {"two_noise", "one_noise"}
+
+
+def test_gates_recorded_and_unconverged_excluded(run):
+    res = run.results
+    # one gate per worked fit and per (candidate, data set) of the study
+    assert set(res["worked.converged"]) == SMOKE_FAMILIES
+    gates = res["study.converged"]
+    assert set(gates) == SMOKE_STUDY
+    n_total = res["study.n_datasets"]
+    assert n_total == 2 * len(SMOKE_STUDY) and all(len(v) == n_total for v in gates.values())
+    n_ok = sum(all(g[i] for g in gates.values()) for i in range(n_total))
+    assert res["study.n_excluded_unconverged"] == n_total - n_ok
+    lo, hi = res["study.accuracy_wilson95"]
+    if n_ok:  # accuracy over the converged data sets only, inside its Wilson interval
+        assert 0 <= lo <= res["study.accuracy"] <= hi <= 1
+    else:  # nothing converged (smoke sizes): no accuracy is claimed
+        assert res["study.accuracy"] is None and lo is None and hi is None
+    assert res["study.chance"] == pytest.approx(1 / len(SMOKE_STUDY))
+
+
+def test_claims_follow_the_numbers(run):
+    res, claims = run.results, {c["claim"]: c for c in run.claims}
+    assert len(claims) == 3
+    c = claims["the cost family can be inferred from behaviour (simulated actors, two noise levels)"]
+    lo = res["study.accuracy_wilson95"][0]
+    expected = ("not held" if lo is None or lo < res["study.chance"] else
+                "held" if lo >= 0.8 else "partly")
+    assert c["verdict"] == expected
+    w = claims["a cost that changes the policy's shape is recognised (worked example)"]
+    if all(res["worked.converged"].values()):
+        assert w["verdict"] == ("held" if res["worked.margin_in_dse"] >= 2 else "partly")
+    else:  # an unconverged fit's numbers are not used
+        assert w["nestlab"] is None and w["verdict"] == "not held" and "not converged" in w["note"]
