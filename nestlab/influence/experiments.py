@@ -565,7 +565,9 @@ def entropy_ablation_study(run: TrainingStudy, intervals: Intervals, coefs: Sequ
     t0 = time.perf_counter()
     abl, _ = pop.entropy_ablation(configs, seeds, n_permutations=n_permutations, n_boot=n_boot, cache=cache)
     summary = run.summary
-    main = pd.DataFrame([{"setting": f"entropy {config.entropy_coef:g} -> {config.entropy_final:g} (main)",
+    schedule = f"{config.entropy_coef:g}" + ("" if config.entropy_final is None
+                                              else f" -> {config.entropy_final:g}")
+    main = pd.DataFrame([{"setting": f"entropy {schedule} (main)",
                           "estimator": n, **c._asdict(),
                           "mean rank top30": float(summary.rank["top30"].mean()),
                           "mean rank all": float(summary.rank["all"].mean()),

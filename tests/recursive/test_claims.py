@@ -118,3 +118,58 @@ def test_beauty_claims_return_the_numbers_behind_each_claim():
     assert c["square faster than abs"]["ratio"] == pytest.approx(15 / 40)
     lam = c["lambda=1.5 best"]
     assert lam["best"] == 0.5 and lam["margin"] == pytest.approx(6.5 - 5.0) and not lam["held"]
+
+
+# --- records and scoreboard rows (plain Python prints each as one text line) -------------------
+
+def _lines(capsys):
+    return capsys.readouterr().out.splitlines()
+
+
+def test_record_and_claim_dynamics_follow_the_measured_numbers(capsys):
+    from nestlab.recursive import experiments as ex
+
+    res = ex.dynamics_experiment(["rotational"], [0, 1, 2], n_steps=300, n_check=20)
+    theory = rc.record_dynamics(res, zeta=0.1, n_check=20, seed=0)
+    rec = _lines(capsys)
+    assert theory["rotational"] == rc.level1_theory_error("rotational", zeta=0.1, n_check=20, seed=0)
+    assert [r.split(" = ")[0] for r in rec] == [
+        "rotational.iga_max_abs_dFdt", "rotational.iga_F_rel_change", "rotational.level1_max_dFdt",
+        "rotational.level1_theory_error", "rotational.final_distance"]
+    assert rec[1] == f"rotational.iga_F_rel_change = {res.summary['rotational'][0]['F_rel_change']!r}"
+    props = rc.proposition_checks(["prisoners_dilemma"], depth=4)
+    assert props["prisoners_dilemma"].all_hold
+    rc.claim_dynamics(res, theory, props, zeta=0.1, dt=0.01, n_steps=300, n_check=20)
+    claims = _lines(capsys)
+    # IGA, level-1 closed form, levels 1 and 2 converge, the Proposition
+    assert len(claims) == 5 and all(c.startswith("claim: ") for c in claims)
+    assert claims[0].startswith("claim: rotational: IGA conserves F and cycles") and "| held" in claims[0]
+    d2 = res.summary["rotational"][2]["final_distance"]  # t = 3: not yet within 1e-2
+    assert ("| held" in claims[3]) == (d2 < 1e-2 and res.summary["rotational"][2]["max_dFdt"] <= 0)
+    assert "4 of 4 starts" in claims[4]
+
+
+def test_claim_games_verdicts_from_the_summary(capsys):
+    rc.claim_games(_summary())
+    claims = _lines(capsys)
+    assert len(claims) == 5
+    # stag hunt: best GR2 (GR2-L2, 1.0) >= 0.5 and above the best baseline (0.5): held
+    assert claims[0].startswith("claim: stag hunt") and "| held" in claims[0]
+    # rotational: closest GR2 0.05 <= 0.1 held; GR2-L2 at 0.6 is not within: partly
+    assert "| held" in claims[1] and "1 of 2 within 0.1" in claims[2] and "| partly" in claims[2]
+    # quadratics: named GR2-L3 0.0 fails both tests; baselines' local rate (0.75 + 0.25) / 2 = 0.5
+    assert "| not held" in claims[3] and "| held" in claims[4] and "DDPG, MADDPG" in claims[4]
+
+
+def test_record_games_and_beauty_record_the_summary_fields(capsys):
+    table = rc.record_games(_summary_with_distances(), methods=["GR2-L2", "DDPG"],
+                            games=["stag_hunt", "max_of_two_quadratics"])
+    names = [r.split(" = ")[0] for r in _lines(capsys)]
+    assert names == ["success_rate", "final_distance", "local_optimum_rate", "methods", "games"]
+    assert len(table) == 4 and set(table.columns) >= {"method", "game", "success"}
+
+
+def _summary_with_distances():
+    return {m: {"stag_hunt": {"success": 0.5, "final_distance": 0.1},
+                "max_of_two_quadratics": {"success": 0.5, "local": 0.25, "final_distance": 3.0}}
+            for m in ("GR2-L2", "DDPG")}

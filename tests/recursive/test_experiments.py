@@ -95,3 +95,77 @@ def test_beauty_ablation_table_and_convergence(tmp_path, monkeypatch):
         ex.beauty_ablation({"x": {"temperature": 1.0}})
     with pytest.raises(ValueError, match="level0"):
         ex.beauty_contest_experiment(["GR2-L1"], gr2={"level0": "nope"})
+
+
+# --- the notebook-level helpers (tables, names, curves) --------------------------------------
+
+def _toy_summary():
+    return {"GR2-L1": {"p=0.7/abs": {"final_mean": 1.0, "success": 1.0},
+                       "p=0.7/square": {"final_mean": 3.0, "success": 0.5}},
+            "DDPG": {"p=0.7/abs": {"final_mean": 9.0, "success": 0.0}}}
+
+
+def test_summary_field_and_table_are_the_summary_reshaped():
+    s = _toy_summary()
+    assert ex.summary_field(s, "final_mean") == {"GR2-L1": {"p=0.7/abs": 1.0, "p=0.7/square": 3.0},
+                                                 "DDPG": {"p=0.7/abs": 9.0}}
+    t = ex.summary_table(s, column="game")
+    assert list(t.columns) == ["method", "game", "final_mean", "success"] and len(t) == 3
+    assert t.set_index(["method", "game"]).loc[("GR2-L1", "p=0.7/square"), "final_mean"] == 3.0
+
+
+def test_beauty_methods_names_in_paper_order():
+    names = ex.beauty_methods([1, 2], lams=[0.5, 1.5], mixture_level=3, baselines=["DDPG"])
+    assert names.levels == ["GR2-L1", "GR2-L2"]
+    assert names.mixtures == {0.5: "GR2-M3(0.5)", 1.5: "GR2-M3(1.5)"}
+    assert names.all == ["GR2-L1", "GR2-L2", "GR2-M3(0.5)", "GR2-M3(1.5)", "DDPG"]
+    with pytest.raises(ValueError, match="levels"):
+        ex.beauty_methods([0])
+
+
+def test_classical_level_k_table_matches_the_closed_form():
+    # level 0 plays 50; level k best-responds with p times the others' mean: 50 p^k (n large)
+    t = ex.classical_level_k([0.5], n_players=1000, depth=3)
+    assert list(t.index) == ["level 0", "level 1", "level 2", "level 3"]
+    np.testing.assert_allclose(t["p=0.5"].to_numpy(), [50, 25, 12.5, 6.25], rtol=2e-3)
+
+
+def test_dynamics_table_has_one_row_per_game_and_level():
+    res = ex.dynamics_experiment(["rotational", "matching_pennies"], [0, 2], n_steps=20, n_check=5)
+    t = ex.dynamics_table(res)
+    assert list(zip(t.game, t.level)) == [("rotational", 0), ("rotational", 2),
+                                          ("matching_pennies", 0), ("matching_pennies", 2)]
+    assert t.F_rel_change.iloc[0] == res.summary["rotational"][0]["F_rel_change"]
+
+
+def _fake_games_result(actions):
+    return ex.GamesResult({"m": actions}, list(actions), {"m": 0.0}, {}, {"n_runs": 1, "hidden": 8})
+
+
+def test_games_curves_and_final_positions_from_known_actions():
+    T = 10
+    quad = np.tile([0.5, 0.5], (1, T, 1))          # actions x 10 = (5, 5): the global optimum
+    stag = np.ones((1, T, 2))                       # both on stag: P(stag) = 1
+    rot = np.zeros((1, T, 2))                       # probabilities (0.5, 0.5): the equilibrium
+    res = _fake_games_result({"max_of_two_quadratics": quad, "stag_hunt": stag, "rotational": rot})
+    c = ex.games_curves(res)
+    np.testing.assert_allclose(c["max_of_two_quadratics"]["m"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(c["stag_hunt"]["m"], 1.0)
+    np.testing.assert_allclose(c["rotational"]["m"], 0.0)
+    np.testing.assert_allclose(ex.final_positions(res)["m"], [[5.0, 5.0]])
+    assert ex.final_positions(_fake_games_result({"stag_hunt": stag})) == {}
+
+
+def test_beauty_ablation_study_picks_the_best_learner_cell(monkeypatch):
+    import pandas as pd
+
+    rows = [{"cell": c, "method": m, "setting": "p=0.7/square", "final_mean": f, "converged": f < 5}
+            for c, fs in {"faithful": (9, 9), "aux weight 5": (1, 9), "n = 3 players": (1, 1)}.items()
+            for m, f in zip(("GR2-L1", "GR2-L2"), fs, strict=True)]
+    monkeypatch.setattr(ex, "beauty_ablation", lambda cells, **kw: (pd.DataFrame(rows), {"x": 1.0}))
+    study = ex.beauty_ablation_study(ex.ABLATION_CELLS, methods=("GR2-L1", "GR2-L2"))
+    # n = 3 converges most but changes the game, not the learner: the learner variant is aux 5
+    assert study.best_cell == "n = 3 players" and study.best_learner == "aux weight 5"
+    assert study.best_learner_gr2 == {"aux_weight": 5.0}
+    assert study.convergence.loc["aux weight 5", "n_converged"] == 1
+    assert study.convergence.loc["faithful", "reading"].startswith("spec / paper")
