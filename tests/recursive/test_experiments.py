@@ -133,7 +133,7 @@ def test_classical_level_k_table_matches_the_closed_form():
 def test_dynamics_table_has_one_row_per_game_and_level():
     res = ex.dynamics_experiment(["rotational", "matching_pennies"], [0, 2], n_steps=20, n_check=5)
     t = ex.dynamics_table(res)
-    assert list(zip(t.game, t.level)) == [("rotational", 0), ("rotational", 2),
+    assert list(zip(t.game, t.level, strict=True)) == [("rotational", 0), ("rotational", 2),
                                           ("matching_pennies", 0), ("matching_pennies", 2)]
     assert t.F_rel_change.iloc[0] == res.summary["rotational"][0]["F_rel_change"]
 
