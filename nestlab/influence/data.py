@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from nestlab import checks
+from nestlab.paths import data_dir
 
 GAMES = ("chicken", "pure_coordination", "prisoners_dilemma", "stag_hunt")
 GAME_TITLES = {"chicken": "Chicken", "pure_coordination": "Pure coordination",
@@ -77,8 +78,6 @@ def _root(root: str | Path | None) -> Path:
         if not path.is_dir():
             raise FileNotFoundError(f"invalid root {str(path)!r}: LoI data folder not found")
         return path
-    from nestlab.paths import data_dir
-
     return data_dir("loi")
 
 

@@ -30,10 +30,11 @@ Everything is deterministic given ``seed``. Trained checkpoints are stored with
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from nestlab import checks
 from nestlab.influence import allocation as alloc
@@ -184,7 +185,7 @@ def train_population(config: StudyConfig, *, vectorised: bool = True, progress: 
         agents: train only these agent indices in the per-agent loop (benchmark subsets);
             the draws are the same as for the full run.
     """
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # local: tqdm.auto loads the notebook widgets
 
     checks.instance("config", config, StudyConfig)
     checks.boolean("vectorised", vectorised)
@@ -257,7 +258,7 @@ def trained_checkpoints(config: StudyConfig, *, cache: bool = True, progress: bo
     checks.instance("config", config, StudyConfig)
     checks.boolean("cache", cache)
     def build():
-        import torch
+        import torch  # local: only a cache miss needs torch (to store the checkpoints)
 
         t0 = time.perf_counter()
         ck = train_population(config, progress=progress)
@@ -266,7 +267,7 @@ def trained_checkpoints(config: StudyConfig, *, cache: bool = True, progress: bo
     if not cache:
         tensors, info = build()
         return tensors["checkpoints"].numpy(), {**info, "cache_hit": False}
-    from nestlab.cache import load_or_build
+    from nestlab.cache import load_or_build  # local: the cache loads torch
 
     entry = load_or_build(CACHE_NAMESPACE, asdict(config), build, version=CACHE_VERSION)
     return entry.tensors["checkpoints"].double().numpy(), {**entry.info, "cache_hit": entry.hit}
@@ -444,8 +445,6 @@ class ReplicateSummary(NamedTuple):
 
 def run_replicates(config: StudyConfig, seeds, *, cache: bool = True, progress: bool = False) -> list[Study]:
     """One :func:`run_study` per seed (``config`` with its ``seed`` replaced)."""
-    from dataclasses import replace
-
     checks.instance("config", config, StudyConfig)
     for i, s in enumerate(checks.sequence("seeds", seeds, min_len=1)):
         checks.integer(f"seeds[{i}]", s, min=0)
@@ -575,8 +574,6 @@ def entropy_ablation(configs: dict[str, StudyConfig], seeds, *, n_permutations: 
         policy entropy, the mean |relative gain|, training seconds) and
         ``{label: (studies, ReplicateSummary, {estimator: CorrelationInterval})}``.
     """
-    import pandas as pd
-
     configs = checks.mapping("configs", configs)
     if not configs:
         raise ValueError("invalid configs: empty; valid: at least one {label: StudyConfig}")

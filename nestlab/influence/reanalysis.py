@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from scipy.stats import f_oneway
 
 from nestlab import checks
 from nestlab.influence import allocation as alloc
@@ -166,8 +167,6 @@ def tournament_means(samples) -> np.ndarray:
 
 def tournament_anova(samples) -> np.ndarray:
     """One-way ANOVA p-value over SP / PP3 / PP5 per ``(game, map)``."""
-    from scipy.stats import f_oneway
-
     return np.array([[f_oneway(*(s[m] for m in alloc.METHODS)).pvalue for s in samples[g]]
                      for g in GAMES])
 

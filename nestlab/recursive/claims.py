@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 import nestlab
 from nestlab import checks
@@ -265,8 +266,6 @@ def proposition_checks(games: Sequence[str] = ("stag_hunt", "prisoners_dilemma")
 
 def proposition_table(props: Mapping[str, PropositionCheck]):
     """The level-k chains of :func:`proposition_checks`, one entry per game and pure start."""
-    import pandas as pd
-
     return pd.Series({f"{g} from {s}": c for g, check in checks.mapping("props", props).items()
                       for s, c in check.chains.items()})
 

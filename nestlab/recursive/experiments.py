@@ -3,14 +3,19 @@
 Each driver runs a study and returns numpy arrays / dicts (``NamedTuple`` results) or tidy
 ``pandas.DataFrame`` tables, so that a notebook cell is one call, one plot or one ``record``.
 The claims made from these numbers live in :mod:`nestlab.recursive.claims`.
+
+The learners (:mod:`~nestlab.recursive.train`, ``gr2``, ``nets``) are imported inside the drivers
+that train: they load torch (seconds), which notebook 30's dynamics never need.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from nestlab import checks
 from nestlab.recursive import dynamics as dyn
@@ -85,8 +90,6 @@ def dynamics_experiment(games: Sequence[str] = ("rotational", "matching_pennies"
 
 def dynamics_table(res: DynamicsResult):
     """``res.summary`` as a tidy table: one row per game and level."""
-    import pandas as pd
-
     checks.instance("res", res, DynamicsResult)
     return pd.DataFrame([{"game": g, "level": k, **v} for g, d in res.summary.items()
                          for k, v in d.items()])
@@ -152,8 +155,6 @@ def beauty_methods(levels: Sequence[int], *, lams: Sequence[float] = (), mixture
 
 def classical_level_k(ps: Sequence[float], *, n_players: int = 10, depth: int = 5):
     """Classical level-k numbers (level 0 plays 50 on average) per p: a ``(level, p)`` table."""
-    import pandas as pd
-
     return pd.DataFrame({f"p={p:g}": BeautyContest(n_players, p).level_k_numbers(depth)
                          for p in checks.sequence("ps", ps, min_len=1)},
                         index=[f"level {k}" for k in range(depth + 1)])
@@ -166,8 +167,6 @@ def summary_field(summary: dict, key: str) -> dict:
 
 def summary_table(summary: dict, *, column: str = "setting"):
     """A beauty or games summary as a tidy table: one row per method and ``column`` value."""
-    import pandas as pd
-
     return pd.DataFrame([{"method": m, column: s, **v}
                          for m, d in checks.mapping("summary", summary).items() for s, v in d.items()])
 
@@ -183,7 +182,7 @@ def _train_each(batch: GameBatch, methods: Sequence[str], *, game_key: Any, hidd
 
     it: Iterable[str] = methods
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # local: tqdm.auto loads the notebook widgets
 
         it = tqdm(methods, desc="methods")
     for m in it:
@@ -262,8 +261,6 @@ def final_numbers(res: BeautyResult, *, frac: float = 0.1) -> dict:
 def learned_vs_classical(res: BeautyResult, *, ps: Sequence[float], rewards: Sequence[str],
                          levels: Sequence[int], n_players: int = 10, frac: float = 0.1):
     """Learned GR2-L``k`` final numbers (:func:`final_numbers`) next to the classical level-k ones."""
-    import pandas as pd
-
     fn = final_numbers(res, frac=frac)
     rows = []
     for p in ps:
@@ -320,10 +317,6 @@ def beauty_ablation(cells: dict | None = None, *, methods: Sequence[str] = ("GR2
         ``final_std``, ``settle_iters``, ``fluctuation``, ``converged`` = final distance below
         ``threshold`` in every run's mean) and ``{cell: wall seconds}``.
     """
-    import time
-
-    import pandas as pd
-
     cells = ABLATION_CELLS if cells is None else checks.mapping("cells", cells)
     if not cells:
         raise ValueError("invalid cells: empty; valid: at least one {label: {...}}")
@@ -353,8 +346,6 @@ def ablation_convergence(table, *, methods: Sequence[str] = ("GR2-L1", "GR2-L2",
     Returns a DataFrame indexed by cell: one column per method (worst final distance),
     ``n_converged`` / ``n_total`` (method x setting pairs below the threshold) and ``all``.
     """
-    import pandas as pd
-
     sub = table[table.method.isin(list(methods))]
     worst = sub.pivot_table(index="cell", columns="method", values="final_mean", aggfunc="max")
     out = worst.reindex(index=list(dict.fromkeys(sub.cell)), columns=list(methods))
@@ -459,7 +450,7 @@ def opponent_predictions(res: GamesResult, method: str, game: str, *,
     row players' predicted column probability for each own probability in ``grid``, and vice
     versa (deterministic rho means, as used inside the reasoning chain).
     """
-    import torch
+    import torch  # local: see the module docstring
 
     from nestlab.recursive.gr2 import GR2Learner
     from nestlab.recursive.nets import split_gaussian
@@ -577,8 +568,6 @@ def opponent_table(res: GamesResult, *, methods: Sequence[str] = ("GR2-L2", "GR2
                    grid: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0)) -> OpponentTable:
     """:func:`opponent_predictions` (means over runs) of those ``methods`` and 2x2 ``games``
     that ``res`` holds, one table row per game, method and player."""
-    import pandas as pd
-
     checks.instance("res", res, GamesResult)
     probe = [m for m in methods if m in res.states]
     rows, recorded = [], {}

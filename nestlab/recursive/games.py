@@ -34,7 +34,7 @@ REWARDS = ("abs", "square")
 def _xp(x: Any):
     """The array module of ``x`` (torch or numpy)."""
     if type(x).__module__.startswith("torch"):
-        import torch
+        import torch  # local: x is a tensor, so torch is loaded already; numpy users never pay for it
 
         return torch
     return np

@@ -149,7 +149,7 @@ def train(games: GameBatch, method: str, *, n_iters: int = 400, steps_per_iter: 
     history = np.zeros((n_iters, R, n), dtype=np.float32)
     it = range(n_iters)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # local: tqdm.auto loads the notebook widgets
 
         it = tqdm(it, desc=method, leave=False)
     t0 = time.perf_counter()
@@ -203,7 +203,7 @@ def run_cached(games: GameBatch, method: str, *, game_key: Any, seed: int = 0, n
         hist = tensors["history"].numpy()
         return TrainResult(hist, {k[6:]: v for k, v in tensors.items() if k.startswith("state.")},
                            info["seconds"])
-    from nestlab.cache import load_or_build
+    from nestlab.cache import load_or_build  # local: the cache loads torch
 
     entry = load_or_build("recursive.train", config, build, version=CACHE_VERSION)
     hist = entry.tensors["history"].numpy()
