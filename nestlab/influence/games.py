@@ -7,6 +7,9 @@ game (row player's matrix below; the column player's is its transpose); otherwis
 small solo reward. Policies have memory one: the probability of action 1 depends on the
 state ``0`` (start, or no meeting in the last round) or ``1 + 2 a_self + a_other`` (the last
 joint action), so a policy is 5 logits. Everything is vectorised over leading axes (agents).
+
+The payoffs are this study's (spec section 4), not GR2's: :func:`nestlab.recursive.games.stag_hunt`
+is another stag hunt ((4, 1), (3, 2)), with a risk-dominant (hare, hare), for another paper.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ its own action space:
   is the probability of the first action and the reward is the expected payoff;
 * :class:`MaxOfTwoQuadratics` — the differential game with actions ``10 a`` in [-10, 10].
 
+The matrix games' payoffs are GR2's; :data:`nestlab.influence.games.PAYOFFS` holds the LoI
+study's repeated games, whose stag hunt has other payoffs.
+
 ``rewards(actions)`` is vectorised over any leading batch axes: ``actions[..., n_players]``
 (a torch tensor or a numpy array) returns rewards of the same shape and type.
 :class:`GameBatch` stacks several games with the same number of players so that runs with
