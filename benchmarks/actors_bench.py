@@ -7,18 +7,29 @@
    if it has not reached the target (the ratio is then a lower bound).
 2. NUTS on the reference data set (60 trials, sigma fixed): ESS per second with the marginal
    (Gauss-Hermite) likelihood vs the latent-measurement likelihood, same data and draws.
-3. Recovery study (spec 5.3): wall time of the compiled-once, vmapped study for several numbers
-   of data sets, against calling ``fit`` once per data set (which compiles every time).
+3. One fit, today's ``fit`` against the previous driver (issue 15 item 6): the reference
+   data set (60 trials, quadratic, sigma fixed), 4 chains x (2500 warm-up + 5000 draws), wall
+   time including compilation for a first fit and for a second fit of the same shape (the
+   compiled program is reused), CPU seconds, min bulk ESS/s and the ratios. The previous driver
+   (numpyro ``MCMC`` with ``chain_method="parallel"``, then a separately compiled
+   post-processing program, compiled again for every fit) is kept here as :func:`legacy_fit`.
+4. Recovery study (spec 5.3): wall time of the compiled-once, vmapped study for several numbers
+   of data sets, against calling ``fit`` once per data set (each data set has its own known
+   sigma, a constant of the model, so every such fit compiles) and against :func:`legacy_fit`.
 
-Run: ``python -m benchmarks.actors_bench [--quick]``. Timings include JAX compilation and are
-noisy on a shared machine.
+Run: ``python -m benchmarks.actors_bench [--quick] [--sections fit,recovery]``. Timings include
+JAX compilation and are noisy on a shared machine; CPU seconds (``time.process_time``, all
+threads of the process) are printed next to the wall times because they depend less on the
+load of other processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
+import numpy as np
 import torch
 
 
@@ -67,26 +78,143 @@ def bench_nuts(*, chains: int, warmup: int, draws: int) -> dict:
     return rows
 
 
+def legacy_fit(stimuli: Any, responses: Any, *, cost: str, fixed: dict | None = None,
+               likelihood: str = "marginal", chains: int = 4, warmup: int = 1000,
+               draws: int = 1000, seed: int = 0, n_nodes: int = 24, target_accept: float = 0.85,
+               prior_draws: int = 500):
+    """The previous ``nestlab.actors.fit`` driver (closed-form policy), kept as the baseline.
+
+    numpyro's ``MCMC`` (chains in parallel on JAX host devices, ``init_to_value`` at the same
+    data-informed start), compiled on every call, then a second jitted program for the
+    pointwise log-likelihood, log-prior, posterior and prior predictive, and the same
+    InferenceData; the model is :func:`nestlab.actors.likelihood.make_model`, the one the
+    current ``fit`` samples.
+    """
+    import jax
+    import jax.numpy as jnp
+    from numpyro.infer import MCMC, NUTS, init_to_value
+
+    from nestlab.actors import likelihood as L
+    from nestlab.actors.costs import get_cost
+    from nestlab.diagnostics import to_inference_data
+
+    fam = get_cost(cost)
+    s, r, cond, k = L.check_data(stimuli, responses)
+    net, box = L.resolve_policy("analytic", fam, None)
+    pc = L.check_per_condition(None, fam)
+    fx = L.check_fixed(fixed, fam, box, k, pc)
+    free = tuple(p for p in L.parameter_names(fam) if p not in fx)
+    spec = L.FitSpec(fam, "analytic", likelihood, free, fx, k, box, n_nodes, pc)
+    model = L.make_model(spec, net)
+    args = (jnp.asarray(s, dtype=jnp.float32), jnp.asarray(cond))
+    robs = jnp.asarray(r, dtype=jnp.float32)
+    init = init_to_value(values={k: np.asarray(v) for k, v in L.start_values(spec, r).items()})
+    method = "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
+    mcmc = MCMC(NUTS(model, target_accept_prob=target_accept, init_strategy=init),
+                num_warmup=warmup, num_samples=draws, num_chains=chains, chain_method=method,
+                progress_bar=False)
+    t0 = time.perf_counter()
+    mcmc.run(jax.random.PRNGKey(seed), *args, r=robs, extra_fields=("diverging",))
+    jax.block_until_ready(mcmc.get_samples())
+    sampling_seconds = time.perf_counter() - t0
+    samples = {p: v for p, v in mcmc.get_samples(group_by_chain=True).items()
+               if p in free or p == "z"}
+    flat = {p: v.reshape((-1,) + v.shape[2:]) for p, v in samples.items()}
+    act = L.action_fn(spec, net)
+    names = L.parameter_names(fam)
+    rng = np.random.default_rng([seed, 7])
+    noise_post = rng.standard_normal((2, chains * draws, s.size)).astype(np.float32)
+    noise_prior = rng.standard_normal((2, prior_draws, s.size)).astype(np.float32)
+    prior = L.sample_priors_numpy(spec, prior_draws, rng)
+
+    def full(th):
+        t = {k: (jnp.asarray(spec.fixed[k]) if k in spec.fixed else th[k]) for k in names}
+        return L.per_trial(spec, t, args[1])
+
+    def one(th, noise):
+        tt = full(th)
+        return (L.pointwise_log_likelihood(spec, act, tt, args[0], robs, z=th.get("z")),
+                L.log_prior(spec, th), L.predict(act, tt, args[0], noise))
+
+    @jax.jit
+    def post(flat, noise_post, prior, noise_prior):
+        return (jax.vmap(one, in_axes=(0, 1))(flat, noise_post),
+                jax.vmap(lambda th, nz: L.predict(act, full(th), args[0], nz), in_axes=(0, 1))(
+                    prior, noise_prior))
+
+    (ll, lp, pp), prior_r = post(flat, noise_post, prior, noise_prior)
+
+    def grouped(v):
+        return np.asarray(v).reshape((chains, draws) + tuple(np.shape(v)[1:]))
+
+    return to_inference_data(
+        posterior={p: np.asarray(v) for p, v in samples.items() if p != "z"},
+        sample_stats={"diverging": np.asarray(mcmc.get_extra_fields(group_by_chain=True)[
+            "diverging"])},
+        log_likelihood={"r": grouped(ll)}, log_prior={p: grouped(v) for p, v in lp.items()},
+        prior={p: np.asarray(prior[p])[None] for p in free},
+        prior_predictive={"r": np.asarray(prior_r)[None]},
+        posterior_predictive={"r": grouped(pp)}, observed_data={"r": r},
+        constant_data={"s": s, "condition": cond}, dims={"r": ["trial"]},
+        attrs={"sampling_seconds": sampling_seconds, "chain_method": method})
+
+
+def bench_fit(*, chains: int, warmup: int, draws: int, likelihood: str = "marginal") -> dict:
+    """One fit twice (first: compiles; second: same shape, new seed), previous vs current driver.
+
+    Each row: wall seconds of the whole call (compilation, sampling, extra groups,
+    InferenceData), CPU seconds of the process, min bulk ESS, min bulk ESS per wall second and
+    whether the fit passes the convergence gate.
+    """
+    from nestlab import diagnostics as D
+    from nestlab.actors.experiments import reference_data
+    from nestlab.actors.inference import clear_program_cache, fit
+
+    data = reference_data()
+    kw = {"cost": "quadratic", "fixed": {"sigma": 0.2}, "likelihood": likelihood,
+          "chains": chains, "warmup": warmup, "draws": draws}
+    clear_program_cache()
+    rows = {}
+    for name, f in (("previous driver", legacy_fit), ("nestlab fit", fit)):
+        for i, when in enumerate(("first fit", "second fit")):
+            t0, c0 = time.perf_counter(), time.process_time()
+            idata = f(data["stimuli"], data["responses"], seed=i, **kw)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            conv = D.convergence(idata)
+            rows[f"{name}, {when}"] = {"wall_seconds": wall, "cpu_seconds": cpu,
+                                       "min_ess_bulk": conv.min_ess_bulk,
+                                       "ess_per_second": conv.min_ess_bulk / wall,
+                                       "converged": str(conv.ok)}
+    return rows
+
+
 def bench_recovery(*, sizes: tuple[int, ...], n_single: int, warmup: int, draws: int) -> dict:
-    """Recovery study wall time: one compiled, vmapped NUTS vs a fresh ``fit`` per data set."""
+    """Recovery study: one compiled, vmapped NUTS vs a ``fit`` (and a previous-driver fit) per set.
+
+    The per-fit loops fit the first ``n_single`` data sets of the study (1 chain each, the
+    study's warm-up and draws); every data set has its own known sigma, so every fit compiles.
+    """
     from nestlab.actors.inference import fit
     from nestlab.actors.recovery import recovery_study, simulate_datasets
 
     rows = {}
     for n in sizes:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rec = recovery_study(n, warmup=warmup, draws=draws)
-        total = time.perf_counter() - t0
+        total, cpu = time.perf_counter() - t0, time.process_time() - c0
         rows[f"vmapped, {n} data sets"] = {"seconds": total, "seconds_per_dataset": total / n,
+                                           "cpu_per_dataset": cpu / n,
                                            "coverage90_mu0": rec.coverage90["mu0"]}
     truth, S, R = simulate_datasets(n_single)
-    t0 = time.perf_counter()
-    for i in range(n_single):
-        fit(S[i], R[i], cost="quadratic", fixed={"sigma": float(truth["sigma"][i])}, chains=1,
-            warmup=warmup, draws=draws, seed=i, prior_draws=10)
-    total = time.perf_counter() - t0
-    rows[f"fit() per data set, {n_single} data sets"] = {"seconds": total,
-                                                         "seconds_per_dataset": total / n_single}
+    for name, f in (("fit()", fit), ("previous driver", legacy_fit)):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for i in range(n_single):
+            f(S[i], R[i], cost="quadratic", fixed={"sigma": float(truth["sigma"][i])}, chains=1,
+              warmup=warmup, draws=draws, seed=i, prior_draws=10)
+        total, cpu = time.perf_counter() - t0, time.process_time() - c0
+        rows[f"{name} per data set, {n_single} data sets"] = {
+            "seconds": total, "seconds_per_dataset": total / n_single,
+            "cpu_per_dataset": cpu / n_single}
     return rows
 
 
@@ -104,14 +232,60 @@ def _table(title: str, rows: dict, cols: list[str]) -> None:
         print(f"{name:48s}" + "".join(cells))
 
 
+def _fit_ratios(rows: dict) -> None:
+    old1, old2 = rows["previous driver, first fit"], rows["previous driver, second fit"]
+    new1, new2 = rows["nestlab fit, first fit"], rows["nestlab fit, second fit"]
+    for label, a, b in (("first fit", old1, new1), ("second fit", old2, new2)):
+        print(f"{label}: wall previous/nestlab {a['wall_seconds'] / b['wall_seconds']:.2f}x, "
+              f"CPU {a['cpu_seconds'] / b['cpu_seconds']:.2f}x, ESS/s nestlab/previous "
+              f"{b['ess_per_second'] / a['ess_per_second']:.2f}x")
+    print(f"nestlab second fit: {new2['wall_seconds']:.2f} s wall (goal <= 3 s), "
+          f"{new2['ess_per_second']:.0f} ESS/s (goal >= 2x the reference's 1705-2308)")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     ap.add_argument("--baseline-seconds", type=float, default=120.0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--sections", default="training,nuts,fit,recovery",
+                    help="comma-separated subset of training, nuts, fit, recovery")
     args = ap.parse_args(argv)
+    sections = {s.strip() for s in args.sections.split(",")}
+    unknown = sections - {"training", "nuts", "fit", "recovery"}
+    if unknown:
+        ap.error(f"unknown section(s) {sorted(unknown)}; valid: training, nuts, fit, recovery")
     torch.set_num_threads(args.threads)
     q = args.quick
+    if "training" in sections:
+        _training(args, q)
+    if "nuts" in sections:
+        nuts = bench_nuts(chains=4, warmup=300 if q else 1000, draws=300 if q else 2000)
+        _table("NUTS, reference data (60 trials), closed-form policy, same data and draws", nuts,
+               ["sampling_seconds", "min_ess_bulk", "ess_per_second", "divergences"])
+        print(f"ratio ESS/s marginal/latent: "
+              f"{nuts['marginal']['ess_per_second'] / nuts['latent']['ess_per_second']:.2f}x")
+    if "fit" in sections:
+        w, d = (300, 600) if q else (2500, 5000)
+        rows = bench_fit(chains=4, warmup=w, draws=d)
+        _table(f"One fit: 60 trials, quadratic, sigma fixed, 4 chains x ({w} + {d}), "
+               "wall incl. compilation", rows,
+               ["wall_seconds", "cpu_seconds", "min_ess_bulk", "ess_per_second", "converged"])
+        _fit_ratios(rows)
+    if "recovery" in sections:
+        rec = bench_recovery(sizes=(10,) if q else (20, 100), n_single=2 if q else 4,
+                             warmup=200 if q else 500, draws=200 if q else 1000)
+        _table("Recovery study (quadratic, marginal, 1 chain per data set)", rec,
+               ["seconds", "seconds_per_dataset", "cpu_per_dataset", "coverage90_mu0"])
+        vm = [r for k, r in rec.items() if k.startswith("vmapped")][-1]
+        for name in ("fit()", "previous driver"):
+            single = next(r for k, r in rec.items() if k.startswith(name))
+            print(f"ratio per-data-set time {name}/vmapped: "
+                  f"{single['seconds_per_dataset'] / vm['seconds_per_dataset']:.1f}x wall, "
+                  f"{single['cpu_per_dataset'] / vm['cpu_per_dataset']:.1f}x CPU")
+
+
+def _training(args, q: bool) -> None:
     train = bench_training(target=0.01, max_steps=500 if q else 3000,
                            baseline_seconds=10.0 if q else args.baseline_seconds,
                            n_val=2000 if q else 10_000)
@@ -125,19 +299,6 @@ def main(argv: list[str] | None = None) -> None:
         else:
             print(f"ratio reference/nestlab time to 1%: > {b['train_seconds'] / a['seconds_to_target']:.1f}x "
                   f"(reference stopped at {b['train_seconds']:.0f} s with {b['final_rel_rmse']:.2%})")
-    nuts = bench_nuts(chains=4, warmup=300 if q else 1000, draws=300 if q else 2000)
-    _table("NUTS, reference data (60 trials), closed-form policy, same data and draws", nuts,
-           ["sampling_seconds", "min_ess_bulk", "ess_per_second", "divergences"])
-    print(f"ratio ESS/s marginal/latent: "
-          f"{nuts['marginal']['ess_per_second'] / nuts['latent']['ess_per_second']:.2f}x")
-    rec = bench_recovery(sizes=(10,) if q else (20, 100), n_single=2 if q else 4,
-                         warmup=200 if q else 500, draws=200 if q else 1000)
-    _table("Recovery study (quadratic, marginal, 1 chain per data set)", rec,
-           ["seconds", "seconds_per_dataset", "coverage90_mu0"])
-    vm = [r for k, r in rec.items() if k.startswith("vmapped")][-1]
-    single = [r for k, r in rec.items() if k.startswith("fit()")][0]
-    print(f"ratio per-data-set time fit()/vmapped: "
-          f"{single['seconds_per_dataset'] / vm['seconds_per_dataset']:.1f}x")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,13 @@ two-noise design of spec Sec. 5.4) get one value per condition and all others ar
 spec Sec. 5.6, where each condition has its own prior and cost offset.
 
 The planned action comes from the closed form (``policy="analytic"``; quadratic,
-quadratic_effort, absolute, offset_quadratic) or from an amortized network evaluated in JAX
-(``policy="network"``; see :mod:`nestlab.actors.bridge`).
+quadratic_effort, absolute, offset_quadratic), from an amortized network evaluated in JAX
+(``policy="network"``; see :mod:`nestlab.actors.bridge`) or from the numerical solver inside
+the model (``policy="solver"``; see :mod:`nestlab.actors.solver`).
+
+Every fit's sampling and extra groups run as one compiled XLA program, cached by model and
+shape (not by data): a second fit of the same shape does not compile again (issue 15 item 6;
+``benchmarks/actors_bench.py --sections fit`` measures it against the previous driver).
 
 Priors (reference, paper Sec. 4): ``sigma, sigma0, sigma_r ~ HalfNormal(0.25)`` truncated to the
 training box; ``mu0 ~ U(0.1, 5)`` (clipped to the box); cost parameters as in training.
@@ -26,6 +31,7 @@ training box; ``mu0 ~ U(0.1, 5)`` (clipped to the box); cost parameters as in tr
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,50 +62,108 @@ __all__ = ["LIKELIHOODS", "POLICIES", "FitSpec", "check_data", "fit", "make_mode
            "parameter_names"]
 
 
-def _post_process(spec: FitSpec, network: Any, args, robs, flat, seed: int, prior_draws: int):
-    """Pointwise log-likelihood, log-prior, posterior predictive and prior draws in one jit.
+#: compiled fit programs, most recently used last (see :func:`_program`)
+_PROGRAMS: OrderedDict = OrderedDict()
+#: how many compiled programs are kept (each holds one XLA executable, a few MB)
+PROGRAM_CACHE_SIZE = 16
 
-    The functions of :mod:`nestlab.actors.likelihood` (the same ones the sampled density is
-    made of), fed with random numbers drawn in numpy, which keeps the compiled program small
-    and quick to compile. The posterior predictive redraws the measurement and the motor
-    noise, so it checks the model, not the fitted latents.
+
+def clear_program_cache() -> None:
+    """Forget every compiled fit program (the next ``fit`` of each shape compiles again)."""
+    _PROGRAMS.clear()
+
+
+def _program_key(spec: FitSpec, network: Any, n_trials: int, chains: int, warmup: int,
+                 draws: int, target_accept: float, prior_draws: int) -> tuple:
+    """What a compiled program depends on: the model (``spec``, the network) and the shapes.
+
+    Fixed values are constants of the program, so they are part of the key; the data are not.
+    An exported network is keyed by identity (the cache entry holds a reference to it, so the
+    identity is not reused while the entry lives).
+    """
+    fixed = tuple((k, v.shape, v.tobytes()) for k, v in sorted(spec.fixed.items()))
+    try:
+        net_key = ("value", hash(network), network)
+    except TypeError:  # a JaxPolicy carries a dict of weights
+        net_key = ("id", id(network))
+    return (spec.cost.name, id(spec.cost), spec.policy, spec.likelihood, spec.free, fixed,
+            spec.n_conditions, tuple(sorted(spec.box.items())), spec.n_nodes, spec.per_condition,
+            net_key, n_trials, chains, warmup, draws, float(target_accept), prior_draws)
+
+
+def _build_program(spec: FitSpec, network: Any, n_trials: int, chains: int, warmup: int,
+                   draws: int, target_accept: float):
+    """One jitted program: NUTS for every chain plus the extra groups, fused.
+
+    ``run(keys, s, cond, r, noise_post, prior, noise_prior)`` samples each chain (one
+    ``keys`` row) for ``warmup + draws`` iterations from :func:`make_model` (the one-chain
+    function of :func:`~nestlab.actors.sampler.batched_nuts`), then, in the same compiled
+    program, the pointwise log-likelihood, the log-prior and a posterior-predictive draw per
+    draw and the chain's share of the prior predictive — the functions of
+    :mod:`nestlab.actors.likelihood` the sampled density is made of. The chains run one
+    after the other (``lax.map``): the program compiles like a single chain, and no chain waits
+    in lockstep for the slowest one's NUTS trees (measured against ``vmap``: less CPU per fit
+    and less than half the compile time). Random numbers of the predictive groups come in as
+    arguments (drawn in numpy: XLA compiles threefry calls slowly on CPU). The posterior
+    predictive redraws the measurement and the motor noise, so it checks the model, not the
+    fitted latents.
     """
     import jax
     import jax.numpy as jnp
 
-    act = action_fn(spec, network)
-    s, cond = args
-    names = parameter_names(spec.cost)
-    rng = np.random.default_rng([seed, 7])
-    n_flat = next(iter(flat.values())).shape[0]
-    noise_post = rng.standard_normal((2, n_flat, s.shape[0])).astype(np.float32)
-    noise_prior = rng.standard_normal((2, prior_draws, s.shape[0])).astype(np.float32)
-    prior = sample_priors_numpy(spec, prior_draws, rng)
+    from nestlab.actors.sampler import batched_nuts
 
-    def full(th):
+    model = make_model(spec, network)
+    act = action_fn(spec, network)
+    names = parameter_names(spec.cost)
+    example = (jnp.ones(n_trials, jnp.float32), jnp.zeros(n_trials, jnp.int32),
+               jnp.ones(n_trials, jnp.float32))
+    chain = batched_nuts(model, example, warmup=warmup, draws=draws,
+                         target_accept=target_accept,
+                         init=lambda s, c, r: start_values(spec, r), stats=True, batch="none")
+    keep = set(spec.free) | {"z"}
+
+    def full(th, cond):
         t = {k: (jnp.asarray(spec.fixed[k]) if k in spec.fixed else th[k]) for k in names}
         return per_trial(spec, t, cond)
 
-    def one(th, noise):
-        tt = full(th)
-        ll = pointwise_log_likelihood(spec, act, tt, s, robs, z=th.get("z"))
-        lp = log_prior(spec, th)
-        return ll, lp, predict(act, tt, s, noise)
+    def one_chain(key, s, cond, r, noise_post, prior, noise_prior):
+        samples, st = chain(key, s, cond, r)
+        samples = {p: v for p, v in samples.items() if p in keep}  # no log_ sites
 
-    @jax.jit
-    def run(flat, noise_post, prior, noise_prior):
-        return (jax.vmap(one, in_axes=(0, 1))(flat, noise_post),
-                jax.vmap(lambda th, nz: predict(act, full(th), s, nz), in_axes=(0, 1))(
-                    prior, noise_prior))
+        def one(th, noise):
+            tt = full(th, cond)
+            ll = pointwise_log_likelihood(spec, act, tt, s, r, z=th.get("z"))
+            return ll, log_prior(spec, th), predict(act, tt, s, noise)
 
-    (ll, lp, pp), prior_r = run(flat, noise_post, prior, noise_prior)
-    return ll, lp, pp, prior, prior_r
+        ll, lp, pp = jax.vmap(one, in_axes=(0, 1))(samples, noise_post)
+        prior_r = jax.vmap(lambda th, nz: predict(act, full(th, cond), s, nz),
+                           in_axes=(0, 1))(prior, noise_prior)
+        return samples, st, ll, lp, pp, prior_r
+
+    def run(keys, s, cond, r, noise_post, prior, noise_prior):
+        return jax.lax.map(lambda a: one_chain(a[0], s, cond, r, *a[1:]),
+                           (keys, noise_post, prior, noise_prior))
+
+    return jax.jit(run)
 
 
-def _chain_method(chains: int) -> str:
-    import jax
-
-    return "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
+def _program(spec: FitSpec, network: Any, n_trials: int, chains: int, warmup: int, draws: int,
+             target_accept: float, prior_draws: int, example_args: tuple):
+    """``(compiled program, compile seconds)``: from the cache (0 s) or compiled now."""
+    key = _program_key(spec, network, n_trials, chains, warmup, draws, target_accept,
+                       prior_draws)
+    if key in _PROGRAMS:
+        _PROGRAMS.move_to_end(key)
+        return _PROGRAMS[key][0], 0.0
+    t0 = time.perf_counter()
+    compiled = _build_program(spec, network, n_trials, chains, warmup, draws,
+                              target_accept).lower(*example_args).compile()
+    seconds = time.perf_counter() - t0
+    _PROGRAMS[key] = (compiled, network)  # the network is held so its id stays unique
+    while len(_PROGRAMS) > PROGRAM_CACHE_SIZE:
+        _PROGRAMS.popitem(last=False)
+    return compiled, seconds
 
 
 def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
@@ -114,14 +178,17 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         stimuli, responses: 1-d positive arrays of equal length.
         cost: cost family (see :data:`nestlab.actors.COSTS` and
             :data:`nestlab.actors.costs.EXTRA_COSTS`).
-        policy: ``"analytic"`` (closed form) or ``"network"`` (amortized policy in JAX).
+        policy: ``"analytic"`` (closed form), ``"network"`` (amortized policy in JAX) or
+            ``"solver"`` (a* solved numerically inside the model by
+            :mod:`nestlab.actors.solver`, the non-amortized baseline; ``network`` may then
+            carry its :class:`~nestlab.actors.solver.SolverOptions`).
         likelihood: ``"marginal"`` (Gauss–Hermite over log m) or ``"latent"`` (one m per trial).
         fixed: parameters clamped to a value, e.g. ``{"sigma": 0.2}``; with conditions,
             ``sigma`` may be a list (one per condition).
         conditions: integer condition label per trial; each condition gets its own value of
             the parameters in ``per_condition``, every other parameter is shared.
-        chains, warmup, draws: NUTS settings (chains run in parallel when enough JAX host
-            devices exist, else vectorised).
+        chains, warmup, draws: NUTS settings (the chains run one after the other in one
+            compiled program; see "Compiled once" below).
         seed: PRNG seed.
         network: a :class:`~nestlab.actors.policy.Policy` or exported
             :class:`~nestlab.actors.bridge.JaxPolicy` (default: the cached default network).
@@ -140,7 +207,16 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     Returns:
         ``arviz.InferenceData`` with groups posterior, sample_stats, log_likelihood, log_prior,
         prior, prior_predictive, posterior_predictive, observed_data and constant_data; the
-        attribute ``sampling_seconds`` is the wall time of ``MCMC.run`` (compilation included).
+        attribute ``sampling_seconds`` is the wall time of the compiled program (its
+        compilation included when it was compiled for this fit: ``compile_seconds``;
+        ``run_seconds`` is the run alone; ``program_cached`` says whether it was reused).
+
+    Compiled once: sampling and the extra groups are one XLA program, cached (up to
+    :data:`PROGRAM_CACHE_SIZE`, :func:`clear_program_cache`) by everything it depends on — cost,
+    policy (the network by identity), likelihood, free and fixed parameters and their values,
+    conditions, ``n_nodes``, number of trials, ``chains``, ``warmup``, ``draws``,
+    ``target_accept`` and ``prior_draws`` — and not by the data or the seed, so a second fit of
+    the same shape (new data, new seed) skips compilation.
 
     Raises:
         TypeError: an argument of the wrong type (e.g. ``seed="3"``, ``chains=2.0``).
@@ -151,7 +227,6 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     """
     import jax
     import jax.numpy as jnp
-    from numpyro.infer import MCMC, NUTS, init_to_value
 
     from nestlab.diagnostics import to_inference_data
 
@@ -176,31 +251,31 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     fx = check_fixed(fixed, fam, box, k, pc)
     free = tuple(p for p in parameter_names(cost) if p not in fx)
     spec = FitSpec(fam, policy, likelihood, free, fx, k, box, n_nodes, pc)
-    model = make_model(spec, net)
-    args = (jnp.asarray(s, dtype=jnp.float32), jnp.asarray(cond))
-    robs = jnp.asarray(r, dtype=jnp.float32)
-
-    key = jax.random.PRNGKey(seed)
-    k_mcmc = key
-    # a data-informed start (prior median near the responses) instead of numpyro's uniform(-2, 2)
-    init = init_to_value(values={k: np.asarray(v) for k, v in start_values(spec, r).items()})
-    mcmc = MCMC(NUTS(model, target_accept_prob=target_accept, init_strategy=init),
-                num_warmup=warmup,
-                num_samples=draws, num_chains=chains, chain_method=_chain_method(chains),
-                progress_bar=progress_bar)
+    n = s.size
+    rng = np.random.default_rng([seed, 7])
+    prior = sample_priors_numpy(spec, prior_draws, rng)
+    per_chain = -(-prior_draws // chains)  # each chain draws its share of the prior predictive
+    prior_rows = {p: np.resize(v, (chains * per_chain,) + v.shape[1:]).reshape(
+        (chains, per_chain) + v.shape[1:]) for p, v in prior.items()}
+    args = (jax.random.split(jax.random.PRNGKey(seed), chains), jnp.asarray(s, jnp.float32),
+            jnp.asarray(cond, jnp.int32), jnp.asarray(r, jnp.float32),
+            jnp.asarray(rng.standard_normal((chains, 2, draws, n)), jnp.float32),
+            {p: jnp.asarray(v, jnp.float32) for p, v in prior_rows.items()},
+            jnp.asarray(rng.standard_normal((chains, 2, per_chain, n)), jnp.float32))
     t0 = time.perf_counter()
-    mcmc.run(k_mcmc, *args, r=robs,
-             extra_fields=("diverging", "num_steps", "accept_prob", "energy"))
-    jax.block_until_ready(mcmc.get_samples())
+    program, compile_seconds = _program(spec, net, n, chains, warmup, draws, target_accept,
+                                        prior_draws, args)
+    t1 = time.perf_counter()
+    samples, extra, ll, lp, pp, prior_r = jax.block_until_ready(program(*args))
+    run_seconds = time.perf_counter() - t1
     sampling_seconds = time.perf_counter() - t0
-    samples = mcmc.get_samples(group_by_chain=True)
-    samples = {p: v for p, v in samples.items() if p in free or p == "z"}  # no log_ sites
-    extra = mcmc.get_extra_fields(group_by_chain=True)
-    flat = {p: v.reshape((-1,) + v.shape[2:]) for p, v in samples.items()}
-    ll, lp, pp, prior, prior_r = _post_process(spec, net, args, robs, flat, seed, prior_draws)
+    prior_r = np.asarray(prior_r).reshape(chains * per_chain, n)[:prior_draws]
+    if progress_bar:
+        print(f"fit: {chains} chains x ({warmup} + {draws}) in {sampling_seconds:.2f} s"
+              f" (compilation {compile_seconds:.2f} s)")
 
     def grouped(v):
-        return np.asarray(v).reshape((chains, draws) + tuple(np.shape(v)[1:]))
+        return np.asarray(v)
 
     post = {p: np.asarray(v) for p, v in samples.items() if p != "z" or keep_latent}
     dims = {"r": ["trial"], "z": ["trial"]}
@@ -223,5 +298,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
                "fixed": {p: np.asarray(v).tolist() for p, v in fx.items()},
                "per_condition": list(pc) if k > 1 else [],
                "n_nodes": n_nodes, "chains": chains, "warmup": warmup, "draws": draws,
-               "chain_method": _chain_method(chains), "sampling_seconds": sampling_seconds},
+               "chain_method": "sequential", "sampling_seconds": sampling_seconds,
+               "compile_seconds": compile_seconds, "run_seconds": run_seconds,
+               "program_cached": compile_seconds == 0.0},
     )

@@ -167,7 +167,13 @@ def start_values(spec: FitSpec, r: Any) -> dict[str, Any]:
 
 
 def action_fn(spec: FitSpec, network: Any):
-    """``act(m, theta)``: the planned action, closed form or the amortized network in JAX."""
+    """``act(m, theta)``: the planned action for ``spec.policy`` in JAX.
+
+    ``"analytic"``: the closed form; ``"network"``: the amortized network (``network`` a
+    :class:`~nestlab.actors.bridge.JaxPolicy`); ``"solver"``: a* solved numerically by
+    :func:`nestlab.actors.solver.solver_action` (``network`` its
+    :class:`~nestlab.actors.solver.SolverOptions`, as :func:`resolve_policy` returns them).
+    """
     import jax.numpy as jnp
 
     if spec.policy in ("analytic", "solver"):

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nestlab import checks
+
 __all__ = ["batched_nuts"]
 
 
 def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int, draws: int,
                  target_accept: float = 0.85, init: Callable[..., dict] | None = None,
                  post: Callable[..., Any] | None = None, dense_mass: bool = False,
-                 max_tree_depth: int = 10):
+                 max_tree_depth: int = 10, stats: bool = False, batch: str = "vmap"):
     """``run(keys, *args)``: NUTS on every row of the batched ``args``, jitted and vmapped.
 
     Args:
@@ -33,11 +35,18 @@ def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int,
             pointwise log-likelihoods); its output is returned instead of the samples.
         dense_mass: adapt a dense mass matrix (for correlated posteriors).
         max_tree_depth: NUTS tree depth limit.
+        stats: return the sampler statistics ``{"diverging", "num_steps", "accept_prob",
+            "energy"}`` (each ``(rows, draws)``) in place of ``diverging`` alone.
+        batch: how the rows are run: ``"vmap"`` (default: jitted and vmapped, all rows in
+            lockstep), ``"map"`` (jitted ``lax.map``: one row after the other in one program,
+            which compiles like a single row and wastes no NUTS steps on the slowest row) or
+            ``"none"`` (the plain, unjitted one-row function ``run(key, *args)``, for a caller
+            that puts more work into the same compiled program, as ``fit`` does).
 
     Returns:
-        a jitted function ``run(keys, *args) -> (out, diverging)`` with ``out`` the
+        a function ``run(keys, *args) -> (out, diverging)`` with ``out`` the
         constrained samples (``{site: (rows, draws, ...)}``) or ``post``'s output, and
-        ``diverging`` ``(rows, draws)``.
+        ``diverging`` ``(rows, draws)`` (or the dict of ``stats``).
     """
     import jax
     from numpyro.infer.hmc import hmc
@@ -55,14 +64,24 @@ def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int,
 
         def body(st, _):
             st = sample_kernel(st, model_args=args)
-            return st, (st.z, st.diverging)
+            return st, (st.z, (st.diverging, st.num_steps, st.accept_prob, st.energy))
 
-        _, (zs, div) = jax.lax.scan(body, state, None, length=warmup + draws)
+        # one scan over warm-up and draws: the NUTS kernel is traced (and compiled) once
+        _, (zs, st) = jax.lax.scan(body, state, None, length=warmup + draws)
         zs = {k: v[warmup:] for k, v in zs.items()}
+        st = tuple(v[warmup:] for v in st)
         samples = jax.vmap(info.postprocess_fn(*args))(zs)
         out = samples if post is None else post(samples, *args)
-        return out, div[warmup:]
+        if stats:
+            return out, dict(zip(("diverging", "num_steps", "accept_prob", "energy"), st,
+                                 strict=True))
+        return out, st[0]
 
+    checks.choice("batch", batch, ("vmap", "map", "none"))
+    if batch == "none":
+        return one
+    if batch == "map":
+        return jax.jit(lambda keys, *args: jax.lax.map(lambda a: one(*a), (keys, *args)))
     return jax.jit(jax.vmap(one))
 
 
