@@ -249,34 +249,48 @@ def subject_arrays(trials: pd.DataFrame, subject: str
 
 
 def fit_subjects(trials: pd.DataFrame, *, costs: Any, chains: int = 4, warmup: int = 1000,
-                 draws: int = 1000, seed: int = 0, n_nodes: int = 8,
+                 draws: int = 1000, seed: int = 0, n_nodes: int = 8, target_accept: float = 0.95,
                  pool_conditions: bool = False) -> dict[str, dict[str, Any]]:
-    """Every cost family fitted to every subject separately (:func:`~nestlab.actors.compare.fit_families`).
+    """Every cost family fitted to every subject separately (:func:`nestlab.actors.inference.fit`).
 
     Each condition has its own perceptual noise ``sigma`` (free), everything else is shared
-    across a subject's conditions. ``pool_conditions=True`` ignores the conditions (one
-    ``sigma``): the design without its second noise level, for :func:`identifiability_table`.
-    Every condition label must occur for every subject (else a ``ValueError`` names it).
+    across a subject's conditions; closed-form families use ``policy="analytic"``, the others
+    the cached amortized network (:func:`nestlab.actors.policy.load_policy`, trained on a cache
+    miss). ``target_accept`` defaults to 0.95: at 0.85 (``fit``'s default) the demo's
+    quadratic_effort fit of subject s3 (whose beta sits against its bound 1) diverged 52 times
+    in 4 x (500 + 1000). ``pool_conditions=True`` ignores the conditions (one ``sigma``): the
+    design without its second noise level, for :func:`identifiability_table`. Every condition
+    label must occur for every subject (else a ``ValueError`` names it).
 
     Returns:
         ``{cost: {subject: InferenceData}}``.
     """
-    from nestlab.actors.compare import check_families, fit_families
+    from nestlab.actors.compare import check_families
+    from nestlab.actors.costs import has_closed_form
+    from nestlab.actors.inference import fit
 
     fams = check_families(costs)
     pool_conditions = checks.boolean("pool_conditions", pool_conditions)
-    out: dict[str, dict[str, Any]] = {c: {} for c in fams}
     n_cond = len(np.unique(trials["condition"]))
+    arrays = {}
     for subj in pd.unique(trials["subject"]):
         s, r, cond = subject_arrays(trials, subj)
         if cond is not None and len(np.unique(cond)) != n_cond:
             raise ValueError(f"invalid trials: subject {subj!r} has {len(np.unique(cond))} of the "
                              f"{n_cond} conditions; valid: every subject in every condition")
-        fits = fit_families(s, r, families=fams, conditions=None if pool_conditions else cond,
+        arrays[str(subj)] = (s, r, None if pool_conditions else cond)
+    out: dict[str, dict[str, Any]] = {}
+    for c in fams:
+        if has_closed_form(c):
+            policy, net = "analytic", None
+        else:
+            from nestlab.actors.policy import load_policy
+
+            policy, net = "network", load_policy(c, progress=False)
+        out[c] = {subj: fit(s, r, cost=c, policy=policy, network=net, conditions=cond,
                             chains=chains, warmup=warmup, draws=draws, seed=seed,
-                            n_nodes=n_nodes, progress=False)
-        for c in fams:
-            out[c][str(subj)] = fits[c]
+                            n_nodes=n_nodes, target_accept=target_accept)
+                  for subj, (s, r, cond) in arrays.items()}
     return out
 
 
@@ -493,13 +507,17 @@ def recovery_table(fits: Mapping[str, Any], truth: Mapping[str, Mapping[str, Any
 
 
 def _netcdf_ready(idata: Any) -> Any:
-    """A copy whose boolean variables (e.g. ``diverging``) are int8: h5netcdf refuses booleans."""
+    """A copy whose boolean variables (``diverging``) and attributes are integers (h5netcdf
+    refuses booleans)."""
     out = idata.copy()
     for g in out.groups():
         ds = out[g]
         flags = [v for v in ds.data_vars if ds[v].dtype == bool]
         if flags:
-            out[g] = ds.assign({v: ds[v].astype("int8") for v in flags})
+            ds = ds.assign({v: ds[v].astype("int8") for v in flags})
+        ds.attrs = {k: (int(v) if isinstance(v, bool | np.bool_) else v)
+                    for k, v in ds.attrs.items()}
+        out[g] = ds
     return out
 
 
