@@ -518,6 +518,9 @@ def _netcdf_ready(idata: Any) -> Any:
         ds.attrs = {k: (int(v) if isinstance(v, bool | np.bool_) else v)
                     for k, v in ds.attrs.items()}
         out[g] = ds
+    top = getattr(out, "attrs", None)  # InferenceData-level attributes (arviz >= 0.18)
+    if isinstance(top, dict):
+        out.attrs = {k: (int(v) if isinstance(v, bool | np.bool_) else v) for k, v in top.items()}
     return out
 
 

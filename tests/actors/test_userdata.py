@@ -191,6 +191,8 @@ def test_output_dir_load_data_and_save_fits(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="missing column"):
         u.load_data(data.path, stimulus_col="t_s")
     idata = _idata({"mu0": np.ones((2, 5))}, diverging=np.zeros((2, 5), bool))
+    idata.posterior.attrs["program_cached"] = True  # fit() sets boolean attributes
+    idata.attrs = {"flag": True}
     paths = u.save_fits({"quadratic.s/1": idata})
     back = az.from_netcdf(paths["quadratic.s/1"])
     assert paths["quadratic.s/1"].endswith("15_actor_your_data.quadratic.s_1.nc")
