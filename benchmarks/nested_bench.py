@@ -52,7 +52,7 @@ CONSTRUCTION_PARTS = {
     "level-0 likelihoods (Alice)": [("nestlab.nested.episodes", "level0_logpolicy")],
     "level-1 beliefs (per cue)": [("nestlab.nested.episodes:ExactBeliefs", "all_beliefs"),
                                   ("nestlab.nested.episodes:ImportanceBeliefs", "_draw")],
-    "level-1 policy (Bob, per belief)": [("nestlab.nested.episodes", "level1_logpolicy_many")],
+    "level-1 policy (Bob, per belief)": [("nestlab.nested.episodes:StepCache", "bob_logpolicy")],
     "features": [("nestlab.nested.domains.construction:Construction", "features")],
     "recognition networks": [("nestlab.nested.recognition:OnlineGRU", "step")],
     "particle draws (Gumbel)": [("nestlab.nested.importance", "gumbel_top_k")],

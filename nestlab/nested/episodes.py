@@ -32,11 +32,14 @@ import numpy as np
 from nestlab import checks
 from nestlab.nested.domains.construction import Construction, ConstructionState
 from nestlab.nested.planners import (
+    N_ACTIONS,
     AgentParams,
     Successors,
+    boltzmann_logpolicy,
+    builder_cost,
+    hinderer_cost,
     level0_logpolicy,
     level1_logpolicy,
-    level1_logpolicy_many,
     successors,
 )
 
@@ -139,23 +142,40 @@ def simulate_episode(domain: Construction, seed: int, *, params: AgentParams | N
 class StepCache:
     """Per-episode memo shared by the level-1 and level-2 models of one inference run.
 
-    Holds each step's successors (computed on first use) and a table of Alice's level-0
-    log-likelihoods ``log pi0(a^A_t | s_t, g)`` filled lazily, in one vectorised call per
-    request over all missing (step, goal) pairs.
+    Everything here is filled a whole step at a time, on the first request that touches the step
+    (one vectorised call over all goals costs less than finding and computing the missing
+    (step, goal) pairs of many small requests, and every later request — a particle caught up
+    over past steps included — is a table lookup):
+
+    * each agent's six successor states of step ``t`` (:func:`~nestlab.nested.planners.successors`);
+    * Alice's level-0 log-likelihoods ``log pi0(a^A_t | s_t, g)`` for every goal (``level0``),
+      with their running sums over steps (:meth:`alice_cum`);
+    * Bob's help and hinder costs of every action and goal (``bob_cost``), from which the
+      level-1 policy of any belief at step ``t`` is one product (:meth:`bob_logpolicy`).
+
+    ``evaluations`` counts the level-0 likelihoods computed (|G| per step touched), the same
+    count for every method that touches the step.
     """
 
     def __init__(self, domain: Construction, episode: Episode, params: AgentParams) -> None:
         self.domain, self.episode, self.params = domain, episode, params
         self._succ: dict[tuple[int, int], Successors] = {}
-        T, n = episode.n_steps, domain.n_blocks
-        self.level0 = np.full((T, len(domain.goals)), np.nan)
+        T, n, G = episode.n_steps, domain.n_blocks, len(domain.goals)
+        self.n_goals = G
+        self.level0 = np.full((T, G), np.nan)
+        self._cum = np.zeros((T + 1, G))      # _cum[t] = sum_{tau < t} level0[tau], t <= _cum_upto
+        self._cum_upto = 0
+        self.bob_cost = np.full((T, 2, N_ACTIONS, G), np.nan)   # (step, sigma, action, goal)
+        self._alice_done = np.zeros(T, dtype=bool)
+        self._bob_done = np.zeros(T, dtype=bool)
+        self._goals = np.arange(G)
         self.evaluations = 0  # (step, goal) level-0 likelihoods computed
         # each agent's successors of every step in preallocated arrays (row t filled on first
         # use), so a catch-up over many past steps is one vectorised call without re-stacking
         self._stack = {a: Successors(np.zeros((T, 6), int), np.zeros((T, 6), int),
                                      np.zeros((T, 6, n), int), np.zeros((T, 6, n), bool),
                                      np.zeros((T, 6, n + 1, n))) for a in (0, 1)}
-        self._alice = self._stack[0]
+        self._filled = np.zeros((2, T), dtype=bool)  # which rows of each agent's stack hold data
 
     def succ(self, t: int, agent: int) -> Successors:
         key = (t, agent)
@@ -164,35 +184,84 @@ class StepCache:
             self._succ[key] = s
             for dst, src in zip(self._stack[agent], s, strict=True):
                 dst[t] = src
+            self._filled[agent, t] = True
         return self._succ[key]
 
     def stacked(self, agent: int, ts: np.ndarray) -> Successors:
         """``agent``'s successors stacked over all steps, rows ``ts`` guaranteed filled."""
-        for t in np.unique(ts):
-            self.succ(int(t), agent)
+        ts = np.asarray(ts)
+        todo = ts[~self._filled[agent, ts]]
+        if todo.size:
+            for t in np.unique(todo):
+                self.succ(int(t), agent)
         return self._stack[agent]
+
+    def _fill_alice(self, ts: np.ndarray) -> None:
+        """Alice's level-0 row of every step in ``ts`` (distinct, not yet filled), one call."""
+        G = self.n_goals
+        cols = np.repeat(ts, G)
+        goals = np.tile(self._goals, ts.size)
+        lp = level0_logpolicy(self.domain, self.stacked(0, ts), goals, self.params, cols)
+        self.level0[ts] = lp[self.episode.actions[cols, 0], np.arange(goals.size)].reshape(-1, G)
+        self._alice_done[ts] = True
+        self.evaluations += goals.size
+
+    def alice_rows(self, ts: np.ndarray) -> np.ndarray:
+        """Alice's level-0 log-likelihood rows ``log pi0(a^A_t | s_t, .)`` of steps ``ts``: (len, |G|)."""
+        ts = np.asarray(ts)
+        todo = ts[~self._alice_done[ts]]
+        if todo.size:
+            self._fill_alice(np.unique(todo))
+        return self.level0[ts]
 
     def alice_loglik(self, ts: np.ndarray, goals: np.ndarray) -> np.ndarray:
         """``log pi0(a^A_t | s_t, g)`` for aligned arrays of steps and goals."""
-        vals = self.level0[ts, goals]
-        miss = np.isnan(vals)
-        if miss.any():
-            ng = self.level0.shape[1]
-            pairs = np.unique(ts[miss] * ng + goals[miss])
-            pt, pg = np.divmod(pairs, ng)
-            lp = level0_logpolicy(self.domain, self.stacked(0, pt), pg, self.params, pt)
-            self.level0[pt, pg] = lp[self.episode.actions[pt, 0], np.arange(pg.size)]
-            self.evaluations += pg.size
-            vals = self.level0[ts, goals]
-        return vals
+        ts = np.asarray(ts)
+        todo = ts[~self._alice_done[ts]]
+        if todo.size:
+            self._fill_alice(np.unique(todo))
+        return self.level0[ts, goals]
+
+    def alice_cum(self, ts: np.ndarray) -> np.ndarray:
+        """Rows ``sum_{tau < t} log pi0(a^A_tau | s_tau, .)`` for the steps ``t`` in ``ts``
+        (``0 <= t <= T``): (len, |G|); zeros at ``t = 0``."""
+        ts = np.asarray(ts)
+        tmax = int(ts.max()) if ts.size else 0
+        if tmax > self._cum_upto:
+            lo = self._cum_upto
+            rows = self.alice_rows(np.arange(lo, tmax))
+            self._cum[lo + 1:tmax + 1] = self._cum[lo] + np.cumsum(rows, axis=0)
+            self._cum_upto = tmax
+        return self._cum[ts]
 
     def alice_cumloglik(self, t: int, goals: np.ndarray) -> np.ndarray:
         """``sum_{tau < t} log pi0(a^A_tau | s_tau, g)`` for ``goals`` (0 at ``t = 0``)."""
-        goals = np.asarray(goals)
-        if t == 0:
-            return np.zeros(goals.shape)
-        ts = np.repeat(np.arange(t), goals.size)
-        return self.alice_loglik(ts, np.tile(goals, t)).reshape(t, goals.size).sum(0)
+        return self.alice_cum(np.array([t]))[0, np.asarray(goals)]
+
+    def _fill_bob(self, ts: np.ndarray) -> None:
+        """Bob's help / hinder cost tables of every step in ``ts`` (distinct, not yet filled)."""
+        G = self.n_goals
+        cols = np.repeat(ts, G)
+        goals = np.tile(self._goals, ts.size)
+        succ = self.stacked(1, ts)
+        help_ = builder_cost(self.domain, succ, goals, cols).reshape(N_ACTIONS, ts.size, G)
+        hinder = hinderer_cost(self.domain, succ, goals, cols,
+                               radius=self.params.hinder_radius).reshape(N_ACTIONS, ts.size, G)
+        self.bob_cost[ts, 0] = help_.transpose(1, 0, 2)
+        self.bob_cost[ts, 1] = hinder.transpose(1, 0, 2)
+        self._bob_done[ts] = True
+
+    def bob_logpolicy(self, ts: np.ndarray, beliefs: np.ndarray) -> np.ndarray:
+        """``log pi1(a | s_t, b, sigma)`` of Bob at steps ``ts`` (r,) under ``beliefs`` (r, |G|):
+        (r, 6, 2), columns help and hinder (:func:`~nestlab.nested.planners.level1_logpolicy_many`
+        with a dense belief over every goal)."""
+        ts = np.asarray(ts)
+        todo = ts[~self._bob_done[ts]]
+        if todo.size:
+            self._fill_bob(np.unique(todo))
+        q = -(1.0 + np.einsum("rsag,rg->ars", self.bob_cost[ts], beliefs))        # (6, r, 2)
+        return boltzmann_logpolicy(q, beta=self.params.beta1,
+                                   epsilon=self.params.epsilon).transpose(1, 0, 2)
 
 
 class Level1Model:
@@ -244,7 +313,7 @@ class ExactBeliefs:
     def all_beliefs(self, t: int) -> np.ndarray:
         """(|G| cues, |G| goals) beliefs before step ``t``."""
         if t not in self._memo:
-            logb = self.log_prior + self.cache.alice_cumloglik(t, self.goals)[None, :]
+            logb = self.log_prior + self.cache.alice_cum(np.array([t]))
             logb -= logb.max(1, keepdims=True)
             b = np.exp(logb)
             self._memo[t] = b / b.sum(1, keepdims=True)
@@ -292,6 +361,7 @@ class ImportanceBeliefs:
         self.log_prior = cue_log_prior(n, accuracy)
         self.log_q = np.full((T + 1, n), np.nan)
         self.log_q[0] = -np.log(n)
+        self._goals = np.arange(n)
         self._idx = np.zeros((T + 1, n, k), dtype=int)
         self._w = np.zeros((T + 1, n, k))
         self._done = np.zeros((T + 1, n), dtype=bool)
@@ -302,27 +372,19 @@ class ImportanceBeliefs:
         self.log_q[t] = log_q
 
     def _draw(self, ts: np.ndarray, cues: np.ndarray) -> None:
-        from nestlab.nested.importance import gumbel_top_k_rows
+        from nestlab.nested.importance import _gumbel_top_k_rows
 
         log_p = self.log_prior[cues]                                              # (r, n)
         log_q = self.log_q[ts] + log_p
         if np.isnan(log_q).any():
             raise ValueError("level-1 proposal missing for a requested step; call set_proposal")
         if self.scheme == "is":
-            idx, log_incl = gumbel_top_k_rows(log_q, self.k, self.rng)
+            idx, log_incl = _gumbel_top_k_rows(log_q, self.k, self.rng)
         else:
             idx, log_incl = np.argsort(-log_q, axis=1, kind="stable")[:, :self.k], 0.0
-        # cumulative level-0 log-likelihood of each particle over steps < t, one batched lookup
-        tmax = int(ts.max())
-        cum = np.zeros((ts.size, self.k))
-        if tmax > 0:
-            valid = np.broadcast_to((np.arange(tmax)[None, :] < ts[:, None])[:, :, None],
-                                    (ts.size, tmax, self.k))
-            steps = np.broadcast_to(np.arange(tmax)[None, :, None], valid.shape)[valid]
-            goals = np.broadcast_to(idx[:, None, :], valid.shape)[valid]
-            ll = np.zeros(valid.shape)
-            ll[valid] = self.cache.alice_loglik(steps, goals)
-            cum = ll.sum(1)
+        # cumulative level-0 log-likelihood of each particle over steps < t: one lookup in the
+        # running sums of Alice's likelihood table
+        cum = np.take_along_axis(self.cache.alice_cum(ts), idx, axis=1)
         logw = np.take_along_axis(log_p, idx, axis=1) + cum - log_incl
         w = np.exp(logw - logw.max(1, keepdims=True))
         self._idx[ts, cues], self._w[ts, cues] = idx, w / w.sum(1, keepdims=True)
@@ -335,11 +397,9 @@ class ImportanceBeliefs:
         if todo.any():
             pairs = np.unique(ts[todo] * self.n_goals + cues[todo])
             self._draw(*np.divmod(pairs, self.n_goals))
-        idx, wi = self._idx[ts, cues], self._w[ts, cues]                          # (r, k)
-        goals = np.unique(idx)
-        w = np.zeros((ts.size, goals.size))
-        np.add.at(w, (np.arange(ts.size)[:, None], np.searchsorted(goals, idx)), wi)
-        return goals, w
+        w = np.zeros((ts.size, self.n_goals))                                     # dense rows
+        np.put_along_axis(w, self._idx[ts, cues], self._w[ts, cues], axis=1)     # distinct goals
+        return self._goals, w
 
 
 class Level2Model:
@@ -369,13 +429,14 @@ class Level2Model:
     def _fill(self, ts: np.ndarray, cues: np.ndarray) -> None:
         """Fill the memo for aligned (step, cue) pairs in one vectorised pass."""
         goals, w = self.provider.beliefs(ts, cues)                                # (r, m)
-        r, c = np.nonzero(w > 0)
-        alice = np.full(w.shape, -np.inf)
-        alice[r, c] = self.cache.alice_loglik(ts[r], goals[c])
+        alice = self.cache.alice_rows(ts)[:, goals]                               # (r, m)
         m = alice.max(1, keepdims=True)
         pred = np.log((w * np.exp(alice - m)).sum(1)) + m[:, 0]                   # (r,)
-        bob = level1_logpolicy_many(self.domain, self.cache.stacked(1, ts), goals, w,
-                                    self.params, cols=ts)                         # (r, 6, 2)
+        if goals.size != self.n_goals:  # a sparse belief: spread it over every goal
+            dense = np.zeros((ts.size, self.n_goals))
+            dense[:, goals] = w
+            w = dense
+        bob = self.cache.bob_logpolicy(ts, w)                                     # (r, 6, 2)
         self._ll[ts, cues] = pred[:, None] + bob[np.arange(ts.size), self.episode.actions[ts, 1]]
 
     def step_loglik(self, t, idx: np.ndarray) -> np.ndarray:

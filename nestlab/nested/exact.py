@@ -35,8 +35,15 @@ class LikelihoodCache:
         Hypotheses behind (new particles) are caught up over all their missing steps at once.
         """
         idx = np.asarray(idx)
-        behind = np.unique(idx[self.upto[idx] < n_steps])
-        if behind.size:
+        behind = idx[self.upto[idx] < n_steps]
+        if behind.size and np.all(self.upto[behind] == n_steps - 1):
+            # the common online case: every particle behind misses only the newest step
+            behind = np.unique(behind) if behind.size > 1 else behind
+            self.cum[behind] += model.step_loglik(n_steps - 1, behind)
+            self.upto[behind] = n_steps
+            self.evaluations += behind.size
+        elif behind.size:
+            behind = np.unique(behind)
             # every missing (hypothesis, step) pair in one vectorised call
             counts = n_steps - self.upto[behind]
             hyp = np.repeat(behind, counts)
@@ -139,9 +146,17 @@ class ExactInference:
     def step(self, t: int) -> Posterior:
         """Posterior after observing steps ``0 .. t``."""
         t = checks.integer("t", t, min=0, max=self.model.n_steps - 1, where="ExactInference.step")
-        ll = self.cache.loglik(self.model, self.all, t + 1)
-        w = normalise_log(self.log_prior + ll)
-        return Posterior(self.all, w, ess(w))
+        return self._step(t)
+
+    def _step(self, t: int) -> Posterior:
+        """:meth:`step` without the argument check (online loops that validated ``t``)."""
+        logw = self.log_prior + self.cache.loglik(self.model, self.all, t + 1)
+        top = logw.max()
+        if not np.isfinite(top):
+            normalise_log(logw)  # raises the clear error
+        w = np.exp(logw - top)
+        w /= w.sum()
+        return Posterior(self.all, w, float(1.0 / np.dot(w, w)))
 
 
 def exact_posteriors(model: HypothesisModel, log_prior: np.ndarray | None = None) -> np.ndarray:

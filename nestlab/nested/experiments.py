@@ -46,7 +46,6 @@ from nestlab.nested.episodes import (
     simulate_episode,
 )
 from nestlab.nested.exact import ExactInference, LikelihoodCache
-from nestlab.nested.importance import importance_step
 from nestlab.nested.planners import AgentParams
 from nestlab.nested.recognition import OnlineGRU, TrainingSet, level2_inputs, pad
 
@@ -133,8 +132,8 @@ def exact_trace(setup: Setup, episode: Episode, *, domain: Construction | None =
     for t in range(T):
         e0 = _count(cache, bel, ei2.cache)
         t0 = time.perf_counter()
-        p2 = ei2.step(t)
-        p1 = ei1.step(t)
+        p2 = ei2._step(t)
+        p1 = ei1._step(t)
         out.seconds[t] = time.perf_counter() - t0
         out.evaluations[t] = _count(cache, bel, ei2.cache) - e0
         out.post2[t], out.post1[t], out.ess[t] = p2.weights, p1.weights, p2.ess
@@ -159,7 +158,8 @@ def level1_particles(k: int, n_goals: int) -> int:
 
 def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
                     net1: OnlineGRU | None, net2: OnlineGRU | None, seed: int = 0,
-                    k1: int | None = None, domain: Construction | None = None) -> Trace:
+                    k1: int | None = None, domain: Construction | None = None,
+                    proposal: str = "paired") -> Trace:
     """Online amortized inference: level-1 IS (recursive) inside level-2 IS.
 
     Args:
@@ -172,8 +172,18 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
         k1: level-1 particles per simulated belief (default :func:`level1_particles`, the same
             share of the level-1 space as ``k`` of the level-2 space; ``|G|`` makes every
             simulated belief exact, which isolates the level-2 proposal's error).
+        proposal: how ``"is"`` and ``"uniform_is"`` draw level-2 particles: ``"paired"``
+            (default; cues from the proposal's cue marginal, each weighed under both social goals,
+            :func:`~nestlab.nested.importance.paired_top_k`) or ``"joint"`` (K hypotheses over the
+            whole space, the earlier scheme). ``"topk"`` (the authors' variant) ignores it.
+
+    All arguments are checked once here; the online loop then runs unchecked inner calls.
     """
+    from nestlab.nested.importance import PROPOSALS, _importance_step
+
     checks.choice("scheme", scheme, AMORTIZED)
+    checks.choice("proposal", proposal, PROPOSALS)
+    checks.instance("setup", setup, Setup)
     dom = domain or setup.domain
     n_goals = len(dom.goals)
     checks.integer("k", k, min=1, max=2 * n_goals)
@@ -192,21 +202,32 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
     if use_net:
         if net1 is None or net2 is None:
             raise ValueError(f"scheme {scheme!r} needs both recognition networks")
+        checks.instance("net1", net1, OnlineGRU)
+        checks.instance("net2", net2, OnlineGRU)
+        for name, net, n_out in (("net1", net1, n_goals), ("net2", net2, 2 * n_goals)):
+            if net.n_hyp != n_out:
+                raise ValueError(f"invalid {name}: {net.n_hyp} outputs; valid: {n_out} (the "
+                                 f"level-{name[-1]} hypotheses of this domain)")
+        if net1.n_in != dom.n_features:
+            raise ValueError(f"invalid net1: {net1.n_in} inputs; valid: {dom.n_features} (the "
+                             "domain's features)")
+        _level2_x(net2, np.zeros(dom.n_features), np.zeros(n_goals))  # input size checked once
         net1.reset()
         net2.reset()
     T = episode.n_steps
     out = _empty(T, n_goals)
+    states, actions = episode.states, episode.actions
     for t in range(T):
         e0 = _count(cache, bel, c2)
         t0 = time.perf_counter()
         if use_net:
-            x = dom.features(episode.states[t], tuple(episode.actions[t]), episode.states[t + 1])
-            lq1 = net1.step(x.astype(float))
-            lq2 = net2.step(_level2_x(net2, x.astype(float), lq1))
+            x = dom.features(states[t], actions[t], states[t + 1]).astype(float)
+            lq1 = net1.advance(x)
+            lq2 = net2.advance(x if net2.n_in == x.size else level2_inputs(x, lq1))
         else:
             lq1, lq2 = lp1, lp2
-        p2 = importance_step(m2, c2, lp2, lq2, t, k=k, rng=rng, scheme=sub)
-        p1 = importance_step(m1, c1, lp1, lq1, t, k=k1, rng=rng, scheme=sub)
+        p2 = _importance_step(m2, c2, lp2, lq2, t, k, rng, sub, proposal)
+        p1 = _importance_step(m1, c1, lp1, lq1, t, k1, rng, sub, "joint")
         bel.set_proposal(t + 1, lq1)
         out.seconds[t] = time.perf_counter() - t0
         out.evaluations[t] = _count(cache, bel, c2) - e0
@@ -366,8 +387,11 @@ def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int 
 # --------------------------------------------------------------------------- evaluation
 def evaluate(setup: Setup, test_eps: list[Episode], nets: dict[str, OnlineGRU], *,
              ks: list[int], seed: int = 0, methods: tuple[str, ...] = ALL_METHODS,
-             progress: bool = False) -> pd.DataFrame:
+             proposal: str = "paired", progress: bool = False) -> pd.DataFrame:
     """Run every method online on every test episode; one row per (method, K, episode, step).
+
+    ``proposal`` is the level-2 draw of ``"is"`` and ``"uniform_is"`` (see
+    :func:`amortized_trace`).
 
     Columns: method, k, frac (share of the level-2 space evaluated), episode, t, T, decile,
     acc, kl, p_true (posterior of the true social goal), ess, seconds, evaluations.
@@ -396,7 +420,7 @@ def evaluate(setup: Setup, test_eps: list[Episode], nets: dict[str, OnlineGRU], 
                 for k in ks:
                     runs.append((scheme, k, amortized_trace(
                         setup, ep, k=k, scheme=scheme, net1=nets.get("level1"),
-                        net2=nets.get("level2"), seed=seed, domain=dom)))
+                        net2=nets.get("level2"), seed=seed, domain=dom, proposal=proposal)))
         if "nn" in methods:
             runs.append(("nn", 0, network_trace(nets["level2"], ep, n_goals, dom,
                                                 net1=nets.get("level1"))))

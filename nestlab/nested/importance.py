@@ -22,11 +22,16 @@ import numpy as np
 
 from nestlab import checks
 from nestlab.nested.domains.base import HypothesisModel
-from nestlab.nested.exact import LikelihoodCache, Posterior, ess, normalise_log
+from nestlab.nested.exact import LikelihoodCache, Posterior, normalise_log
 
 SCHEMES = ("is", "topk")
+#: level-2 proposal structures of ``"is"``: ``"joint"`` draws K hypotheses from ``q`` over the
+#: whole space; ``"paired"`` draws cues from ``q``'s cue marginal and carries each with both
+#: social goals (:func:`paired_top_k`)
+PROPOSALS = ("joint", "paired")
 
-__all__ = ["SCHEMES", "gumbel_top_k", "gumbel_top_k_rows", "importance_step"]
+__all__ = ["PROPOSALS", "SCHEMES", "gumbel_top_k", "gumbel_top_k_rows", "importance_step",
+           "paired_top_k"]
 
 
 def _check_log_q(log_q, ndim: int) -> np.ndarray:
@@ -41,6 +46,21 @@ def _check_log_q(log_q, ndim: int) -> np.ndarray:
 
 def _check_k(k, n: int) -> int:
     return checks.integer("k", k, min=1, max=n)
+
+
+def _gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gumbel_top_k` without the argument checks (the online loop's inner call)."""
+    n = log_q.shape[0]
+    log_q = log_q - np.logaddexp.reduce(log_q)
+    keys = log_q + rng.gumbel(size=n)
+    if k == n:
+        return np.argsort(-keys), np.zeros(n)
+    order = np.argpartition(-keys, k)
+    idx, kappa = order[:k], keys[order[k]]
+    idx = idx[np.argsort(-keys[idx])]
+    with np.errstate(over="ignore"):  # exp -> inf means inclusion probability 1 (log_incl 0)
+        log_incl = np.log(-np.expm1(-np.exp(log_q[idx] - kappa)))
+    return idx, log_incl
 
 
 def gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -59,16 +79,66 @@ def gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[n
     n = log_q.shape[0]
     _check_k(k, n)
     checks.instance("rng", rng, np.random.Generator)
-    log_q = log_q - np.logaddexp.reduce(log_q)
-    keys = log_q + rng.gumbel(size=n)
-    if k == n:
-        return np.argsort(-keys), np.zeros(n)
-    order = np.argpartition(-keys, k)
-    idx, kappa = order[:k], keys[order[k]]
-    idx = idx[np.argsort(-keys[idx])]
-    with np.errstate(over="ignore"):  # exp -> inf means inclusion probability 1 (log_incl 0)
-        log_incl = np.log(-np.expm1(-np.exp(log_q[idx] - kappa)))
+    return _gumbel_top_k(log_q, k, rng)
+
+
+def _paired_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`paired_top_k` without the argument checks."""
+    n = log_q.shape[0] // 2
+    pair = log_q.reshape(2, n)
+    log_qc = np.logaddexp(pair[0], pair[1])                      # the cue marginal (unnormalised)
+    m = -(-k // 2)
+    cues, log_incl_c = _gumbel_top_k(log_qc, m, rng)
+    if k % 2 == 0:
+        return np.concatenate([cues, cues + n]), np.concatenate([log_incl_c, log_incl_c])
+    # odd K: one of the m cues, chosen uniformly, carries one social goal drawn from q(sigma | c)
+    lone = int(rng.integers(m))
+    c = cues[lone]
+    p_help = float(np.exp(pair[0, c] - log_qc[c]))
+    sigma = int(rng.random() >= p_help)
+    log_cond = pair[:, cues] - log_qc[cues]                       # (2, m) log q(sigma | c)
+    with np.errstate(divide="ignore"):
+        log_share = np.logaddexp(np.log((m - 1) / m), log_cond - np.log(m))
+    keep = np.ones(2 * m, dtype=bool)
+    keep[(1 - sigma) * m + lone] = False
+    idx = np.concatenate([cues, cues + n])[keep]
+    log_incl = (np.concatenate([log_incl_c, log_incl_c]) + log_share.ravel())[keep]
     return idx, log_incl
+
+
+def paired_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``k`` distinct level-2 hypotheses ``sigma * n + c`` as cue *pairs* (both social goals).
+
+    The hypotheses are indexed ``sigma * n + c`` (two social goals ``sigma``, ``n`` cues ``c``;
+    ``log_q`` of length ``2 n``). ``m = ceil(k / 2)`` distinct cues are drawn from the cue
+    marginal ``q(c) = q(0, c) + q(1, c)`` without replacement (:func:`gumbel_top_k`), and each cue
+    is carried with both social goals; for odd ``k`` one of the ``m`` cues, chosen uniformly,
+    carries only one social goal, drawn from ``q(sigma | c)``. The inclusion term of a hypothesis
+    is then ``pi(c) [(m - 1) / m + q(sigma | c) / m]`` (``pi(c)`` for even ``k``) with ``pi`` the
+    priority-sampling inclusion of :func:`gumbel_top_k`, so the weights stay proper and ``k = 2n``
+    is exact enumeration.
+
+    Why: the level-2 question is the social goal. Drawn jointly, a proposal that is confidently
+    wrong about ``sigma`` puts every particle in one half of the space and the estimate can never
+    favour the other; drawn in pairs, every simulated belief (the cost of a level-2 hypothesis)
+    is weighed under both social goals, so help and hinder are compared on the same cues. The
+    belief simulations per step drop from up to ``k`` cues to ``ceil(k / 2)``.
+
+    Returns:
+        ``(idx, log_incl)``, each of length ``k``.
+
+    Raises:
+        ValueError: ``log_q`` not 1-d of even length, NaN, ``+inf`` or all ``-inf``; ``k``
+            outside ``1..len(log_q)``.
+        TypeError: ``k`` not an integer, ``rng`` not a :class:`numpy.random.Generator`.
+    """
+    log_q = _check_log_q(log_q, 1)
+    if log_q.shape[0] % 2:
+        raise ValueError(f"invalid log_q: length {log_q.shape[0]}; valid: an even length 2 n "
+                         "(hypotheses sigma * n + c for two social goals)")
+    _check_k(k, log_q.shape[0])
+    checks.instance("rng", rng, np.random.Generator)
+    return _paired_top_k(log_q, k, rng)
 
 
 def gumbel_top_k_rows(log_q: np.ndarray, k: int,
@@ -78,6 +148,13 @@ def gumbel_top_k_rows(log_q: np.ndarray, k: int,
     r, n = log_q.shape
     _check_k(k, n)
     checks.instance("rng", rng, np.random.Generator)
+    return _gumbel_top_k_rows(log_q, k, rng)
+
+
+def _gumbel_top_k_rows(log_q: np.ndarray, k: int,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gumbel_top_k_rows` without the argument checks."""
+    r, n = log_q.shape
     log_q = log_q - np.logaddexp.reduce(log_q, axis=1, keepdims=True)
     keys = log_q + rng.gumbel(size=(r, n))
     rows = np.arange(r)[:, None]
@@ -93,7 +170,7 @@ def gumbel_top_k_rows(log_q: np.ndarray, k: int,
 
 def importance_step(model: HypothesisModel, cache: LikelihoodCache, log_prior: np.ndarray,
                     log_q: np.ndarray, t: int, *, k: int, rng: np.random.Generator,
-                    scheme: str = "is") -> Posterior:
+                    scheme: str = "is", proposal: str = "joint") -> Posterior:
     """Weighted particle estimate of the posterior after steps ``0 .. t``.
 
     Args:
@@ -105,25 +182,45 @@ def importance_step(model: HypothesisModel, cache: LikelihoodCache, log_prior: n
         k: number of particles.
         rng: random generator.
         scheme: ``"is"`` (proper weights) or ``"topk"`` (likelihood-only re-weighting).
+        proposal: how ``"is"`` draws from ``log_q``: ``"joint"`` (:func:`gumbel_top_k` over the
+            whole space) or ``"paired"`` (:func:`paired_top_k`: a level-2 space ``sigma * n + c``
+            drawn by cue, both social goals per cue). ``"topk"`` ignores it.
 
     Raises:
-        ValueError, TypeError: unknown ``scheme``, ``k`` outside ``1..n_hyp``, ``t`` outside the
-            episode, ``log_prior`` / ``log_q`` not ``(n_hyp,)`` log-probabilities.
+        ValueError, TypeError: unknown ``scheme`` or ``proposal``, ``k`` outside ``1..n_hyp``,
+            ``t`` outside the episode, ``log_prior`` / ``log_q`` not ``(n_hyp,)``
+            log-probabilities, ``"paired"`` with an odd ``n_hyp``.
     """
     checks.choice("scheme", scheme, SCHEMES)
+    checks.choice("proposal", proposal, PROPOSALS)
     n_hyp = model.n_hyp
     log_prior = checks.array("log_prior", log_prior, shape=(n_hyp,), finite=False, max=np.inf,
                              inclusive=(True, False))
     log_q = _check_log_q(log_q, 1)
     if log_q.shape != (n_hyp,):
         raise ValueError(f"invalid log_q: shape {log_q.shape}; valid shape: ({n_hyp},) (n_hyp)")
+    if proposal == "paired" and n_hyp % 2:
+        raise ValueError(f"invalid proposal 'paired' for a model of {n_hyp} hypotheses; valid: "
+                         "'paired' needs a level-2 space of 2 n hypotheses (sigma * n + c)")
     _check_k(k, n_hyp)
     checks.integer("t", t, min=0, max=model.n_steps - 1)
+    return _importance_step(model, cache, log_prior, log_q, t, k, rng, scheme, proposal)
+
+
+def _importance_step(model, cache: LikelihoodCache, log_prior: np.ndarray, log_q: np.ndarray,
+                     t: int, k: int, rng: np.random.Generator, scheme: str,
+                     proposal: str) -> Posterior:
+    """:func:`importance_step` without the argument checks (validated once per run by callers)."""
     if scheme == "is":
-        idx, log_incl = gumbel_top_k(log_q, k, rng)
+        draw = _paired_top_k if proposal == "paired" else _gumbel_top_k
+        idx, log_incl = draw(log_q, k, rng)
     else:  # "topk"
         idx = np.argsort(-log_q, kind="stable")[:k]
-        log_incl = np.zeros(k)
+        log_incl = 0.0
     logw = log_prior[idx] + cache.loglik(model, idx, t + 1) - log_incl
-    w = normalise_log(logw)
-    return Posterior(idx, w, ess(w))
+    top = logw.max()
+    if not np.isfinite(top):
+        normalise_log(logw)  # raises the clear error (NaN or every particle impossible)
+    w = np.exp(logw - top)
+    w /= w.sum()
+    return Posterior(idx, w, float(1.0 / np.dot(w, w)))

@@ -14,7 +14,9 @@ Trained weights go through :func:`nestlab.cache.load_or_build` (tensors only). O
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import NamedTuple
 
@@ -25,7 +27,11 @@ from torch import nn
 from nestlab import checks
 
 LOSSES = ("kl", "nll")
-VERSION = "1"
+#: code version of the trained networks (part of every cache key). "2": training always runs on
+#: one torch thread (bitwise reproducible whatever the caller's thread setting; measured: the
+#: same seed on 4 threads gave other weights than on 1 or 2), and the key names the torch version
+VERSION = "2"
+TRAIN_THREADS = 1
 
 
 class RecognitionNet(nn.Module):
@@ -80,10 +86,30 @@ def pad(features: list[np.ndarray], soft: list[np.ndarray], labels: list[int]) -
     return TrainingSet(x, m, s, np.asarray(labels, dtype=np.int64))
 
 
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block on ``n`` torch intra-op threads, restoring the caller's setting after.
+
+    CPU reductions split over threads sum in a thread-dependent order, so the same seed gives
+    other weights on another thread count; training inside ``torch_threads(TRAIN_THREADS)`` makes
+    a seeded fit repeat bit for bit on any machine setting (same torch build and CPU kind).
+    """
+    n = checks.integer("n", n, min=1)
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def train_recognition(data: TrainingSet, *, loss: str = "kl", hidden: int = 64, epochs: int = 40,
                       batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
                       progress: bool = False) -> tuple[dict[str, torch.Tensor], dict]:
     """Fit a :class:`RecognitionNet`; returns ``(state_dict, info)`` for the cache.
+
+    The fit runs on :data:`TRAIN_THREADS` torch thread(s) whatever the caller set
+    (:func:`torch_threads`): a seeded fit gives the same weights bit for bit.
 
     Raises:
         ValueError, TypeError: unknown ``loss``; non-positive sizes, epochs or ``lr``; ``data`` not
@@ -104,6 +130,13 @@ def train_recognition(data: TrainingSet, *, loss: str = "kl", hidden: int = 64, 
     if not np.any(data.mask):
         raise ValueError("invalid data.mask: no valid step in any episode; valid: at least one "
                          "True entry (a training set of empty episodes has no loss)")
+    with torch_threads(TRAIN_THREADS):
+        return _fit(data, loss=loss, hidden=hidden, epochs=epochs, batch_size=batch_size,
+                    lr=lr, seed=seed, progress=progress)
+
+
+def _fit(data: TrainingSet, *, loss: str, hidden: int, epochs: int, batch_size: int, lr: float,
+         seed: int, progress: bool) -> tuple[dict[str, torch.Tensor], dict]:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     n, _, nf = data.x.shape
@@ -136,6 +169,7 @@ def train_recognition(data: TrainingSet, *, loss: str = "kl", hidden: int = 64, 
         curve.append(total / n)
     info = {"loss_curve": curve, "train_seconds": time.perf_counter() - t0,
             "n_episodes": n, "n_features": nf, "n_hyp": nh, "hidden": hidden}
+    info["train_threads"] = torch.get_num_threads()
     return {k: v.detach().clone() for k, v in net.state_dict().items()}, info
 
 
@@ -162,7 +196,9 @@ def cached_recognition(data_fn, config: dict, *, loss: str, hidden: int, epochs:
     checks.integer("hidden", hidden, min=1)
     checks.integer("epochs", epochs, min=1)
     checks.integer("seed", seed, min=0)
-    key = dict(config, loss=loss, hidden=hidden, epochs=epochs, train_seed=seed)
+    # the torch version is part of the key: another build may sum in another order
+    key = dict(config, loss=loss, hidden=hidden, epochs=epochs, train_seed=seed,
+               torch=torch.__version__.split("+")[0])
 
     def build():
         return train_recognition(data_fn(), loss=loss, hidden=hidden, epochs=epochs, seed=seed,
@@ -202,15 +238,20 @@ class OnlineGRU:
     def step(self, x: np.ndarray) -> np.ndarray:
         """Consume one step's features; return ``log q_t`` over hypotheses."""
         x = checks.array("x", x, shape=(self.n_in,), where="OnlineGRU.step")
+        return self.advance(x)
+
+    def advance(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`step` without the argument check (``x``: float (n_in,), checked by the caller)."""
         H = self.hidden
         gi = self.w_ih @ x + self.b_ih
         gh = self.w_hh @ self.h + self.b_hh
-        r = 1.0 / (1.0 + np.exp(-(gi[:H] + gh[:H])))
-        z = 1.0 / (1.0 + np.exp(-(gi[H:2 * H] + gh[H:2 * H])))
+        rz = 1.0 / (1.0 + np.exp(-(gi[:2 * H] + gh[:2 * H])))        # reset and update gates
+        r, z = rz[:H], rz[H:]
         n = np.tanh(gi[2 * H:] + r * gh[2 * H:])
         self.h = (1.0 - z) * n + z * self.h
         logits = self.w_out @ self.h + self.b_out
-        return logits - np.logaddexp.reduce(logits)
+        logits -= logits.max()
+        return logits - np.log(np.exp(logits).sum())
 
 
 def level2_inputs(x: np.ndarray, log_q1: np.ndarray) -> np.ndarray:

@@ -102,3 +102,28 @@ def brute_force(dom, ep, prm):
         marg = [sum(lik3[(sg, c, g)] for g in range(n)) for sg in (0, 1) for c in range(n)]
         post2.append([v / sum(marg) for v in marg])
     return post1, post2, beliefs
+
+
+def features(dom, s, actions, nxt):
+    """Step features built piece by piece (the layout Construction.features vectorises)."""
+    import numpy as np
+
+    n = dom.n_blocks
+    scale = 1.0 / max(dom.W, dom.H)
+    out = []
+    for st in (s, nxt):
+        for p in st.agent_pos:
+            out += [dom.rows[p] * scale, dom.cols[p] * scale]
+    for h in nxt.holding:
+        out += [1.0 if h + 1 == i else 0.0 for i in range(n + 1)]
+    out += [dom.rows[c] * scale for c in nxt.block_pos] + [dom.cols[c] * scale for c in nxt.block_pos]
+    out += [1.0 if b in nxt.holding else 0.0 for b in range(n)]
+    dscale = 1.0 / dom.diameter
+    for a in range(2):
+        after = [dom.dist[nxt.agent_pos[a], c] for c in nxt.block_pos]
+        before = [dom.dist[s.agent_pos[a], c] for c in s.block_pos]
+        out += [d * dscale for d in after] + [b - d for b, d in zip(before, after, strict=True)]
+    out += [dom.dist[nxt.block_pos[i], nxt.block_pos[j]] * dscale for i, j in dom.goals]
+    out += [1.0 if int(actions[0]) == i else 0.0 for i in range(6)]
+    out += [1.0 if int(actions[1]) == i else 0.0 for i in range(6)]
+    return np.array(out, dtype=np.float32)

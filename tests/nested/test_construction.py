@@ -125,3 +125,20 @@ def test_bad_configurations_are_refused(kwargs, word):
 def test_unknown_action_refused(dom):
     with pytest.raises(ValueError, match="unknown action"):
         dom.step(dom.reset(0), (7, 0))
+
+
+def test_features_match_the_piecewise_layout():
+    """The vectorised features equal a piece-by-piece build (so cached networks stay valid)."""
+    from nestlab.nested.domains.construction import Construction
+    from nestlab.nested.episodes import simulate_episode
+
+    from . import naive
+
+    for n_blocks in (3, 6, 10):
+        dom = Construction(ConstructionConfig(n_blocks=n_blocks, max_steps=8))
+        ep = simulate_episode(dom, n_blocks)
+        for t in range(ep.n_steps):
+            got = dom.features(ep.states[t], ep.actions[t], ep.states[t + 1])
+            np.testing.assert_array_equal(got, naive.features(dom, ep.states[t], ep.actions[t],
+                                                              ep.states[t + 1]))
+            np.testing.assert_array_equal(got, ep.features[t])

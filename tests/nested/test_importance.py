@@ -13,7 +13,12 @@ from nestlab.nested.episodes import (
 )
 from nestlab.nested.exact import LikelihoodCache, exact_posteriors
 from nestlab.nested.experiments import Setup, amortized_trace, exact_trace
-from nestlab.nested.importance import gumbel_top_k, gumbel_top_k_rows, importance_step
+from nestlab.nested.importance import (
+    gumbel_top_k,
+    gumbel_top_k_rows,
+    importance_step,
+    paired_top_k,
+)
 from nestlab.nested.planners import AgentParams
 from nestlab.nested.recognition import OnlineGRU, RecognitionNet
 
@@ -30,14 +35,15 @@ def random_nets(seed=0):
             OnlineGRU(RecognitionNet(d.n_features, 2 * n, hidden=16).state_dict()))
 
 
+@pytest.mark.parametrize("proposal", ["paired", "joint"])
 @pytest.mark.parametrize("scheme", ["is", "topk", "uniform_is"])
-def test_full_space_equals_exact(scheme):
+def test_full_space_equals_exact(scheme, proposal):
     net1, net2 = random_nets()
     for seed in (0, 1):
         ep = simulate_episode(SETUP.domain, seed, params=SETUP.params)
         ei = exact_trace(SETUP, ep)
         tr = amortized_trace(SETUP, ep, k=2 * len(SETUP.domain.goals), scheme=scheme,
-                             net1=net1, net2=net2, seed=3)
+                             net1=net1, net2=net2, seed=3, proposal=proposal)
         np.testing.assert_allclose(tr.post2, ei.post2, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(tr.post1, ei.post1, rtol=1e-9, atol=1e-12)
 
@@ -138,3 +144,55 @@ def test_importance_beliefs_with_every_goal_equal_exact_beliefs():
     assert exact.terms == ep.n_steps * n * n and ib.terms == ts.size * n
     with pytest.raises(ValueError, match="level-1 particles"):
         ImportanceBeliefs(exact.cache, 0.5, k=n + 1, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 8, 11, 12])
+def test_paired_draws_carry_cues_with_both_social_goals(k):
+    rng = np.random.default_rng(k)
+    n = 6
+    log_q = np.log(rng.dirichlet(np.ones(2 * n)))
+    for _ in range(20):
+        idx, log_incl = paired_top_k(log_q, k, rng)
+        assert idx.size == k == len(set(idx.tolist())) and log_incl.shape == (k,)
+        sigma, cue = np.divmod(idx, n)
+        counts = np.bincount(cue, minlength=n)
+        assert counts.max() <= 2 and (counts == 1).sum() == k % 2   # pairs, one lone cue if odd
+        assert len(set(cue.tolist())) == -(-k // 2)
+        assert np.all(log_incl <= 1e-12)
+    if k == 2 * n:
+        assert (log_incl == 0).all()
+    with pytest.raises(ValueError, match="even length"):
+        paired_top_k(log_q[:-1], 1, rng)
+
+
+@pytest.mark.parametrize("k", [1, 3, 4])
+def test_paired_draws_give_unbiased_sums(k):
+    """E[sum_{h in S} f_h p_h / pi_h] = sum_h f_h p_h, odd K (a lone cue) included."""
+    rng = np.random.default_rng(10 + k)
+    n = 4
+    log_q = np.log(rng.dirichlet(np.ones(2 * n)))
+    p, f = rng.dirichlet(np.ones(2 * n)), rng.normal(size=2 * n)
+    est = []
+    for _ in range(20000):
+        idx, log_incl = paired_top_k(log_q, k, rng)
+        est.append(np.sum(f[idx] * p[idx] / np.exp(log_incl)))
+    est = np.array(est)
+    assert abs(est.mean() - f @ p) < 4 * est.std() / np.sqrt(len(est))
+
+
+def test_paired_proposal_refused_for_an_odd_space():
+    from nestlab.nested.domains.construction import Construction
+
+    dom = Construction(ConstructionConfig(width=5, height=5, n_blocks=3, max_steps=4))
+    ep = simulate_episode(dom, 1)
+    m = Level1Model(dom, ep)       # C(3, 2) = 3 goals: no (sigma, cue) pairs
+    lp = np.full(m.n_hyp, -np.log(m.n_hyp))
+    with pytest.raises(ValueError, match="invalid proposal 'paired' for a model of 3 hypotheses"):
+        importance_step(m, LikelihoodCache(m.n_hyp), lp, lp, 0, k=2,
+                        rng=np.random.default_rng(0), proposal="paired")
+    with pytest.raises(ValueError, match="unknown proposal 'stratified'"):
+        importance_step(m, LikelihoodCache(m.n_hyp), lp, lp, 0, k=2,
+                        rng=np.random.default_rng(0), proposal="stratified")
+    with pytest.raises(ValueError, match="unknown proposal 'bogus'"):
+        amortized_trace(SETUP, simulate_episode(SETUP.domain, 1), k=2, scheme="is", net1=None,
+                        net2=None, proposal="bogus")

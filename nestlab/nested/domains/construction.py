@@ -269,29 +269,30 @@ class Construction:
         """
         n = self.n_blocks
         scale = 1.0 / max(self.W, self.H)
-        out: list[np.ndarray] = []
-        for s in (state, next_state):
-            p = np.array(s.agent_pos)
-            out.append(np.stack([self.rows[p], self.cols[p]], 1).ravel() * scale)
-        for h in next_state.holding:
-            oh = np.zeros(n + 1)
-            oh[h + 1] = 1.0
-            out.append(oh)
-        bp = np.array(next_state.block_pos)
-        out.append(np.concatenate([self.rows[bp], self.cols[bp]]) * scale)
-        out.append((~self.on_ground(next_state)).astype(float))
-        bp0 = np.array(state.block_pos)
         dscale = 1.0 / self.diameter
-        for a in range(2):
-            d_after = self.dist[next_state.agent_pos[a], bp]
-            d_before = self.dist[state.agent_pos[a], bp0]
-            out.append(d_after * dscale)
-            out.append(d_before - d_after)
-        out.append(self.dist[bp[self.goal_i], bp[self.goal_j]] * dscale)
-        act = np.zeros(12)
-        act[int(actions[0])] = 1.0
-        act[6 + int(actions[1])] = 1.0
-        out.append(act)
-        f = np.concatenate(out).astype(np.float32)
-        assert f.shape[0] == self.n_features
-        return f
+        f = np.zeros(self.n_features)
+        pos = np.array(state.agent_pos + next_state.agent_pos)                   # before, after
+        f[:8] = np.stack([self.rows[pos], self.cols[pos]], 1).ravel() * scale
+        o = 8
+        hold = next_state.holding
+        f[o + hold[0] + 1] = 1.0
+        f[o + n + 2 + hold[1]] = 1.0
+        o += 2 * (n + 1)
+        bp, bp0 = np.array(next_state.block_pos), np.array(state.block_pos)
+        f[o:o + n] = self.rows[bp] * scale
+        f[o + n:o + 2 * n] = self.cols[bp] * scale
+        o += 2 * n
+        for h in hold:  # carried flags
+            if h >= 0:
+                f[o + h] = 1.0
+        o += n
+        d_after = self.dist[pos[2:, None], bp[None, :]]                         # (2 agents, n)
+        d_before = self.dist[pos[:2, None], bp0[None, :]]
+        f[o:o + 4 * n] = np.stack([d_after * dscale, d_before - d_after], 1).ravel()
+        o += 4 * n
+        ng = len(self.goals)
+        f[o:o + ng] = self.dist[bp[self.goal_i], bp[self.goal_j]] * dscale
+        o += ng
+        f[o + int(actions[0])] = 1.0
+        f[o + 6 + int(actions[1])] = 1.0
+        return f.astype(np.float32)
