@@ -138,13 +138,3 @@ def plot_block_returns(blocks: np.ndarray, bob_labels: Sequence[str], *, title: 
     ax.set_ylabel("ego return")
     ax.set_title(title)
     return ax
-
-
-# The names before the plot_* convention; tests/test_plots.py (not this package's) still calls
-# them. Not in __all__; remove once it calls the plot_* names.
-allocation_gains = plot_allocation_gains
-block_returns = plot_block_returns
-label_check = plot_label_check
-loi_bars = plot_loi_bars
-null_histogram = plot_null_histogram
-study_curves = plot_study_curves
