@@ -49,13 +49,19 @@ from nestlab.nested.recognition import OnlineGRU, RecognitionNet
 #: exclusively (time in a nested entry point counts for that one), so the parts add up
 CONSTRUCTION_PARTS = {
     "successor states + distance tables": [("nestlab.nested.episodes", "successors")],
-    "level-0 likelihoods (Alice)": [("nestlab.nested.episodes", "level0_logpolicy")],
+    "level-0 likelihood rows (Alice)": [("nestlab.nested.episodes:StepCache", "_fill_alice")],
+    "Bob's cost tables (help, hinder)": [("nestlab.nested.episodes:StepCache", "_fill_bob")],
     "level-1 beliefs (per cue)": [("nestlab.nested.episodes:ExactBeliefs", "all_beliefs"),
                                   ("nestlab.nested.episodes:ImportanceBeliefs", "_draw")],
     "level-1 policy (Bob, per belief)": [("nestlab.nested.episodes:StepCache", "bob_logpolicy")],
+    "level-2 likelihoods (memo fill)": [("nestlab.nested.episodes:Level2Model", "_fill")],
+    "likelihood caches (catch-up)": [("nestlab.nested.exact:LikelihoodCache", "loglik")],
     "features": [("nestlab.nested.domains.construction:Construction", "features")],
-    "recognition networks": [("nestlab.nested.recognition:OnlineGRU", "step")],
-    "particle draws (Gumbel)": [("nestlab.nested.importance", "gumbel_top_k")],
+    "recognition networks": [("nestlab.nested.recognition:OnlineGRU", "advance"),
+                             ("nestlab.nested.recognition:OnlineGRU", "step")],
+    "particle draws (Gumbel)": [("nestlab.nested.importance", "_gumbel_top_k"),
+                                ("nestlab.nested.importance", "_gumbel_top_k_rows"),
+                                ("nestlab.nested.importance", "_paired_top_k")],
 }
 DRIVING_PARTS = {
     "perception (who sees whom)": [("nestlab.nested.driving", "update_knowledge")],
@@ -64,7 +70,8 @@ DRIVING_PARTS = {
     "level-1 policy rows (per hypothesis)": [("nestlab.nested.driving", "level1_logpolicy")],
     "features": [("nestlab.nested.domains.driving:Driving", "features")],
     "recognition networks": [("nestlab.nested.recognition:OnlineGRU", "step")],
-    "particle draws (Gumbel)": [("nestlab.nested.importance", "gumbel_top_k")],
+    "particle draws (Gumbel)": [("nestlab.nested.importance", "gumbel_top_k"),
+                                ("nestlab.nested.importance", "_gumbel_top_k")],
 }
 CHECKS = "argument checks (nestlab.checks)"
 
@@ -123,8 +130,20 @@ def profile_parts(run: Callable[[], list], parts: dict[str, list[tuple[str, str]
     steps = sum(len(t.seconds) for t in traces)
     total = 1e3 * sum(float(np.sum(t.seconds)) for t in traces) / steps
     out = {label: 1e3 * v / steps for label, v in acc.items()}
-    out["rest (weights, caches, glue)"] = max(0.0, total - sum(out.values()))
+    out["rest (weights, glue)"] = max(0.0, total - sum(out.values()))
     out["total per step"] = total
+    return out
+
+
+def with_ratio(table: pd.DataFrame) -> pd.DataFrame:
+    """A profile table (parts x [EI, ours]) with the share of each part and ours / EI per part."""
+    ei, ours = table.columns[0], table.columns[1]
+    out = table.copy()
+    total = table.loc["total per step"]
+    out[f"{ei} %"] = 100 * table[ei] / total[ei]
+    out[f"{ours} %"] = 100 * table[ours] / total[ours]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[f"{ours} / {ei}"] = np.where(table[ei] > 0, table[ours] / table[ei], np.nan)
     return out
 
 
@@ -165,7 +184,8 @@ def construction_profile(args) -> pd.DataFrame:
                                                   net2=net2, seed=args.seed, domain=dom)
                                for e in eps],
     }
-    return pd.DataFrame({name: profile_parts(run, CONSTRUCTION_PARTS) for name, run in cols.items()})
+    return with_ratio(pd.DataFrame({name: profile_parts(run, CONSTRUCTION_PARTS)
+                                    for name, run in cols.items()}))
 
 
 def driving_table(args) -> pd.DataFrame:
@@ -205,7 +225,8 @@ def driving_profile(args) -> pd.DataFrame:
         f"IS(K={k})": lambda: [dx.amortized_trace(setup, e, k=k, scheme="is", nets=nets,
                                                   seed=args.seed) for e in eps],
     }
-    return pd.DataFrame({name: profile_parts(run, DRIVING_PARTS) for name, run in cols.items()})
+    return with_ratio(pd.DataFrame({name: profile_parts(run, DRIVING_PARTS)
+                                    for name, run in cols.items()}))
 
 
 def main(argv: list[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -251,10 +272,11 @@ def main(argv: list[str] | None = None) -> dict[str, pd.DataFrame]:
 
         out["construction_profile"] = t = construction_profile(args)
         print(f"\n== Where a Construction step's time goes ({args.profile_blocks} blocks; "
-              "ms per step, exclusive)")
+              "ms per step, exclusive; share of the step; IS / EI per part)")
         print(t.round(3).to_string())
         out["driving_profile"] = t = driving_profile(args)
-        print("\n== Where a Driving step's time goes (3 cars; ms per step, exclusive)")
+        print("\n== Where a Driving step's time goes (3 cars; ms per step, exclusive; share of the "
+              "step; IS / EI per part)")
         print(t.round(3).to_string())
     return out
 
