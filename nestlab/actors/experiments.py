@@ -4,7 +4,9 @@
 * :func:`posterior_agreement` — Sec. 5.2, posterior with the network vs with the closed form;
 * :func:`likelihood_comparison` — marginal vs latent likelihood, ESS per second;
 * :func:`identifiability_study` — Sec. 5.4, one noise level vs fixing a parameter vs the
-  two-noise design.
+  two-noise design;
+* :func:`convergence_table`, :func:`converged`, :func:`gated` — the convergence gate of every
+  fit (shown in red where it fails) and the rule that a claim never uses an unconverged fit.
 """
 
 from __future__ import annotations
@@ -185,3 +187,44 @@ def identifiability_study(*, cost: str = "quadratic_effort", cost_param: str = "
                 else float("nan"))
         out[label] = StudyFit(label, idata, corr, pair)
     return out
+
+
+def converged(fits: Mapping[str, Any]) -> dict[str, bool]:
+    """``{label: passes the gate}`` per fit (r-hat <= 1.01, bulk and tail ESS >= 400, no
+    divergences; :func:`nestlab.diagnostics.convergence`)."""
+    from nestlab import diagnostics as D
+
+    checks.mapping("fits", fits)
+    return {str(k): bool(D.convergence(v).ok) for k, v in fits.items()}
+
+
+def convergence_table(fits: Mapping[str, Any]):
+    """One row per fit — max r-hat, min bulk / tail ESS, divergences, the gate and what failed —
+    with every fit that misses the gate in red (a pandas ``Styler``; ``.data`` is the frame)."""
+    from nestlab import diagnostics as D
+
+    checks.mapping("fits", fits)
+    rows = {}
+    for label, idata in fits.items():
+        c = D.convergence(idata)
+        rows[str(label)] = {"max r_hat": c.max_rhat, "min bulk ESS": c.min_ess_bulk,
+                            "min tail ESS": c.min_ess_tail, "divergences": c.n_divergent,
+                            "converged": c.ok, "problems": "; ".join(c.problems)}
+    frame = pd.DataFrame(rows).T
+
+    def colour(row):
+        style = "" if row["converged"] else "color: #bb2222; font-weight: 600"
+        return [style] * len(row)
+
+    return frame.style.apply(colour, axis=1).format(
+        {"max r_hat": "{:.3f}", "min bulk ESS": "{:.0f}", "min tail ESS": "{:.0f}"})
+
+
+def gated(value: Any, *ok: bool) -> Any:
+    """``value`` if every fit it comes from converged (``ok``), else ``None``.
+
+    A claim given ``None`` reads "–" and :func:`nestlab.judge` returns "not held": the number of
+    an unconverged fit is never used for a claim.
+    """
+    flags = [checks.boolean(f"ok[{i}]", v) for i, v in enumerate(ok)]
+    return value if all(flags) else None

@@ -8,7 +8,8 @@ potential from ``initialize_model(..., dynamic_args=True)``) is a pure JAX funct
 Design (spec 5.3): truths ``sigma, sigma0, sigma_r ~ U(0.1, 0.25)``, ``mu0 ~ U(2, 5)``; stimuli
 ``s ~ U(0.1, 5)``; ``sigma`` is known (fixed at its true value, passed as data); marginal
 likelihood; one chain per data set. Reports the mean squared error of posterior means, the
-coverage of central 50% / 90% intervals, and simulation-based-calibration ranks.
+coverage of central 50% / 90% intervals, and simulation-based-calibration ranks, and whether each
+data set's chain passed the convergence gate (split r-hat, bulk/tail ESS, divergences).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class Recovery(NamedTuple):
     n_draws: int
     seconds: float
     seconds_per_dataset: float
+    #: per data set: the one chain passes the gate (split r-hat <= 1.01, bulk and tail ESS
+    #: >= 400, no divergences; :func:`nestlab.diagnostics.convergence`)
+    converged: np.ndarray | None = None
 
 
 def simulate_datasets(n_datasets: int, *, n_trials: int = 60, seed: int = 0,
@@ -66,7 +70,8 @@ def simulate_datasets(n_datasets: int, *, n_trials: int = 60, seed: int = 0,
 def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: Any = None,
                    n_trials: int = 60, warmup: int = 500, draws: int = 1000, seed: int = 0,
                    n_nodes: int = 24, rank_thin: int = 10,
-                   truth_box: Mapping[str, tuple[float, float]] | None = None) -> Recovery:
+                   truth_box: Mapping[str, tuple[float, float]] | None = None,
+                   only_converged: bool = True) -> Recovery:
     """Fit ``n_datasets`` simulated quadratic-cost data sets with one compiled, vmapped NUTS.
 
     Args:
@@ -77,9 +82,14 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
         n_nodes: Gauss–Hermite nodes of the marginal likelihood.
         rank_thin: thinning of the draws for SBC ranks (reduces autocorrelation).
         truth_box: ranges of the uniform truths (default: spec 5.3).
+        only_converged: compute MSE, coverage and ranks over the data sets whose chain passed
+            the gate only (default); ``False`` uses every data set (for smoke-sized runs whose
+            short chains cannot reach ESS 400).
 
     Returns:
-        :class:`Recovery`.
+        :class:`Recovery` (``converged``: the gate per data set; with ``only_converged`` MSE,
+        coverage and SBC ranks are over the converged data sets only, NaN if none converged;
+        ``posterior_mean`` and ``truth`` keep every data set).
     """
     import jax
     import jax.numpy as jnp
@@ -95,6 +105,7 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
     seed = checks.integer("seed", seed, min=0)
     n_nodes = checks.integer("n_nodes", n_nodes, min=2, max=200)
     rank_thin = checks.integer("rank_thin", rank_thin, min=1, max=draws)
+    only_converged = checks.boolean("only_converged", only_converged)
     cost = get_cost("quadratic")
     net, box = resolve_policy(policy, cost, network)
     spec = FitSpec(cost, policy, "marginal", FREE, {}, 1, box, n_nodes)
@@ -110,16 +121,33 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
                        init=lambda s, c, r, kn: start_values(spec, r))
     keys = jax.random.split(jax.random.PRNGKey(seed + 1), n_datasets)
     t0 = time.perf_counter()
-    post, _ = jax.block_until_ready(run(keys, S32, cond, R32, known))
+    post, div = jax.block_until_ready(run(keys, S32, cond, R32, known))
     secs = time.perf_counter() - t0
     post = {k: np.asarray(post[k], dtype=float) for k in FREE}
+    converged = _gates(post, np.asarray(div))
     pm = {k: post[k].mean(axis=1) for k in FREE}
     cov50, cov90, ranks, mse = {}, {}, {}, {}
+    # the numbers of a data set whose chain missed the gate are not used
+    ok = converged if only_converged else np.ones_like(converged)
     for k in FREE:
-        q = np.quantile(post[k], [0.05, 0.25, 0.75, 0.95], axis=1)
-        cov50[k] = float(np.mean((q[1] <= truth[k]) & (truth[k] <= q[2])))
-        cov90[k] = float(np.mean((q[0] <= truth[k]) & (truth[k] <= q[3])))
-        ranks[k] = (post[k][:, ::rank_thin] < truth[k][:, None]).sum(axis=1)
-        mse[k] = float(np.mean((pm[k] - truth[k]) ** 2))
+        q = np.quantile(post[k][ok], [0.05, 0.25, 0.75, 0.95], axis=1)
+        tk = truth[k][ok]
+        cov50[k] = float(np.mean((q[1] <= tk) & (tk <= q[2]))) if ok.any() else float("nan")
+        cov90[k] = float(np.mean((q[0] <= tk) & (tk <= q[3]))) if ok.any() else float("nan")
+        ranks[k] = (post[k][ok][:, ::rank_thin] < tk[:, None]).sum(axis=1)
+        mse[k] = float(np.mean((pm[k][ok] - tk) ** 2)) if ok.any() else float("nan")
     n_rank = post[FREE[0]][:, ::rank_thin].shape[1]
-    return Recovery(truth, pm, ranks, cov50, cov90, mse, n_rank, secs, secs / n_datasets)
+    return Recovery(truth, pm, ranks, cov50, cov90, mse, n_rank, secs, secs / n_datasets,
+                    converged)
+
+
+def _gates(post: Mapping[str, np.ndarray], diverging: np.ndarray) -> np.ndarray:
+    """The convergence gate of each data set's one chain (``post[k]``: (data sets, draws))."""
+    from nestlab import diagnostics as D
+
+    out = []
+    for i in range(diverging.shape[0]):
+        idata = D.to_inference_data(posterior={k: v[i][None] for k, v in post.items()},
+                                    sample_stats={"diverging": diverging[i][None]})
+        out.append(D.convergence(idata).ok)
+    return np.asarray(out, dtype=bool)
