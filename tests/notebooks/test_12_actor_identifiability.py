@@ -2,6 +2,8 @@
 
 import pytest
 
+import nestlab
+
 pytestmark = pytest.mark.notebooks
 
 
@@ -18,3 +20,31 @@ def test_actor_identifiability_runs(run_smoke):
     assert res["sd_log_mu0.fixed_beta"] < 0.5 * res["sd_log_mu0.one_noise"]
     assert res["sd_log_mu0.two_noise"] < 0.7 * res["sd_log_mu0.one_noise"]
     assert res["contraction_alpha.two_noise"] > res["contraction_alpha.one_noise"]
+    for study in ("effort", "asym"):
+        gates = res[f"{study}.converged"]
+        assert set(gates) == {"one_noise", "fixed_cost", "two_noise"}
+        assert all(isinstance(v, bool) for v in gates.values())
+
+
+def test_actor_identifiability_claims_follow_the_numbers(run_smoke):
+    run = run_smoke("12_actor_identifiability")
+    res, claims = run.results, {c["claim"]: c for c in run.claims}
+    assert len(claims) == 5
+    for name, study in (("beta", "effort"), ("alpha", "asym")):
+        c = claims[f"mu0-{name}, one noise level: a strong ridge"]
+        if res[f"{study}.converged"]["one_noise"]:
+            assert c["nestlab"] == pytest.approx(res[f"corr_mu0_{name}.one_noise"])
+            assert c["verdict"] == nestlab.judge(c["nestlab"], at_most=-0.9, partly_at_most=-0.7)
+        else:  # an unconverged fit's number is never used
+            assert c["nestlab"] is None and c["verdict"] == "not held"
+        c = claims[f"mu0-{name}, two noise levels: the ridge is removed"]
+        if not res[f"{study}.converged"]["two_noise"]:
+            assert c["nestlab"] is None and c["verdict"] == "not held"
+        elif res[f"corr_mu0_{name}.two_noise"] <= -0.5:
+            assert c["verdict"] != "held"
+    c = claims["fixing beta pins mu0 down"]
+    gates = res["effort.converged"]
+    if gates["one_noise"] and gates["fixed_cost"]:
+        ratio = res["sd_log_mu0.fixed_beta"] / res["sd_log_mu0.one_noise"]
+        assert c["nestlab"] == pytest.approx(ratio, rel=1e-3)
+        assert c["verdict"] == nestlab.judge(ratio, at_most=0.25, partly_at_most=0.5)
