@@ -184,13 +184,13 @@ def test_gates_accuracy_and_exclusion(effort_study):
             idata = C.batch_to_inference_data(bf, i, stimuli=st.data.stimuli[i],
                                               responses=st.data.responses[i],
                                               conditions=st.data.conditions, sigmas=st.data.sigmas)
-            ref = D.convergence(idata)  # az.summary: r_hat rounded to 2 decimals
+            ref = D.convergence(idata)  # az.summary: r_hat to 2 decimals, ESS to integers
             row = g[(g["candidate"] == c) & (g["dataset"] == i)].iloc[0]
             rhat = max(float(v) for v in az.rhat(idata.posterior).data_vars.values())
             np.testing.assert_allclose(row["max_rhat"], rhat, rtol=1e-9)
             np.testing.assert_allclose(row["max_rhat"], ref.max_rhat, atol=0.005)
-            np.testing.assert_allclose(row["min_ess_tail"], ref.min_ess_tail, atol=0.01)
-            np.testing.assert_allclose(row["min_ess_bulk"], ref.min_ess_bulk, atol=0.01)
+            np.testing.assert_allclose(row["min_ess_tail"], ref.min_ess_tail, atol=0.5)
+            np.testing.assert_allclose(row["min_ess_bulk"], ref.min_ess_bulk, atol=0.5)
             one = C.fit_convergence({"x": idata}).loc["x"]
             assert one["converged"] == row["converged"]
             np.testing.assert_allclose(one["max_rhat"], row["max_rhat"], rtol=1e-9)
@@ -209,7 +209,10 @@ def test_gates_accuracy_and_exclusion(effort_study):
     strict = C.batch_convergence(st.fits["quadratic"], ess_min=1e9)
     assert not strict["converged"].any()
     html = C.style_gates(strict).to_html()
-    assert html.count("#f8d7da") >= strict.shape[1]  # red rows
+    css = html.split("</style>")[0]
+    assert "#f8d7da" in css and all(f"row{i}_col0" in css for i in range(len(strict)))  # red rows
+    ok = C.style_gates(strict.assign(converged=True)).to_html()
+    assert "#f8d7da" not in ok
     with pytest.raises(ValueError, match="unknown column 'ok'"):
         C.style_gates(strict, column="ok")
 
