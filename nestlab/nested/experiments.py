@@ -5,9 +5,12 @@ Methods (same test episodes, online at every step):
 * ``ei``: exact inference over all 2 x |G| level-2 hypotheses ``(sigma, cue)``, Bob's belief
   simulated for every cue by exact level-1 inference over all |G| goals (|G| x |G| terms a step);
 * ``is``: importance sampling with K level-2 particles drawn from the level-2 recognition
-  network, Bob's belief simulated for each particle's cue by level-1 IS with
+  network — by default *paired by cue* (ceil(K/2) cues from the network's cue marginal, each under
+  both social goals; :func:`~nestlab.nested.importance.paired_top_k`), ``proposal="joint"`` for
+  K draws over the whole space — Bob's belief simulated for each particle's cue by level-1 IS with
   ``k1 = ceil(K |G| / n_hyp2)`` particles from the level-1 network tilted by the cue's prior (same
-  fraction of each level's space);
+  fraction of each level's space). Measured at 10 blocks (4000 training episodes, 200 test
+  episodes, K = 18 of 90): EI 77.5 %, paired 76.6 %, joint 70.5 %;
 * ``topk``: the authors' variant (top-K of each network, likelihood-only re-weighting);
 * ``uniform_is``: IS with uniform proposals at both levels (no network);
 * ``nn``: the KL-trained level-2 network alone; ``tomnet``: the NLL-trained network alone;

@@ -51,7 +51,8 @@ def _check_k(k, n: int) -> int:
 def _gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """:func:`gumbel_top_k` without the argument checks (the online loop's inner call)."""
     n = log_q.shape[0]
-    log_q = log_q - np.logaddexp.reduce(log_q)
+    top = log_q.max()
+    log_q = log_q - (top + np.log(np.exp(log_q - top).sum()))   # normalised
     keys = log_q + rng.gumbel(size=n)
     if k == n:
         return np.argsort(-keys), np.zeros(n)
@@ -155,7 +156,8 @@ def _gumbel_top_k_rows(log_q: np.ndarray, k: int,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """:func:`gumbel_top_k_rows` without the argument checks."""
     r, n = log_q.shape
-    log_q = log_q - np.logaddexp.reduce(log_q, axis=1, keepdims=True)
+    top = log_q.max(1, keepdims=True)
+    log_q = log_q - (top + np.log(np.exp(log_q - top).sum(1, keepdims=True)))
     keys = log_q + rng.gumbel(size=(r, n))
     rows = np.arange(r)[:, None]
     if k == n:
