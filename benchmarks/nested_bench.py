@@ -18,6 +18,14 @@ weights, but a random proposal draws more new particles that must be caught up o
 steps, so IS timings are pessimistic). Everything runs in one process, in turn, on the same
 episodes; on a shared machine compare ratios, not absolute times.
 
+The profile tables give, per part, ms per step for EI and IS, each part's share of its method's
+step and IS / EI per part. Measured 3 Dec 2026 (``--blocks 6 10 --episodes 3``, a 2-core machine
+shared with other jobs, load 10-14: compare ratios only): Construction IS at 20 % 0.55x EI per step
+at 6 blocks and 0.48x at 10 (random networks); with the trained default networks, in CPU time, EI
+0.53 ms against IS 0.93 ms, of which the step tables both methods fill (successor states, Alice's
+level-0 row, Bob's cost table) are about 0.3 ms each and IS's own features, GRU steps and Gumbel
+draws about 0.24 ms. Driving IS (K = 9) 0.59x EI with random networks.
+
 Usage::
 
     python -m benchmarks.nested_bench [--blocks 5 6 8 10] [--episodes 4] [--k 6] [--driving-k 9]
