@@ -133,3 +133,36 @@ def test_per_condition_refusals(metamer_data):
     with pytest.raises(ValueError, match=r"invalid fixed\['delta'\]: 3 values; valid: a scalar or one value per condition"):
         fit(s, r, cost="offset_quadratic", conditions=cond, per_condition=("delta",),
             fixed={"delta": [0.0, 0.1, 0.2]})
+
+
+def test_second_fit_of_the_same_shape_reuses_the_compiled_program(idata, data):
+    """Same model and shape, other data and seed: no compilation, its own posterior."""
+    s, r = data
+    again = fit(s, r[::-1].copy(), cost="quadratic", fixed={"sigma": 0.2}, chains=2, warmup=300,
+                draws=400, seed=5)
+    attrs = again.posterior.attrs
+    assert attrs["program_cached"] and attrs["compile_seconds"] == 0.0
+    assert attrs["run_seconds"] <= attrs["sampling_seconds"]
+    np.testing.assert_allclose(again.observed_data["r"].values, r[::-1])
+    assert not np.allclose(again.posterior["mu0"].values, idata.posterior["mu0"].values)
+    # the extra groups have the fit's shapes (prior predictive split over the chains, trimmed)
+    assert again.prior_predictive["r"].shape == (1, 500, 60)
+    assert again.posterior_predictive["r"].shape == (2, 400, 60)
+    assert again.sample_stats["diverging"].shape == (2, 400)
+
+
+def test_program_key_separates_fixed_values():
+    from nestlab.actors.costs import get_cost
+    from nestlab.actors.inference import _program_key
+    from nestlab.actors.likelihood import FitSpec, check_fixed, resolve_policy
+
+    fam = get_cost("quadratic")
+    _, box = resolve_policy("analytic", fam, None)
+
+    def key(sigma, n=60):
+        spec = FitSpec(fam, "analytic", "marginal", ("sigma0", "mu0", "sigma_r"),
+                       check_fixed({"sigma": sigma}, fam, box, 1), 1, box, 24)
+        return _program_key(spec, None, n, 4, 10, 10, 0.85, 500)
+
+    assert key(0.2) == key(0.2)
+    assert key(0.2) != key(0.3) and key(0.2) != key(0.2, n=61)
