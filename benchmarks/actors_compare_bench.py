@@ -10,6 +10,12 @@ A second table (``--gates`` alone) counts the data sets whose 4-chain fit passes
 convergence gate with notebook 14's sampler (dense mass matrix, chains started apart) against
 the previous one (diagonal mass, one starting point), same data and iterations.
 
+Measured once, ``--quick --gates`` only (4 chains x (100 + 150), 2 data sets, load average ~11
+on the shared 2-core machine): no fit passes the gate at these sizes with either sampler (tail
+ESS 120-320), dense mass 1.6-2x the sampling seconds per data set (0.87 vs 0.44 s quadratic);
+the default sizes were not benchmarked here — notebook 14's default run gives 118 of 128 fits
+converged at 4 x (500 + 1000) with the dense sampler.
+
 Run: ``python -m benchmarks.actors_compare_bench [--quick] [--gates]``. Closed-form families only by
 default (networks: ``--families``); timings include compilation and are noisy on a shared machine.
 """
