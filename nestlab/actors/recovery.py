@@ -143,11 +143,20 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
 
 def _gates(post: Mapping[str, np.ndarray], diverging: np.ndarray) -> np.ndarray:
     """The convergence gate of each data set's one chain (``post[k]``: (data sets, draws))."""
+    import logging
+
     from nestlab import diagnostics as D
 
+    # one chain: ArviZ logs a shape warning per data set (r-hat needs 2 chains; the gate then
+    # checks bulk/tail ESS and divergences), which would fill a notebook's output
+    previous = logging.root.manager.disable  # ArviZ's logger is not registered by name
+    logging.disable(logging.WARNING)
     out = []
-    for i in range(diverging.shape[0]):
-        idata = D.to_inference_data(posterior={k: v[i][None] for k, v in post.items()},
-                                    sample_stats={"diverging": diverging[i][None]})
-        out.append(D.convergence(idata).ok)
+    try:
+        for i in range(diverging.shape[0]):
+            idata = D.to_inference_data(posterior={k: v[i][None] for k, v in post.items()},
+                                        sample_stats={"diverging": diverging[i][None]})
+            out.append(D.convergence(idata).ok)
+    finally:
+        logging.disable(previous)
     return np.asarray(out, dtype=bool)
