@@ -327,3 +327,25 @@ def test_failed_kernel_start_leaves_no_stale_reports(tmp_path, monkeypatch):
     assert not html.exists() or html.read_text() != "old"  # the old HTML never outlives the run
     (loaded,) = runner.load_runs(tmp_path)
     assert loaded["status"] == "failed" and "no-such-kernel" in loaded["error"]["evalue"]
+
+
+def test_files_a_notebook_writes_beside_its_report_are_published_with_it(tmp_path):
+    """``$NESTLAB_OUT_DIR`` is the staging folder; ``NAME.*`` files written there are published
+    with the reports and replace the old run's (a stale ``NAME.old.nc`` does not survive)."""
+    import nbformat
+
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    nb = nbformat.read(str(FIXTURES / "01_square.ipynb"), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import os, pathlib\n"
+        "pathlib.Path(os.environ['NESTLAB_OUT_DIR'], '01_square.fit.nc').write_text('posterior')"))
+    nbformat.write(nb, str(nbdir / "01_square.ipynb"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "01_square.old.nc").write_text("stale")
+    (run,) = runner.run_notebooks(["01_square"], notebooks=nbdir, out_dir=out, progress=False)
+    assert run.status == "ok", run.error
+    assert (out / "01_square.fit.nc").read_text() == "posterior"
+    assert not (out / "01_square.old.nc").exists()
+    assert not list(out.glob(".staging-*"))

@@ -188,7 +188,8 @@ def execute(
     error = None
     executed: nbformat.NotebookNode | None = None
     try:
-        with _kernel_environment(env):
+        # files a notebook writes beside its report (``$NESTLAB_OUT_DIR``) land in ``out_dir``
+        with _kernel_environment({"NESTLAB_OUT_DIR": str(out.resolve()), **(env or {})}):
             executed = pm.execute_notebook(
                 str(plan.info.path), str(nb_path), parameters=dict(plan.parameters),
                 cwd=str(plan.info.path.parent), progress_bar=progress, log_output=False,

@@ -7,7 +7,10 @@ A run executes into a private, hidden staging folder ``<out>/.staging-NAME-XXXX/
 1. replaces ``NAME.results.json`` by a tombstone (status ``incomplete``) — from here on the index
    can no longer call the old reports ``ok``;
 2. removes the old ``NAME.ipynb`` / ``NAME.html`` and rebuilds the index;
-3. moves the new ``.ipynb`` and ``.html`` in (``os.replace``), and the new ``.results.json``
+3. moves the new ``.ipynb`` and ``.html`` in (``os.replace``), then any other file the notebook
+   wrote into its staging folder under its own name (``NAME.<anything>``, e.g. notebook 15's
+   ``.nc`` posteriors: the kernel gets the staging folder as ``$NESTLAB_OUT_DIR``), replacing
+   the old run's such files, and the new ``.results.json``
    last — it names the files it belongs with and their SHA-256, so it is the commit point.
 
 A ``kill -9`` at any moment therefore leaves either the complete old reports, or an
@@ -26,6 +29,7 @@ import re
 import shutil
 import signal
 import tempfile
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +44,13 @@ STAGING_PREFIX = ".staging-"
 FAULT_ENV = "NESTLAB_FAULT_KILL_AT"
 _TEMP_RE = re.compile(r"^\.(?:\d\d_[A-Za-z0-9_]+|index\.html)\..+|^\..+\.tmp$")
 _SUFFIXES = (".ipynb", ".html")
+
+
+def _extras(folder: Path, name: str) -> list[str]:
+    """Suffixes of the files ``NAME.<suffix>`` in ``folder`` beyond the three reports."""
+    standard = {*_SUFFIXES, ".results.json"}
+    return sorted(p.name[len(name):] for p in folder.glob(f"{glob_escape(name)}.*")
+                  if p.is_file() and p.name[len(name):] not in standard)
 
 
 def fault_point(point: str) -> None:
@@ -152,13 +163,14 @@ def publish(out_dir: str | Path, staging: Staging, *, index: bool = True) -> lis
         raise FileNotFoundError(f"publish(): {results} was not staged")
     mode = file_mode()
     staged = [suffix for suffix in _SUFFIXES if staging.file(suffix).is_file()]
+    staged += _extras(staging.path, name)
     for suffix in (*staged, ".results.json"):
         os.chmod(staging.file(suffix), mode)
     with folder_lock(out):
         fault_point("staged")
         atomic_write_text(out / f"{name}.results.json", json.dumps(tombstone(name), indent=2))
         fault_point("tombstone")
-        for suffix in _SUFFIXES:
+        for suffix in (*_SUFFIXES, *_extras(out, name)):
             (out / f"{name}{suffix}").unlink(missing_ok=True)
         if index:
             write_index(out, lock=False)
