@@ -163,7 +163,7 @@ def convergence(idata, *, var_names: Sequence[str] | None = None, rhat_max: floa
     rhat_max = checks.real("rhat_max", rhat_max, min=1.0)
     ess_min = checks.real("ess_min", ess_min, min=0.0)
     az = _az()
-    summ = az.summary(idata, var_names=names, kind="diagnostics")
+    summ = az.summary(idata, var_names=names, kind="diagnostics", round_to="none")  # gate on exact values
     n_div = 0
     if hasattr(idata, "sample_stats") and "diverging" in idata.sample_stats:
         n_div = int(np.asarray(idata.sample_stats["diverging"].values).sum())

@@ -655,8 +655,7 @@ def fit_convergence(fits: Mapping[str, Any], *, rhat_max: float | None = None,
                     ess_min: float | None = None) -> pd.DataFrame:
     """:func:`batch_convergence`'s gate for InferenceData fits, one row per fit (``{name: idata}``).
 
-    Unlike ``az.summary`` (behind :func:`nestlab.diagnostics.convergence`), r_hat is not rounded
-    to two decimals before it meets the 1.01 threshold.
+    Like :func:`nestlab.diagnostics.convergence`, r_hat and ESS meet the thresholds unrounded.
     """
     from nestlab.diagnostics import require_groups
 
