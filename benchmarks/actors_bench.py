@@ -17,6 +17,13 @@
    of data sets, against calling ``fit`` once per data set (each data set has its own known
    sigma, a constant of the model, so every such fit compiles) and against :func:`legacy_fit`.
 
+Measured once (``--sections fit``, 2 shared cores under a load average of ~11, so wall times are
+several times CPU times): previous driver first / second fit 13.8 / 9.7 CPU s (143 / 67 s wall),
+nestlab ``fit`` 9.2 / 2.6 CPU s (61 / 21 s wall): 1.5x / 3.8x less CPU; min bulk ESS 12,000-13,000
+in every fit, all converged. A lighter-loaded run had the second nestlab fit at 4.2 s wall,
+2.6 CPU s, 3,074 ESS/s. The <= 3 s wall goal is not shown on this machine (a second fit's CPU
+time, single-threaded, is 2.6 s).
+
 Run: ``python -m benchmarks.actors_bench [--quick] [--sections fit,recovery]``. Timings include
 JAX compilation and are noisy on a shared machine; CPU seconds (``time.process_time``, all
 threads of the process) are printed next to the wall times because they depend less on the
