@@ -11,8 +11,10 @@ Prints, in one run:
 
 Ratios are wall-time speed-ups against serial, measured in the same run; the core count is
 printed. Run: ``python -m benchmarks.runner_bench [--runs 12] [--reports NAME,...|all|none]``.
-Timings on a shared machine are noisy; caches (``NESTLAB_CACHE``) are whatever they are: run the
-reports part with an empty cache to time training too.
+Timings on a shared machine are noisy. Each timed reports run gets its own empty cache
+(``NESTLAB_CACHE`` in a temporary folder), so both train what they need and neither profits from
+the other (``--cache shared`` uses the caller's cache for both instead); ``--keep DIR`` keeps the
+serial run's reports (index and scoreboard included) in ``DIR``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -42,14 +46,36 @@ def _row(label: str, wall: float, base: float, n: int, ok: int) -> str:
     return f"{label:<34} {wall:8.1f} s {base / wall:7.2f}x {wall / n:8.2f} s/run  {ok}/{n} ok"
 
 
-def bench_reports(names: list[str]) -> list[str]:
-    """Smoke reports serial vs --jobs 2."""
+@contextlib.contextmanager
+def _cache(cold: bool):
+    """An empty ``NESTLAB_CACHE`` for the duration (``cold``), else the caller's."""
+    if not cold:
+        yield
+        return
+    saved = os.environ.get("NESTLAB_CACHE")
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["NESTLAB_CACHE"] = cache
+        try:
+            yield
+        finally:
+            if saved is None:
+                os.environ.pop("NESTLAB_CACHE", None)
+            else:
+                os.environ["NESTLAB_CACHE"] = saved
+
+
+def bench_reports(names: list[str], *, cold: bool = True, keep: str | None = None) -> list[str]:
+    """Smoke reports serial vs --jobs 2 (each from an empty cache when ``cold``)."""
     lines = []
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        t1, r1 = _timed(lambda: runner.run_notebooks(names, profile="smoke", out_dir=a,
-                                                     progress=False))
-        t2, r2 = _timed(lambda: parallel.run_parallel(names, profile="smoke", out_dir=b, jobs=2,
-                                                      progress=False))
+        with _cache(cold):
+            t1, r1 = _timed(lambda: runner.run_notebooks(names, profile="smoke", out_dir=a,
+                                                         progress=False))
+        if keep:
+            shutil.copytree(a, keep, dirs_exist_ok=True)
+        with _cache(cold):
+            t2, r2 = _timed(lambda: parallel.run_parallel(names, profile="smoke", out_dir=b,
+                                                          jobs=2, progress=False))
     n = len(r1)
     lines.append(_row("reports serial", t1, t1, n, sum(r.ok for r in r1)))
     lines.append(_row("reports --jobs 2", t2, t1, n, sum(r.ok for r in r2)))
@@ -92,13 +118,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", type=int, default=12, help="runs of the light sweep (default 12)")
     p.add_argument("--reports", default="all",
                    help="notebooks of the reports part: all, none, or NAME,NAME")
+    p.add_argument("--cache", choices=("cold", "shared"), default="cold",
+                   help="reports part: each run from an empty cache (default) or the caller's")
+    p.add_argument("--keep", metavar="DIR", help="keep the serial smoke reports in DIR")
     args = p.parse_args(argv)
     print(f"cores: {parallel.available_cores()} (kernel threads: serial unbounded, "
           f"--jobs 2: {parallel.kernel_threads(2)} each)")
     print(f"{'':<34} {'wall':>10} {'speed-up':>8} {'per run':>13}")
     if args.reports != "none":
         names = [] if args.reports == "all" else args.reports.split(",")
-        for line in bench_reports(names):
+        print(f"reports: smoke profile, {args.cache} cache", flush=True)
+        for line in bench_reports(names, cold=args.cache == "cold", keep=args.keep):
             print(line, flush=True)
     for line in bench_sweep(args.runs):
         print(line, flush=True)
