@@ -28,7 +28,7 @@ from nestlab import checks
 from nestlab.actors.models import ActorParams, simulate
 
 __all__ = ["CONTRACTION_MIN", "DEMO_COLUMNS", "DEMO_SIGMAS", "DEMO_SUBJECTS", "HELP_GAIN",
-           "OUT_ENV_VAR", "RIDGE_CORR", "STEM", "IdentifiabilityStudy", "YourData",
+           "OUT_ENV_VAR", "file_names", "RIDGE_CORR", "STEM", "IdentifiabilityStudy", "YourData",
            "claim_demo", "convergence_table", "demo_recovery", "fit_population", "fit_subjects",
            "flag_unconverged", "identifiability_study", "identifiability_table", "load_data",
            "loo_by_subject", "loo_table", "output_dir", "parameterised_family", "read_trials",
@@ -539,6 +539,13 @@ def save_fits(fits: Mapping[str, Any], folder: Any = "") -> dict[str, str]:
         _netcdf_ready(idata).to_netcdf(str(p))
         paths[str(label)] = str(p)
     return paths
+
+
+def file_names(paths: Mapping[str, Any]) -> dict[str, str]:
+    """``{label: file name}`` of :func:`save_fits`' paths: what a results file records, since the
+    runner writes them into a staging folder and publishes them next to the report."""
+    checks.mapping("paths", paths)
+    return {str(k): Path(v).name for k, v in paths.items()}
 
 
 def parameterised_family(costs: Any) -> str | None:

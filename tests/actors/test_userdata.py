@@ -196,6 +196,7 @@ def test_output_dir_load_data_and_save_fits(tmp_path, monkeypatch):
     paths = u.save_fits({"quadratic.s/1": idata})
     back = az.from_netcdf(paths["quadratic.s/1"])
     assert paths["quadratic.s/1"].endswith("15_actor_your_data.quadratic.s_1.nc")
+    assert u.file_names(paths) == {"quadratic.s/1": "15_actor_your_data.quadratic.s_1.nc"}
     assert back.sample_stats["diverging"].values.sum() == 0
 
 

@@ -7,7 +7,9 @@ gate, that claims use only converged fits, and the numbers' direction where the 
 
 import pytest
 
-pytestmark = pytest.mark.notebooks
+# slow: the smoke run alone takes ~160 s on 2 cores (JAX compiles every fit shape cold in CI), and
+# CI's `make test` must stay well under 20 minutes; `make test-all` runs it
+pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
 FITS = ("original", "metamer", "joint_cost_known", "joint_prior_known")
 
