@@ -36,17 +36,19 @@ def run_smoke(tmp_path_factory):
     """``run_smoke(name)`` executes notebook ``name`` once per session with the smoke profile.
 
     Returns the runner's :class:`nestlab.runner.NotebookRun` (``status``, ``results``,
-    ``runtime_s``, ``error``, ``outputs``).
+    ``runtime_s``, ``error``, ``outputs``); ``run_smoke.out_dirs[name]`` is its report folder.
     """
     from nestlab.runner import run_notebooks
 
     memo: dict = {}
+    out_dirs: dict = {}
 
     def _run(name: str):
         if name not in memo:
-            out = tmp_path_factory.mktemp(f"smoke-{name}")
+            out = out_dirs[name] = tmp_path_factory.mktemp(f"smoke-{name}")
             (memo[name],) = run_notebooks([name], profile="smoke", out_dir=out, progress=False,
                                           build_index=False)
         return memo[name]
 
+    _run.out_dirs = out_dirs
     return _run

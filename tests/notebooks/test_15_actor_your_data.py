@@ -7,20 +7,17 @@ pytestmark = pytest.mark.notebooks
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory):
-    return tmp_path_factory.mktemp("nb15-out")
+def run(run_smoke):
+    r = run_smoke("15_actor_your_data")
+    assert r.status == "ok", r.error
+    return r
 
 
 @pytest.fixture(scope="module")
-def run(out):
-    from nestlab.runner import run_notebooks
-
+def out(run, run_smoke):
     # the runner gives the kernel its staging folder as $NESTLAB_OUT_DIR: the .nc files and the
-    # demo CSV are published next to the report in ``out``
-    (r,) = run_notebooks(["15_actor_your_data"], profile="smoke", out_dir=out, progress=False,
-                         build_index=False)
-    assert r.status == "ok", r.error
-    return r
+    # demo CSV are published next to the report
+    return run_smoke.out_dirs["15_actor_your_data"]
 
 
 def test_demo_data_fits_and_files(run, out):
