@@ -68,7 +68,7 @@ CONSTRUCTION_PARTS = {
     "recognition networks": [("nestlab.nested.recognition:OnlineGRU", "advance"),
                              ("nestlab.nested.recognition:OnlineGRU", "step")],
     "particle draws (Gumbel)": [("nestlab.nested.importance", "_gumbel_top_k"),
-                                ("nestlab.nested.importance", "_gumbel_top_k_rows"),
+                                ("nestlab.nested.importance", "gumbel_top_k_rows_unchecked"),
                                 ("nestlab.nested.importance", "_paired_top_k")],
 }
 DRIVING_PARTS = {

@@ -58,16 +58,17 @@ from nestlab.nested.domains.driving import (
     N_ACTIONS,
     SIGNAL,
     STOP,
-    TURN_LEFT,
-    TURN_RIGHT,
     Driving,
     DrivingState,
     goal_exit,
 )
 
-__all__ = ["N_GOALS", "N_EXIST", "N_HYP", "DrivingParams", "DrivingEpisode", "DrivingModel",
-           "EpisodeTables", "decode", "encode", "existence_log_prior", "inattentive",
-           "simulate_driving"]
+__all__ = ["N_EXIST", "N_GOALS", "N_HYP", "DrivingEpisode", "DrivingModel", "DrivingParams",
+           "EpisodeTables", "Knowledge", "Level1Rollouts", "boltzmann", "cue_prior", "decode",
+           "encode", "existence_belief", "existence_beliefs", "existence_log_prior",
+           "greedy_table", "half_angles", "hits", "inattentive", "level0_logpolicy",
+           "level1_logpolicy", "level1_rollouts", "roll", "simulate_driving",
+           "update_knowledge"]
 
 N_GOALS = 3
 N_EXIST = 8
@@ -732,8 +733,3 @@ def simulate_driving(domain: Driving, seed: int, *, params: DrivingParams | None
     return DrivingEpisode(tuple(states), np.array(actions, dtype=int).reshape(-1, n), goals, cue,
                           exist, np.array(feats, np.float32).reshape(-1, domain.n_features), seed,
                           np.array(pol).reshape(-1, N_ACTIONS))
-
-
-__all__ += ["existence_belief", "Knowledge", "Level1Rollouts", "cue_prior", "existence_beliefs", "greedy_table",
-            "hits", "level0_logpolicy", "level1_logpolicy", "level1_rollouts", "roll",
-            "update_knowledge", "TURN_LEFT", "TURN_RIGHT"]

@@ -42,16 +42,21 @@ from nestlab.nested.driving import (
     DrivingEpisode,
     DrivingModel,
     DrivingParams,
+    decode,
+    encode,
+    inattentive,
     simulate_driving,
 )
 from nestlab.nested.exact import ExactInference, LikelihoodCache, Posterior
 from nestlab.nested.experiments import ALL_METHODS, AMORTIZED, paired_gap_se, summary
 from nestlab.nested.importance import importance_step
-from nestlab.nested.recognition import OnlineGRU, TrainingSet, pad
+from nestlab.nested.recognition import OnlineGRU, TrainingSet, pad, train_recognition
 
-__all__ = ["DATA_VERSION", "DrivingSetup", "DrivingTrace", "amortized_trace", "episodes",
-           "evaluate", "exact_trace", "generalisation", "headline", "network_trace",
-           "proposal", "time_scaling", "train_networks", "training_sets"]
+__all__ = ["BUDGET", "DATA_VERSION", "NETWORKS", "DrivingSetup", "DrivingTrace", "Subspace",
+           "accuracy_table", "amortized_trace", "episodes", "exact_trace", "example_traces",
+           "generalisation",
+           "headline", "k_budget", "network_trace", "proposal", "run_methods", "subspace",
+           "time_scaling", "train_networks", "training_sets"]
 
 CLIP = 1e-6
 #: version of the simulated training data (domain rules, drivers, features, EI targets): part of
@@ -59,6 +64,8 @@ CLIP = 1e-6
 DATA_VERSION = "1"
 TEST_OFFSET = 1_000_000
 NETWORKS = ("goals", "existence", "tomnet_goals", "tomnet_existence")
+#: the paper's particle budget in Driving ("about 6-9 particles against 72")
+BUDGET = 9
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,26 @@ class DrivingSetup:
     @functools.cached_property
     def domain(self) -> Driving:
         return Driving(self.config)
+
+
+def k_budget(ks) -> tuple[list[int], int]:
+    """The particle counts of a study and the largest within the paper's budget.
+
+    Returns:
+        ``(ks, k_small)``: ``ks`` with the full space (72) added, sorted and distinct, and the
+        largest of them at most :data:`BUDGET`.
+
+    Raises:
+        ValueError: a K outside 1..72, or none at most :data:`BUDGET`.
+    """
+    ks = [checks.integer(f"ks[{i}]", k, min=1, max=N_HYP)
+          for i, k in enumerate(checks.sequence("ks", ks))]
+    ks = sorted(set(ks) | {N_HYP})
+    small = [k for k in ks if k <= BUDGET]
+    if not small:
+        raise ValueError(f"invalid ks: {ks}; valid: at least one K in 1..{BUDGET} (the paper's "
+                         "particle budget)")
+    return ks, max(small)
 
 
 def episodes(setup: DrivingSetup, n: int, *, seed: int, test: bool = False,
@@ -161,8 +188,9 @@ def amortized_trace(setup: DrivingSetup, episode: DrivingEpisode, *, k: int, sch
     use_net = scheme != "uniform_is"
     if use_net:
         if not nets or any(n not in nets for n in ("goals", "existence")):
-            raise ValueError(f"amortized_trace: scheme {scheme!r} needs the 'goals' and "
-                             "'existence' recognition networks")
+            raise ValueError(f"amortized_trace: invalid nets: keys {sorted(nets or {})}; valid: "
+                             f"the 'goals' and 'existence' networks (scheme {scheme!r} draws "
+                             "from them)")
         _reset(nets)
     dom = setup.domain
     params = params or setup.params
@@ -183,6 +211,14 @@ def amortized_trace(setup: DrivingSetup, episode: DrivingEpisode, *, k: int, sch
                                scheme=sub)
 
     return _run(model, episode.n_steps, step)
+
+
+def example_traces(setup: DrivingSetup, episode: DrivingEpisode, nets: dict[str, OnlineGRU], *,
+                   k: int, seed: int = 0) -> dict[str, DrivingTrace]:
+    """EI's and IS's (``k`` particles, the trained ``nets``) online runs on one episode, for
+    :func:`~nestlab.nested.plots.driving_explorer`: ``{"ei": DrivingTrace, "is": DrivingTrace}``."""
+    return {"ei": exact_trace(setup, episode),
+            "is": amortized_trace(setup, episode, k=k, scheme="is", nets=nets, seed=seed)}
 
 
 def network_trace(setup: DrivingSetup, episode: DrivingEpisode, nets: dict[str, OnlineGRU], *,
@@ -224,16 +260,15 @@ def training_sets(setup: DrivingSetup, eps: list[DrivingEpisode], *,
 
 
 def train_networks(setup: DrivingSetup, *, n_train: int, hidden: int = 64, epochs: int = 30,
-                   seed: int = 0, progress: bool = False) -> dict[str, OnlineGRU]:
+                   seed: int = 0, cache: bool = True,
+                   progress: bool = False) -> dict[str, OnlineGRU]:
     """Train (or load from the cache) the goals and existence networks (KL on EI marginals) and
-    their ToMnet-style twins (NLL on the true labels).
+    their ToMnet-style twins (NLL on the true labels); ``cache=False`` retrains them.
 
     Returns:
         ``{"goals", "existence", "tomnet_goals", "tomnet_existence"}`` as :class:`OnlineGRU`
         steppers, each with ``.info`` (training curve, seconds, cache hit).
     """
-    from nestlab.nested.recognition import cached_recognition
-
     n_train = checks.integer("n_train", n_train, min=1, where="train_networks")
     memo: dict[str, TrainingSet] = {}
 
@@ -247,11 +282,11 @@ def train_networks(setup: DrivingSetup, *, n_train: int, hidden: int = 64, epoch
 
     base = {"config": dataclasses.asdict(setup.config), "params": dataclasses.asdict(setup.params),
             "n_train": n_train, "data_seed": seed, "data_version": DATA_VERSION}
-    train = dict(hidden=hidden, epochs=epochs, seed=seed, progress=progress)
+    train = dict(hidden=hidden, epochs=epochs, seed=seed, cache=cache, progress=progress)
     nets = {}
     for name in NETWORKS:
         target = name.removeprefix("tomnet_")
-        entry = cached_recognition(data(target), dict(base, target=target),
+        entry = train_recognition(data(target), dict(base, target=target),
                                    loss="nll" if name.startswith("tomnet") else "kl",
                                    namespace=f"nested.driving.{name}", **train)
         net = OnlineGRU(entry.tensors)
@@ -280,7 +315,7 @@ def _scores(tr: DrivingTrace, ei: DrivingTrace, ep: DrivingEpisode) -> dict[str,
             "p_true": pred[np.arange(T - 1), nxt]}
 
 
-def evaluate(setup: DrivingSetup, test_eps: list[DrivingEpisode], nets: dict[str, OnlineGRU],
+def run_methods(setup: DrivingSetup, test_eps: list[DrivingEpisode], nets: dict[str, OnlineGRU],
              *, ks: list[int], seed: int = 0, methods: tuple[str, ...] = ALL_METHODS,
              params: DrivingParams | None = None, progress: bool = False) -> pd.DataFrame:
     """Run every method online on every test episode; one row per (method, K, episode, step).
@@ -290,8 +325,8 @@ def evaluate(setup: DrivingSetup, test_eps: list[DrivingEpisode], nets: dict[str
     probability of the action taken), ess, seconds, evaluations, rollouts. ``params``: the
     observer's model of the drivers (default the setup's).
     """
-    methods = tuple(checks.choices("methods", methods, ALL_METHODS, where="evaluate"))
-    ks = [checks.integer(f"ks[{i}]", k, min=1, max=N_HYP, where="evaluate")
+    methods = tuple(checks.choices("methods", methods, ALL_METHODS, where="run_methods"))
+    ks = [checks.integer(f"ks[{i}]", k, min=1, max=N_HYP, where="run_methods")
           for i, k in enumerate(ks)]
     rows: list[pd.DataFrame] = []
     for ep in tqdm(test_eps, desc="evaluate", disable=not progress, leave=False):
@@ -351,7 +386,8 @@ def headline(df: pd.DataFrame, *, tolerance_pp: float = 2.0) -> dict:
     ei = s[s.method == "ei"].iloc[0]
     is_ = s[s.method == "is"].sort_values("k")
     if is_.empty:
-        raise ValueError("headline: no IS runs in the results; evaluate with 'is' in methods")
+        raise ValueError("headline: invalid df: no 'is' rows; valid: the output of run_methods() "
+                         "with 'is' among its methods")
     ok = is_[100 * (ei.acc - is_.acc) <= tolerance_pp + 1e-9]
     best = ok.iloc[0] if len(ok) else is_.iloc[-1]
     k = int(best.k)
@@ -376,15 +412,13 @@ def generalisation(setup: DrivingSetup, nets: dict[str, OnlineGRU], *, n_test: i
     Returns:
         One row per (test, method): n_steps, acc, signal_acc, goal_acc, ms_per_step.
     """
-    from nestlab.nested.driving import inattentive
-
     k = checks.integer("k", k, min=1, max=N_HYP, where="generalisation")
     tests = {"4 cars": DrivingSetup(dataclasses.replace(setup.config, n_cars=4), setup.params),
              "inattentive": DrivingSetup(setup.config, inattentive(setup.params))}
     rows = []
     for name, s in tests.items():
         eps = episodes(s, n_test, seed=seed, test=True, progress=progress)
-        df = evaluate(s, eps, nets, ks=[k], seed=seed, methods=("ei", "is", "uniform_is", "nn",
+        df = run_methods(s, eps, nets, ks=[k], seed=seed, methods=("ei", "is", "uniform_is", "nn",
                                                                    "tomnet"), progress=progress)
         t = accuracy_table(df)
         for _, r in t.iterrows():
@@ -418,8 +452,6 @@ class Subspace:
 def subspace(label: int, size: int) -> np.ndarray:
     """Nested sub-spaces around the true hypothesis: 3 (goal), 9 (x cue), 24 (goal x existence),
     72 (all)."""
-    from nestlab.nested.driving import decode, encode
-
     g, c, e = (int(v) for v in decode(label))
     G, C, E = np.arange(N_GOALS), np.arange(N_GOALS), np.arange(N_EXIST)
     grids = {3: (G, [c], [e]), 9: (G, C, [e]), 24: (G, [c], E), 72: (G, C, E)}

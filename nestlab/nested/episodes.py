@@ -30,6 +30,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 
 from nestlab import checks
+from nestlab.nested import importance
 from nestlab.nested.domains.construction import Construction, ConstructionState
 from nestlab.nested.planners import (
     N_ACTIONS,
@@ -42,6 +43,9 @@ from nestlab.nested.planners import (
     level1_logpolicy,
     successors,
 )
+
+__all__ = ["BeliefProvider", "Episode", "ExactBeliefs", "ImportanceBeliefs", "Level1Model",
+           "Level2Model", "StepCache", "cue_log_prior", "simulate_episode"]
 
 
 class Episode(NamedTuple):
@@ -350,9 +354,7 @@ class ImportanceBeliefs:
 
     def __init__(self, cache: StepCache, accuracy: float, *, k: int, rng: np.random.Generator,
                  scheme: str = "is") -> None:
-        from nestlab.nested.importance import SCHEMES
-
-        checks.choice("scheme", scheme, SCHEMES, where="ImportanceBeliefs")
+        checks.choice("scheme", scheme, importance.SCHEMES, where="ImportanceBeliefs")
         checks.instance("rng", rng, np.random.Generator, where="ImportanceBeliefs")
         self.cache, self.k, self.rng, self.scheme = cache, k, rng, scheme
         T, n = cache.level0.shape
@@ -372,14 +374,13 @@ class ImportanceBeliefs:
         self.log_q[t] = log_q
 
     def _draw(self, ts: np.ndarray, cues: np.ndarray) -> None:
-        from nestlab.nested.importance import _gumbel_top_k_rows
-
         log_p = self.log_prior[cues]                                              # (r, n)
         log_q = self.log_q[ts] + log_p
         if np.isnan(log_q).any():
-            raise ValueError("level-1 proposal missing for a requested step; call set_proposal")
+            raise ValueError("invalid level-1 proposal: none set for a requested step; valid: "
+                             "set_proposal(t, log_q) for every step t before asking its beliefs")
         if self.scheme == "is":
-            idx, log_incl = _gumbel_top_k_rows(log_q, self.k, self.rng)
+            idx, log_incl = importance.gumbel_top_k_rows_unchecked(log_q, self.k, self.rng)
         else:
             idx, log_incl = np.argsort(-log_q, axis=1, kind="stable")[:, :self.k], 0.0
         # cumulative level-0 log-likelihood of each particle over steps < t: one lookup in the

@@ -25,14 +25,17 @@ from __future__ import annotations
 import functools
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import torch
+from scipy.stats import spearmanr
 from tqdm.auto import tqdm
 
 from nestlab import checks
+from nestlab.nested import importance
 from nestlab.nested.domains.construction import (
     MAX_BLOCKS,
     MIN_BLOCKS,
@@ -50,7 +53,21 @@ from nestlab.nested.episodes import (
 )
 from nestlab.nested.exact import ExactInference, LikelihoodCache
 from nestlab.nested.planners import AgentParams
-from nestlab.nested.recognition import OnlineGRU, TrainingSet, level2_inputs, pad
+from nestlab.nested.recognition import (
+    OnlineGRU,
+    RecognitionNet,
+    TrainingSet,
+    level1_outputs,
+    level2_inputs,
+    pad,
+    train_recognition,
+)
+
+__all__ = ["ALL_METHODS", "AMORTIZED", "CLIP", "DATA_VERSION", "TEST_OFFSET", "Setup", "Trace",
+           "accuracy", "amortized_trace", "by_decile", "episodes", "ess_uncertainty", "example_traces",
+           "exact_trace", "headline", "kl_social", "level1_particles", "network_table",
+           "network_trace", "paired_gap_se", "k_grid", "run_methods", "social_marginal",
+           "summary", "time_scaling", "train_networks", "training_set", "training_sets"]
 
 AMORTIZED = ("is", "topk", "uniform_is")
 ALL_METHODS = ("ei", "is", "topk", "uniform_is", "nn", "tomnet", "uniform")
@@ -74,14 +91,6 @@ class Setup:
     @functools.cached_property
     def domain(self) -> Construction:
         return Construction(self.config)
-
-    def key(self) -> dict:
-        c = self.config
-        return {"width": c.width, "height": c.height, "n_blocks": c.n_blocks,
-                "max_steps": c.max_steps, "walls": [list(w) for w in c.walls],
-                "beta0": self.params.beta0, "beta1": self.params.beta1,
-                "epsilon": self.params.epsilon, "hinder_radius": self.params.hinder_radius,
-                "cue_accuracy": self.params.cue_accuracy}
 
 
 TEST_OFFSET = 1_000_000
@@ -152,6 +161,33 @@ def _empty(T: int, n_goals: int) -> Trace:
                  np.zeros(T), np.zeros(T, dtype=int))
 
 
+def k_grid(ks, *, n_hyp: int, max_fraction: float) -> tuple[list[int], int]:
+    """The particle counts of a study and its headline K.
+
+    Returns:
+        ``(ks, k_target)``: ``ks`` capped at ``n_hyp``, with ``k_target`` (the largest K within
+        ``max_fraction`` of the space, at least 1) and ``n_hyp`` (exact enumeration) added,
+        sorted and distinct.
+    """
+    n_hyp = checks.integer("n_hyp", n_hyp, min=1)
+    checks.real("max_fraction", max_fraction, min=0, max=1, inclusive=(False, True))
+    for i, k in enumerate(checks.sequence("ks", ks)):
+        checks.integer(f"ks[{i}]", k, min=1)
+    k_target = max(1, math.floor(max_fraction * n_hyp))
+    return sorted({min(int(k), n_hyp) for k in ks} | {k_target, n_hyp}), k_target
+
+
+def network_table(nets: dict[str, OnlineGRU]) -> pd.DataFrame:
+    """One row per trained network: cache hit, training seconds, first and last loss."""
+    for name, net in checks.mapping("nets", nets).items():
+        checks.instance(f"nets[{name!r}]", net, OnlineGRU)
+    return pd.DataFrame({name: {"cache hit": net.info["cache_hit"],
+                                "train s": round(net.info["train_seconds"], 1),
+                                "first loss": round(net.info["loss_curve"][0], 3),
+                                "last loss": round(net.info["loss_curve"][-1], 3)}
+                         for name, net in nets.items()}).T
+
+
 def level1_particles(k: int, n_goals: int) -> int:
     """Level-1 particles for K level-2 particles: the same fraction of the level-1 space."""
     n_goals = checks.integer("n_goals", n_goals, min=1)
@@ -182,10 +218,8 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
 
     All arguments are checked once here; the online loop then runs unchecked inner calls.
     """
-    from nestlab.nested.importance import PROPOSALS, _importance_step
-
     checks.choice("scheme", scheme, AMORTIZED)
-    checks.choice("proposal", proposal, PROPOSALS)
+    checks.choice("proposal", proposal, importance.PROPOSALS)
     checks.instance("setup", setup, Setup)
     dom = domain or setup.domain
     n_goals = len(dom.goals)
@@ -204,7 +238,8 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
     use_net = scheme != "uniform_is"
     if use_net:
         if net1 is None or net2 is None:
-            raise ValueError(f"scheme {scheme!r} needs both recognition networks")
+            raise ValueError(f"invalid net1/net2: {type(net1).__name__}/{type(net2).__name__}; "
+                             f"valid: two OnlineGRU networks (scheme {scheme!r} draws from them)")
         checks.instance("net1", net1, OnlineGRU)
         checks.instance("net2", net2, OnlineGRU)
         for name, net, n_out in (("net1", net1, n_goals), ("net2", net2, 2 * n_goals)):
@@ -229,8 +264,8 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
             lq2 = net2.advance(x if net2.n_in == x.size else level2_inputs(x, lq1))
         else:
             lq1, lq2 = lp1, lp2
-        p2 = _importance_step(m2, c2, lp2, lq2, t, k, rng, sub, proposal)
-        p1 = _importance_step(m1, c1, lp1, lq1, t, k1, rng, sub, "joint")
+        p2 = importance.importance_step_unchecked(m2, c2, lp2, lq2, t, k, rng, sub, proposal)
+        p1 = importance.importance_step_unchecked(m1, c1, lp1, lq1, t, k1, rng, sub, "joint")
         bel.set_proposal(t + 1, lq1)
         out.seconds[t] = time.perf_counter() - t0
         out.evaluations[t] = _count(cache, bel, c2) - e0
@@ -240,15 +275,25 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
     return out
 
 
+def example_traces(setup: Setup, episode: Episode, nets: dict[str, OnlineGRU], *, k: int,
+                   seed: int = 0) -> dict[str, Trace]:
+    """EI's and IS's (``k`` particles, the trained ``nets``) online runs on one episode, for
+    :func:`~nestlab.nested.plots.episode_explorer`: ``{"ei": Trace, "is": Trace}``."""
+    checks.mapping("nets", nets, required=("level1", "level2"))
+    return {"ei": exact_trace(setup, episode),
+            "is": amortized_trace(setup, episode, k=k, scheme="is", net1=nets["level1"],
+                                  net2=nets["level2"], seed=seed)}
+
+
 def _level2_x(net2: OnlineGRU, x: np.ndarray, log_q1: np.ndarray | None) -> np.ndarray:
     """``net2``'s input: the features, plus the level-1 network's output if ``net2`` reads it."""
     if net2.n_in == x.size:
         return x
     if log_q1 is not None and net2.n_in == x.size + log_q1.size:
         return level2_inputs(x, log_q1)
-    raise ValueError(f"level-2 network expects {net2.n_in} inputs; features have {x.size}"
-                     + ("" if log_q1 is None else f", with the level-1 output {x.size + log_q1.size}")
-                     + " (a network conditioned on level 1 needs net1)")
+    raise ValueError(f"invalid net2: {net2.n_in} inputs; valid: {x.size} (the features)"
+                     + ("" if log_q1 is None else f" or {x.size + log_q1.size} (the features and "
+                        "the level-1 output)") + " (a network conditioned on level 1 needs net1)")
 
 
 def network_trace(net: OnlineGRU, episode: Episode, n_goals: int, domain: Construction, *,
@@ -328,7 +373,7 @@ def training_set(setup: Setup, eps: list[Episode], *, level: int,
 
 
 def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int = 40,
-                   seed: int = 0, condition_on_level1: bool = False,
+                   seed: int = 0, condition_on_level1: bool = False, cache: bool = True,
                    progress: bool = False) -> dict[str, OnlineGRU]:
     """Train (or load from the cache) the level-1 and level-2 KL networks and the ToMnet baseline.
 
@@ -340,13 +385,12 @@ def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int 
             (features only): measured at 10 blocks (4000 training episodes, 200 test episodes),
             conditioning raised the network-alone accuracy from 61.6 % to 63.2 % but left IS at
             20 % of the space no better (71.2 % against 72.1 %).
+        cache: ``False`` retrains every network and overwrites its cached entry.
 
     Returns:
         ``{"level1": ..., "level2": ..., "tomnet": ...}`` as :class:`OnlineGRU` steppers; each
         also has ``.info`` (training curve, seconds, cache hit).
     """
-    from nestlab.nested.recognition import cached_recognition, level1_outputs
-
     checks.instance("setup", setup, Setup)
     checks.integer("n_train", n_train, min=1)
     checks.integer("hidden", hidden, min=1)
@@ -361,9 +405,11 @@ def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int 
             memo.update(training_sets(setup, eps, progress=progress))
         return memo[level]
 
-    base = dict(setup.key(), n_train=n_train, data_seed=seed, data_version=DATA_VERSION)
-    train = dict(hidden=hidden, epochs=epochs, seed=seed, progress=progress)
-    entries = {"level1": cached_recognition(lambda: simulated(1), dict(base, level=1), loss="kl",
+    # the world's and the agents' fields side by side (the key of every cached network so far)
+    base = dict(asdict(setup.config), **asdict(setup.params), n_train=n_train, data_seed=seed,
+                data_version=DATA_VERSION)
+    train = dict(hidden=hidden, epochs=epochs, seed=seed, cache=cache, progress=progress)
+    entries = {"level1": train_recognition(lambda: simulated(1), dict(base, level=1), loss="kl",
                                             namespace="nested.construction.level1", **train)}
     level1 = entries["level1"]
 
@@ -377,7 +423,7 @@ def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int 
     key2 = dict(base, level=2, inputs="features+level1" if condition_on_level1 else "features",
                 level1_key=level1.key if condition_on_level1 else None)
     for name, loss in (("level2", "kl"), ("tomnet", "nll")):
-        entries[name] = cached_recognition(level2_data, key2, loss=loss,
+        entries[name] = train_recognition(level2_data, key2, loss=loss,
                                            namespace=f"nested.construction.{name}", **train)
     nets = {}
     for name, entry in entries.items():
@@ -388,7 +434,7 @@ def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int 
 
 
 # --------------------------------------------------------------------------- evaluation
-def evaluate(setup: Setup, test_eps: list[Episode], nets: dict[str, OnlineGRU], *,
+def run_methods(setup: Setup, test_eps: list[Episode], nets: dict[str, OnlineGRU], *,
              ks: list[int], seed: int = 0, methods: tuple[str, ...] = ALL_METHODS,
              proposal: str = "paired", progress: bool = False) -> pd.DataFrame:
     """Run every method online on every test episode; one row per (method, K, episode, step).
@@ -483,12 +529,13 @@ def headline(df: pd.DataFrame, *, max_frac: float = 0.2) -> dict:
     checks.real("max_frac", max_frac, min=0, max=1, inclusive=(False, True))
     s = summary(df)
     if not (s.method == "ei").any():
-        raise ValueError("invalid df: no 'ei' rows; valid: the output of evaluate() with 'ei' "
-                         "among its methods")
+        raise ValueError("invalid df: no 'ei' rows; valid: the output of run_methods() with "
+                         "'ei' among its methods")
     ei = s[s.method == "ei"].iloc[0]
     cand = s[(s.method == "is") & (s.frac <= max_frac + 1e-9)]
     if cand.empty:
-        raise ValueError(f"no IS run with at most {max_frac:.0%} of the space; add a smaller K")
+        raise ValueError(f"invalid df: no IS run with at most max_frac={max_frac:.0%} of the "
+                         "space; valid: the output of run_methods() with a K that small")
     best = cand.sort_values("k").iloc[-1]
     gap_se = paired_gap_se(df, ("ei", int(ei.k)), ("is", int(best.k)))
     return {"accuracy_gap_se_pp": 100 * gap_se, "ei_accuracy": float(ei.acc), "is_accuracy": float(best.acc), "is_k": int(best.k),
@@ -514,14 +561,12 @@ def ess_uncertainty(df: pd.DataFrame, *, k: int, method: str = "is", bins: int =
         ``{"table": DataFrame(ess_bin, ess, error, kl, steps), "spearman": rho}`` where ``rho`` is
         the Spearman correlation between ESS and the error (1 - accuracy) over steps.
     """
-    from scipy.stats import spearmanr
-
     checks.choice("method", method, AMORTIZED)
     checks.integer("bins", bins, min=1)
     d = df[(df.method == method) & (df.k == k)].copy()
     if len(d) < bins:
         raise ValueError(f"invalid k {k!r}: {len(d)} rows of method {method!r} at that k, fewer "
-                         f"than bins={bins}; valid: a k that evaluate() ran (ks), and bins <= "
+                         f"than bins={bins}; valid: a k that run_methods() ran (ks), and bins <= "
                          "the number of steps")
     d["error"] = 1.0 - d.acc
     d["ess_bin"] = pd.qcut(d.ess.rank(method="first"), bins, labels=False)
@@ -544,10 +589,6 @@ def time_scaling(blocks: list[int], *, k: int, n_episodes: int = 3, width: int =
     Returns:
         One row per (n_blocks, method): n_goals, n_hyp, ms_per_step, evals_per_step.
     """
-    import torch
-
-    from nestlab.nested.recognition import RecognitionNet
-
     params = AgentParams() if params is None else checks.instance("params", params, AgentParams)
     for i, nb in enumerate(checks.sequence("blocks", blocks, min_len=1)):
         checks.integer(f"blocks[{i}]", nb, min=MIN_BLOCKS, max=MAX_BLOCKS)

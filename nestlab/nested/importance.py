@@ -30,7 +30,8 @@ SCHEMES = ("is", "topk")
 #: social goals (:func:`paired_top_k`)
 PROPOSALS = ("joint", "paired")
 
-__all__ = ["PROPOSALS", "SCHEMES", "gumbel_top_k", "gumbel_top_k_rows", "importance_step",
+__all__ = ["PROPOSALS", "SCHEMES", "gumbel_top_k", "gumbel_top_k_rows",
+           "gumbel_top_k_rows_unchecked", "importance_step", "importance_step_unchecked",
            "paired_top_k"]
 
 
@@ -149,10 +150,10 @@ def gumbel_top_k_rows(log_q: np.ndarray, k: int,
     r, n = log_q.shape
     _check_k(k, n)
     checks.instance("rng", rng, np.random.Generator)
-    return _gumbel_top_k_rows(log_q, k, rng)
+    return gumbel_top_k_rows_unchecked(log_q, k, rng)
 
 
-def _gumbel_top_k_rows(log_q: np.ndarray, k: int,
+def gumbel_top_k_rows_unchecked(log_q: np.ndarray, k: int,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """:func:`gumbel_top_k_rows` without the argument checks."""
     r, n = log_q.shape
@@ -206,10 +207,10 @@ def importance_step(model: HypothesisModel, cache: LikelihoodCache, log_prior: n
                          "'paired' needs a level-2 space of 2 n hypotheses (sigma * n + c)")
     _check_k(k, n_hyp)
     checks.integer("t", t, min=0, max=model.n_steps - 1)
-    return _importance_step(model, cache, log_prior, log_q, t, k, rng, scheme, proposal)
+    return importance_step_unchecked(model, cache, log_prior, log_q, t, k, rng, scheme, proposal)
 
 
-def _importance_step(model, cache: LikelihoodCache, log_prior: np.ndarray, log_q: np.ndarray,
+def importance_step_unchecked(model, cache: LikelihoodCache, log_prior: np.ndarray, log_q: np.ndarray,
                      t: int, k: int, rng: np.random.Generator, scheme: str,
                      proposal: str) -> Posterior:
     """:func:`importance_step` without the argument checks (validated once per run by callers)."""

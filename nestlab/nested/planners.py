@@ -27,6 +27,10 @@ import numpy as np
 from nestlab import checks
 from nestlab.nested.domains.construction import BIG, Construction, ConstructionState
 
+__all__ = ["N_ACTIONS", "SOCIAL_GOALS", "AgentParams", "Successors", "boltzmann_logpolicy",
+           "builder_cost", "hinderer_cost", "level0_logpolicy", "level1_logpolicy",
+           "level1_logpolicy_many", "stack_successors", "successors"]
+
 HELP, HINDER = 0, 1
 SOCIAL_GOALS = ("help", "hinder")
 N_ACTIONS = 6

@@ -8,7 +8,8 @@ any step possible). Training on simulated full-length episodes:
   objective L(phi, l));
 * ``loss="nll"``: ``-sum_t log q_t(h_true)`` on the true labels (the "ToMnet"-style baseline).
 
-Trained weights go through :func:`nestlab.cache.load_or_build` (tensors only). Online,
+:func:`fit_recognition` fits one network; :func:`train_recognition` fits it or loads it through
+:func:`nestlab.cache.load_or_build` (tensors only, namespace version :data:`CACHE_VERSION`). Online,
 :class:`OnlineGRU` steps the trained GRU in numpy one step at a time (no per-call torch overhead).
 """
 
@@ -16,21 +17,26 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import trange
 
 from nestlab import checks
+from nestlab.cache import CacheEntry, load_or_build
+
+__all__ = ["CACHE_VERSION", "LOSSES", "TRAIN_THREADS", "OnlineGRU", "RecognitionNet",
+           "TrainingSet", "fit_recognition", "level1_outputs", "level2_inputs", "net_from_state",
+           "pad", "torch_threads", "train_recognition"]
 
 LOSSES = ("kl", "nll")
 #: code version of the trained networks (part of every cache key). "2": training always runs on
 #: one torch thread (bitwise reproducible whatever the caller's thread setting; measured: the
 #: same seed on 4 threads gave other weights than on 1 or 2), and the key names the torch version
-VERSION = "2"
+CACHE_VERSION = "2"
 TRAIN_THREADS = 1
 
 
@@ -103,10 +109,10 @@ def torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def train_recognition(data: TrainingSet, *, loss: str = "kl", hidden: int = 64, epochs: int = 40,
-                      batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
-                      progress: bool = False) -> tuple[dict[str, torch.Tensor], dict]:
-    """Fit a :class:`RecognitionNet`; returns ``(state_dict, info)`` for the cache.
+def fit_recognition(data: TrainingSet, *, loss: str = "kl", hidden: int = 64, epochs: int = 40,
+                    batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
+                    progress: bool = False) -> tuple[dict[str, torch.Tensor], dict]:
+    """Fit a :class:`RecognitionNet` (no cache); returns ``(state_dict, info)`` for the cache.
 
     The fit runs on :data:`TRAIN_THREADS` torch thread(s) whatever the caller set
     (:func:`torch_threads`): a seeded fit gives the same weights bit for bit.
@@ -148,8 +154,6 @@ def _fit(data: TrainingSet, *, loss: str, hidden: int, epochs: int, batch_size: 
     ent = (soft * torch.log(soft.clamp_min(1e-12))).sum(-1)  # target entropy term of the KL
     curve: list[float] = []
     t0 = time.perf_counter()
-    from tqdm.auto import trange
-
     for _ in trange(epochs, desc=f"train q ({loss})", disable=not progress, leave=False):
         perm = rng.permutation(n)
         total = 0.0
@@ -173,21 +177,25 @@ def _fit(data: TrainingSet, *, loss: str, hidden: int, epochs: int, batch_size: 
     return {k: v.detach().clone() for k, v in net.state_dict().items()}, info
 
 
-def cached_recognition(data_fn, config: dict, *, loss: str, hidden: int, epochs: int, seed: int,
-                       namespace: str, progress: bool = False):
-    """Train (or load from the cache) a recognition network.
+def train_recognition(data_fn: Callable[[], TrainingSet], config: dict, *, loss: str,
+                      hidden: int, epochs: int, seed: int, namespace: str, cache: bool = True,
+                      progress: bool = False) -> CacheEntry:
+    """Train a recognition network (:func:`fit_recognition`) or load it from the cache.
 
     Args:
         data_fn: zero-argument callable returning a :class:`TrainingSet` (called on a miss only).
         config: everything that determines the training data (domain, agents, sizes, seeds).
         loss, hidden, epochs, seed: training settings (part of the cache key).
         namespace: cache namespace, e.g. ``"nested.construction.level2"``.
+        cache: ``False`` retrains and overwrites the cached entry.
 
     Returns:
         The :class:`nestlab.cache.CacheEntry`.
-    """
-    from nestlab.cache import load_or_build
 
+    Raises:
+        ValueError, TypeError: ``data_fn`` not callable, ``config`` not a mapping, an unknown
+            ``loss``, non-positive sizes or a negative seed.
+    """
     if not callable(data_fn):
         raise TypeError(f"invalid type for data_fn: {type(data_fn).__name__}; valid types: a "
                         "zero-argument callable returning a TrainingSet")
@@ -196,15 +204,16 @@ def cached_recognition(data_fn, config: dict, *, loss: str, hidden: int, epochs:
     checks.integer("hidden", hidden, min=1)
     checks.integer("epochs", epochs, min=1)
     checks.integer("seed", seed, min=0)
+    checks.boolean("cache", cache)
     # the torch version is part of the key: another build may sum in another order
     key = dict(config, loss=loss, hidden=hidden, epochs=epochs, train_seed=seed,
                torch=torch.__version__.split("+")[0])
 
     def build():
-        return train_recognition(data_fn(), loss=loss, hidden=hidden, epochs=epochs, seed=seed,
-                                 progress=progress)
+        return fit_recognition(data_fn(), loss=loss, hidden=hidden, epochs=epochs, seed=seed,
+                               progress=progress)
 
-    return load_or_build(namespace, key, build, version=VERSION)
+    return load_or_build(namespace, key, build, version=CACHE_VERSION, rebuild=not cache)
 
 
 _GRU_KEYS = ("gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0", "gru.bias_hh_l0",
@@ -279,8 +288,3 @@ def net_from_state(state_dict: dict[str, torch.Tensor]) -> RecognitionNet:
     net = RecognitionNet(nf, nh, hidden=hidden)
     net.load_state_dict(state_dict)
     return net
-
-
-def config_dict(obj) -> dict:
-    """A dataclass as a plain dict (for cache keys)."""
-    return asdict(obj)

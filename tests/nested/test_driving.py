@@ -260,7 +260,7 @@ def test_evaluate_scores_and_headline():
     nets = random_nets(3)
     nets.update({"tomnet_" + k: v for k, v in random_nets(4).items()})
     eps = dx.episodes(SETUP, 2, seed=0, test=True)
-    df = dx.evaluate(SETUP, eps, nets, ks=[2, 72], seed=0)
+    df = dx.run_methods(SETUP, eps, nets, ks=[2, 72], seed=0)
     for col in ("acc", "signal_acc", "goal_acc"):
         assert df[col].between(0, 1).all()
     tab = dx.accuracy_table(df).set_index(["method", "k"])
@@ -308,9 +308,9 @@ def test_inference_refuses_bad_requests():
             dx.amortized_trace(SETUP, ep, k=k, scheme="is", nets=nets)
     with pytest.raises(ValueError, match="unknown scheme 'bogus'"):
         dx.amortized_trace(SETUP, ep, k=3, scheme="bogus", nets=nets)
-    with pytest.raises(ValueError, match="needs the 'goals' and 'existence'"):
+    with pytest.raises(ValueError, match="invalid nets: .*'goals' and 'existence'"):
         dx.amortized_trace(SETUP, ep, k=3, scheme="is", nets=None)
     with pytest.raises(ValueError, match="unknown methods"):
-        dx.evaluate(SETUP, [ep], nets, ks=[3], methods=("ei", "magic"))
+        dx.run_methods(SETUP, [ep], nets, ks=[3], methods=("ei", "magic"))
     with pytest.raises(ValueError, match="unknown size"):
         dx.subspace(0, 10)

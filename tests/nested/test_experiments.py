@@ -23,7 +23,7 @@ def frame():
             "level2": OnlineGRU(RecognitionNet(d.n_features, 2 * n, hidden=8).state_dict()),
             "tomnet": OnlineGRU(RecognitionNet(d.n_features, 2 * n, hidden=8).state_dict())}
     eps = ex.episodes(SETUP, 6, seed=0, test=True)
-    return ex.evaluate(SETUP, eps, nets, ks=[1, 4, 20], seed=0)
+    return ex.run_methods(SETUP, eps, nets, ks=[1, 4, 20], seed=0)
 
 
 def test_metrics():
@@ -58,7 +58,7 @@ def test_headline_and_tables(frame):
     assert h["is_k"] == 4 and h["is_fraction"] == pytest.approx(0.2)
     assert h["accuracy_gap_se_pp"] >= 0
     assert h["accuracy_gap_pp"] == pytest.approx(100 * (h["ei_accuracy"] - h["is_accuracy"]))
-    with pytest.raises(ValueError, match="smaller K"):
+    with pytest.raises(ValueError, match="no IS run with at most max_frac"):
         ex.headline(frame[~((frame.method == "is") & (frame.k < 20))], max_frac=0.2)
     dec = ex.by_decile(frame, k=4)
     assert list(dec.columns) == sorted(dec.columns) and "ei" in dec.index
@@ -68,7 +68,7 @@ def test_headline_and_tables(frame):
 
 def test_unknown_method_refused():
     with pytest.raises(ValueError, match="unknown methods"):
-        ex.evaluate(SETUP, [], {}, ks=[1], methods=("ei", "mcmc"))
+        ex.run_methods(SETUP, [], {}, ks=[1], methods=("ei", "mcmc"))
 
 
 def test_time_scaling_rows():
@@ -85,7 +85,7 @@ def test_default_size_is_close_to_exact(tmp_path, monkeypatch):
     monkeypatch.setenv("NESTLAB_CACHE", str(tmp_path))
     setup = ex.Setup(ConstructionConfig(), AgentParams())
     nets = ex.train_networks(setup, n_train=1000, epochs=30, seed=0)
-    df = ex.evaluate(setup, ex.episodes(setup, 60, seed=0, test=True), nets, ks=[6],
+    df = ex.run_methods(setup, ex.episodes(setup, 60, seed=0, test=True), nets, ks=[6],
                      methods=("ei", "is", "uniform_is"))
     s = ex.summary(df).set_index("method").acc
     assert s["is"] > s["uniform_is"]
@@ -115,7 +115,7 @@ def test_two_seeded_runs_give_identical_numbers(tmp_path, monkeypatch):
             assert all(n.info["train_threads"] == TRAIN_THREADS for n in nets.values())
             tensors.append({k: (n.w_ih.copy(), n.w_out.copy()) for k, n in nets.items()})
             eps = ex.episodes(SETUP, 3, seed=5, test=True)
-            df = ex.evaluate(SETUP, eps, nets, ks=[1, 4], seed=5)
+            df = ex.run_methods(SETUP, eps, nets, ks=[1, 4], seed=5)
             results.append(df.drop(columns="seconds"))
     finally:
         torch.set_num_threads(before)

@@ -107,7 +107,7 @@ def test_bad_options_refused():
                         rng=np.random.default_rng(0), scheme="smc")
     with pytest.raises(ValueError, match="unknown scheme"):
         amortized_trace(SETUP, ep, k=2, scheme="bogus", net1=None, net2=None)
-    with pytest.raises(ValueError, match="needs both"):
+    with pytest.raises(ValueError, match="invalid net1/net2: .*two OnlineGRU"):
         amortized_trace(SETUP, ep, k=2, scheme="is", net1=None, net2=None)
 
 

@@ -13,6 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+__all__ = ["Domain", "HypothesisModel"]
+
 
 @runtime_checkable
 class Domain(Protocol):

@@ -25,6 +25,10 @@ import numpy as np
 
 from nestlab import checks
 
+__all__ = ["ACTION_NAMES", "BIG", "DOWN", "LEFT", "MAX_BLOCKS", "MAX_SIDE", "MIN_BLOCKS", "MIN_SIDE",
+           "MOVES", "PUT_DOWN", "RIGHT", "STOP", "UP", "Construction", "ConstructionConfig",
+           "ConstructionState"]
+
 UP, DOWN, LEFT, RIGHT, PUT_DOWN, STOP = range(6)
 ACTION_NAMES = ("up", "down", "left", "right", "put-down", "stop")
 MOVES = {UP: (-1, 0), DOWN: (1, 0), LEFT: (0, -1), RIGHT: (0, 1)}

@@ -36,6 +36,11 @@ import numpy as np
 
 from nestlab import checks
 
+__all__ = ["ACTION_NAMES", "BIG", "EXIT", "FORWARD", "GOAL_NAMES", "HEADING_NAMES", "MAX_CARS",
+           "MAX_SIZE", "MIN_CARS", "MIN_SIZE", "N_ACTIONS", "SIDE_NAMES", "SIGNAL", "STEP", "STOP",
+           "TURN_LEFT", "TURN_RIGHT", "Driving", "DrivingConfig", "DrivingState", "goal_exit",
+           "relative_slot"]
+
 FORWARD, TURN_LEFT, TURN_RIGHT, STOP, SIGNAL = range(5)
 ACTION_NAMES = ("forward", "turn-left", "turn-right", "stop", "signal")
 N_ACTIONS = 5
