@@ -531,8 +531,8 @@ def _program(spec: Any, warmup: int, draws: int, dense_mass: bool, target_accept
     log-likelihoods, log-priors and posterior-predictive responses inside the same program.
     """
     key = (spec.cost.name, spec.policy, spec.free, spec.n_conditions, spec.per_condition,
-           tuple(sorted(spec.box.items())), spec.n_nodes, warmup, draws, dense_mass,
-           float(target_accept), ll_batch)
+           tuple(sorted(spec.box.items())), spec.n_nodes, spec.reparam, warmup, draws,
+           dense_mass, float(target_accept), ll_batch)
     if key in _PROGRAMS:
         return _PROGRAMS[key]
     import jax
@@ -574,7 +574,7 @@ def _program(spec: Any, warmup: int, draws: int, dense_mass: bool, target_accept
                jnp.zeros((draws, 2, n)))
     run = batched_nuts(model, example, warmup=warmup, draws=draws, target_accept=target_accept,
                        dense_mass=dense_mass, post=post,
-                       init=lambda s, cond, r, known, noise: start_values(spec, r))
+                       init=lambda s, cond, r, known, noise: start_values(spec, r, s))
     if len(_PROGRAMS) >= 16:
         _PROGRAMS.clear()
     _PROGRAMS[key] = run
@@ -585,7 +585,7 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
                  per_condition: Sequence[str] = ("sigma",), chains: int = 4, warmup: int = 1000,
                  draws: int = 1000, seed: int = 0, dense_mass: bool = True,
                  target_accept: float = 0.9, n_nodes: int = 24, prior_draws: int = 1000,
-                 ll_batch: int = 50) -> list[Any]:
+                 ll_batch: int = 50, reparam: str = "none") -> list[Any]:
     """Fit the same model to several data sets at once: one compiled program, vmapped.
 
     Every (data set, chain) pair is one row of :func:`nestlab.actors.sampler.batched_nuts`,
@@ -610,6 +610,9 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
         n_nodes: Gauss–Hermite nodes of the marginal likelihood.
         prior_draws: draws of the prior group (for contraction).
         ll_batch: draws per block of the in-program log-likelihood (memory).
+        reparam: ``"none"`` or ``"ridge"``: sample ``mu0`` and ``beta`` in the ridge
+            coordinates of :func:`nestlab.actors.likelihood.ridge_transform` (same prior;
+            needs both free and shared by the conditions).
 
     Returns:
         one ``arviz.InferenceData`` per data set with groups posterior, sample_stats
@@ -632,6 +635,8 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
         FitSpec,
         check_data,
         check_per_condition,
+        check_reparam,
+        check_sampler,
         parameter_names,
         resolve_policy,
         sample_priors_numpy,
@@ -645,14 +650,10 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
         raise ValueError(f"invalid free {list(free)}: empty or a name repeats; valid: distinct "
                          f"names among {', '.join(names)}")
     pc = check_per_condition(per_condition, fam)
-    chains = checks.integer("chains", chains, min=1)
-    warmup = checks.integer("warmup", warmup, min=1)
-    draws = checks.integer("draws", draws, min=1)
-    seed = checks.integer("seed", seed, min=0, max=2**32 - 1)
+    chains, warmup, draws, seed, n_nodes, target_accept = check_sampler(
+        chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
+        target_accept=target_accept)
     dense_mass = checks.boolean("dense_mass", dense_mass)
-    target_accept = checks.real("target_accept", target_accept, min=0, max=1,
-                                inclusive=(False, False))
-    n_nodes = checks.integer("n_nodes", n_nodes, min=2, max=200)
     prior_draws = checks.integer("prior_draws", prior_draws, min=1)
     ll_batch = checks.integer("ll_batch", ll_batch, min=1)
     _, box = resolve_policy("analytic", fam, None)
@@ -674,8 +675,8 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
                                  min=box[p][0], max=box[p][1]) for p in unknown}
         rows.append((s, r, c, known))
     # ``fixed`` only names the known parameters (their values are per-trial data)
-    spec = FitSpec(fam, "analytic", "marginal", free, dict.fromkeys(unknown, 0.0), k, box,
-                   n_nodes, pc)
+    spec = check_reparam(reparam, FitSpec(fam, "analytic", "marginal", free,
+                                          dict.fromkeys(unknown, 0.0), k, box, n_nodes, pc))
     run = _program(spec, warmup, draws, dense_mass, target_accept, ll_batch)
     rng = np.random.default_rng([seed, 7])
     prior = sample_priors_numpy(spec, prior_draws, rng)
@@ -692,11 +693,11 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
         K = {p: np.stack([rows[i][3][p] for i in rep]).astype(np.float32) for p in unknown}
         noise = rng.standard_normal((rep.size, draws, 2, n)).astype(np.float32)
         kk = keys[np.concatenate([np.arange(i * chains, (i + 1) * chains) for i in idx])]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         (th, ll, lp, pp), div = jax.block_until_ready(
             run(kk, jnp.asarray(S), jnp.asarray(C), jnp.asarray(R),
                 {p: jnp.asarray(v) for p, v in K.items()}, jnp.asarray(noise)))
-        secs = time.perf_counter() - t0
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
 
         def per_set(v, j):
             v = np.asarray(v, dtype=float)
@@ -721,8 +722,10 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
                        "per_condition": [p for p in free if spec.is_per_condition(p)],
                        "n_nodes": n_nodes, "chains": chains, "warmup": warmup, "draws": draws,
                        "dense_mass": dense_mass, "target_accept": target_accept,
+                       "reparam": reparam,
                        "sampler": "vmapped functional NUTS (nestlab.actors.data.fit_datasets)",
-                       "batch_seconds": secs, "batch_size": len(idx)})
+                       "batch_seconds": secs, "batch_cpu_seconds": cpu,
+                       "batch_size": len(idx)})
     return out
 
 
@@ -736,8 +739,11 @@ def _check_study(chains: Any, warmup: Any, draws: Any, seed: Any) -> None:
     checks.integer("seed", seed, min=0)
 
 
-def convergence_record(idata: Any) -> dict[str, Any]:
+def convergence_record(idata: Any, *, var_names: Sequence[str] | None = None
+                       ) -> dict[str, Any]:
     """The suite's gate on one fit (r-hat <= 1.01, bulk and tail ESS >= 400, no divergences).
+
+    ``var_names``: the variables gated (default: every posterior variable).
 
     Returns:
         ``{"converged", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences",
@@ -745,7 +751,7 @@ def convergence_record(idata: Any) -> dict[str, Any]:
     """
     from nestlab import diagnostics as D
 
-    c = D.convergence(idata)
+    c = D.convergence(idata, var_names=var_names)
     return {"converged": bool(c.ok), "max_rhat": float(c.max_rhat),
             "min_ess_bulk": float(c.min_ess_bulk), "min_ess_tail": float(c.min_ess_tail),
             "divergences": int(c.n_divergent), "problems": list(c.problems)}
@@ -922,7 +928,8 @@ class NoiseStudy(NamedTuple):
 def noise_studies(trials: pd.DataFrame, subjects: Sequence[str], *,
                   cost: str = "quadratic_effort", n_per_condition: int | None = 90,
                   chains: int = 4, warmup: int = 1000, draws: int = 1000, seed: int = 0,
-                  target_accept: float = 0.95, n_nodes: int = 16) -> dict[str, NoiseStudy]:
+                  target_accept: float = 0.95, n_nodes: int = 16, reparam: str = "ridge"
+                  ) -> dict[str, NoiseStudy]:
     """The two-perceptual-noise design on Qu & Shi subjects (spec Sec. 5.4, 5.6).
 
     * ``two_noise`` — coherence as condition: one ``sigma`` per condition (low, high), shared
@@ -949,7 +956,7 @@ def noise_studies(trials: pd.DataFrame, subjects: Sequence[str], *,
     subs = _subjects_arg("subjects", subjects, _subjects_of(trials))
     free = parameter_names(fam)
     kw = {"chains": chains, "warmup": warmup, "draws": draws, "seed": seed,
-          "target_accept": target_accept, "n_nodes": n_nodes}
+          "target_accept": target_accept, "n_nodes": n_nodes, "reparam": reparam}
     frames, two, one = {}, [], []
     for subj in subs:
         sub = subsample(select(trials, subject=subj), n_per_condition, seed=seed)

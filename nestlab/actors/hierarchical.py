@@ -41,6 +41,7 @@ from nestlab.actors.likelihood import (
     check_data,
     check_fixed,
     check_per_condition,
+    check_sampler,
     parameter_names,
     pointwise_log_likelihood,
     predict,
@@ -277,13 +278,9 @@ def fit_hierarchical(trials: Any, *, cost: str, policy: str = "analytic", networ
     from nestlab import diagnostics as D
 
     fam = get_cost(cost)
-    chains = checks.integer("chains", chains, min=1)
-    warmup = checks.integer("warmup", warmup, min=1)
-    draws = checks.integer("draws", draws, min=1)
-    seed = checks.integer("seed", seed, min=0, max=2**32 - 1)
-    n_nodes = checks.integer("n_nodes", n_nodes, min=2, max=200)
-    target_accept = checks.real("target_accept", target_accept, min=0, max=1,
-                                inclusive=(False, False))
+    chains, warmup, draws, seed, n_nodes, target_accept = check_sampler(
+        chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
+        target_accept=target_accept)
     tau_scale = checks.real("tau_scale", tau_scale, min=0, inclusive=(False, True))
     dense_mass = checks.boolean("dense_mass", dense_mass)
     progress_bar = checks.boolean("progress_bar", progress_bar)

@@ -13,6 +13,17 @@ the functions here, so the likelihood exists in exactly one place.
 * **Marginal likelihood**: ``p(r_i | s_i, theta) = sum_j w_j LogNormal(r_i; log a(m_ij, theta),
   sigma_r)`` with Gauss–Hermite nodes ``m_ij = s_i exp(sigma x_j)``.
 * **Latent likelihood**: one non-centred ``z_i ~ N(0, 1)``, ``m_i = s_i exp(sigma z_i)``.
+* **Ridge coordinates** (``FitSpec.reparam="ridge"``, issue 15 item 2): with one noise level the
+  data identify ``kappa = log beta + w0 log mu0`` (the intercept of spec Sec. 2), not ``mu0`` and
+  ``beta`` apart, so their posterior is a thin line across the prior's rectangle — curved in
+  the sampler's logit coordinates, where a dense mass matrix cannot whiten it. NUTS then samples
+  ``u, v ~ U(0, 1)`` instead: ``kappa`` runs over its range with ``u`` and ``v`` is the position
+  along the line segment ``{log beta + w log mu0 = kappa}`` inside the rectangle; ``mu0`` and
+  ``beta`` are deterministic, and a ``factor`` adds their prior density times the Jacobian, so
+  the prior on ``(mu0, beta)`` is exactly that of :func:`priors` (see :func:`ridge_transform`).
+  The slope ``w = 1 - slope(log r on log s)`` is read from the data (for the closed-form
+  actor the regression slope is ``wm = 1 - w0``); any ``w`` gives the same posterior, a good
+  one an axis-aligned ridge.
 
 A parameter may be free, fixed (a constant of the program: ``FitSpec.fixed``) or *known per
 trial* (``known={"sigma": ...}`` passed as data, so data sets with different known values share
@@ -32,20 +43,34 @@ from nestlab.actors.costs import CostFamily, closed_form_action, get_cost
 from nestlab.actors.models import PARAM_NAMES
 from nestlab.actors.solver import SolverOptions, check_solver_cost, solver_action
 
-__all__ = ["LIKELIHOODS", "POLICIES", "FitSpec", "action_fn", "check_data", "check_fixed",
-           "check_per_condition", "log_prior", "make_model", "parameter_names", "per_trial",
+__all__ = ["LIKELIHOODS", "POLICIES", "REPARAMS", "RIDGE_PARAMS", "FitSpec", "SamplerSettings",
+           "action_fn", "check_data", "check_fixed", "check_per_condition", "check_reparam",
+           "check_sampler", "log_prior", "make_model", "parameter_names", "per_trial",
            "pointwise_log_likelihood", "predict", "prior_sites", "priors", "resolve_policy",
-           "sample_priors_numpy", "start_values", "theta_from_sites"]
+           "ridge_inverse", "ridge_pair", "ridge_slope", "ridge_transform", "sample_priors_numpy",
+           "start_values", "theta_from_sites"]
 
 #: "solver": a* solved numerically inside the model (nestlab.actors.solver), the non-amortized
 #: baseline of benchmarks/actors_amortization_bench.py
 POLICIES = ("analytic", "network", "solver")
 LIKELIHOODS = ("marginal", "latent")
+#: how NUTS samples the prior–cost pair: "none" (each parameter on its own), "ridge" (the
+#: identified combination and the position along the ridge; see the module docstring)
+REPARAMS = ("none", "ridge")
+#: cost parameters whose ridge with mu0 is log-linear (spec Sec. 2: the intercept holds
+#: ``log beta + w0 log mu0``), the partners of ``reparam="ridge"``
+RIDGE_PARAMS = ("beta",)
+#: sites NUTS samples under ``reparam="ridge"`` in place of mu0 and the cost parameter
+RIDGE_SITES = ("ridge_u", "ridge_v")
 _LOG_2PI = math.log(2 * math.pi)
 
 
 class FitSpec(NamedTuple):
-    """Everything that defines the model (besides the data). ``cost`` is the resolved family."""
+    """Everything that defines the model (besides the data). ``cost`` is the resolved family.
+
+    ``reparam``: ``"none"`` or ``"ridge"`` (sample ``mu0`` and the cost parameter in ridge
+    coordinates; :func:`check_reparam`, module docstring).
+    """
 
     cost: CostFamily
     policy: str
@@ -56,6 +81,7 @@ class FitSpec(NamedTuple):
     box: dict[str, tuple[float, float]]
     n_nodes: int
     per_condition: tuple[str, ...] = ("sigma",)
+    reparam: str = "none"
 
     def is_per_condition(self, name: str) -> bool:
         """Whether ``name`` has one value per condition in this model."""
@@ -114,11 +140,116 @@ def log_prior(spec: FitSpec, theta: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def theta_from_sites(spec: FitSpec, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Parameters from site values (``exp`` of a ``log_`` site)."""
+    """Parameters from site values (``exp`` of a ``log_`` site).
+
+    A parameter present under its own name (a deterministic site, e.g. ``mu0`` and ``beta``
+    under ``reparam="ridge"``) is taken as it is; one with neither its name nor its site in
+    ``values`` is left out.
+    """
     import jax.numpy as jnp
 
-    return {k: (jnp.exp(values[site]) if site != k else values[site])
-            for k, site in prior_sites(spec).items()}
+    out = {}
+    for k, site in prior_sites(spec).items():
+        if k in values:
+            out[k] = values[k]
+        elif site in values:
+            out[k] = jnp.exp(values[site]) if site != k else values[site]
+    return out
+
+
+def ridge_pair(spec: FitSpec) -> tuple[str, str] | None:
+    """``("mu0", cost parameter)`` sampled in ridge coordinates, or ``None``."""
+    if spec.reparam != "ridge":
+        return None
+    return "mu0", next(p for p in RIDGE_PARAMS if p in spec.free)
+
+
+def ridge_slope(s: Any, r: Any) -> Any:
+    """``w = 1 - slope of log r on log s``, clipped to ``[0.05, 0.95]`` (0.5 for equal stimuli).
+
+    The direction of the prior–cost ridge in ``(log mu0, log beta)``: for the closed-form actor
+    ``log r | s`` has slope ``wm = 1 - w0`` (spec Sec. 2) and the data identify
+    ``log beta + w0 log mu0``.
+    """
+    import jax.numpy as jnp
+
+    x, y = jnp.log(s), jnp.log(r)
+    x = x - jnp.mean(x)
+    vx = jnp.sum(x * x)
+    slope = jnp.sum(x * (y - jnp.mean(y))) / jnp.where(vx > 0, vx, 1.0)
+    return jnp.where(vx > 0, jnp.clip(1.0 - slope, 0.05, 0.95), 0.5)
+
+
+def _log_coordinate(spec: FitSpec, k: str) -> tuple[float, float, Any]:
+    """``(lo, hi, logpdf)`` of ``log theta_k`` under :func:`priors` (bounds of ``log theta_k``)."""
+    import jax.numpy as jnp
+
+    site = prior_sites(spec)[k]
+    d = priors(spec)[site]
+    lo, hi = float(np.asarray(d.support.lower_bound)), float(np.asarray(d.support.upper_bound))
+    if site != k:  # already the log scale
+        return lo, hi, d.log_prob
+    # the clip only absorbs float32 rounding of exp(log theta) at the support's edges
+    return math.log(lo), math.log(hi), lambda x: d.log_prob(jnp.clip(jnp.exp(x), lo, hi)) + x
+
+
+def _ridge_geometry(spec: FitSpec, kappa: Any, w: Any):
+    """The segment ``{log p + w log mu0 = kappa}`` in the rectangle: ``(lo, length)`` in log mu0."""
+    import jax.numpy as jnp
+
+    mu0, p = ridge_pair(spec)
+    a0, a1, _ = _log_coordinate(spec, mu0)
+    b0, b1, _ = _log_coordinate(spec, p)
+    lo = jnp.maximum(a0, (kappa - b1) / w)
+    hi = jnp.minimum(a1, (kappa - b0) / w)
+    return lo, hi - lo
+
+
+def _kappa_range(spec: FitSpec, w: Any) -> tuple[Any, Any]:
+    mu0, p = ridge_pair(spec)
+    a0, a1, _ = _log_coordinate(spec, mu0)
+    b0, b1, _ = _log_coordinate(spec, p)
+    return b0 + w * a0, b1 + w * a1
+
+
+def ridge_transform(spec: FitSpec, u: Any, v: Any, w: Any) -> tuple[Any, Any, Any]:
+    """``(mu0, p, log density of (u, v))`` of the ridge coordinates ``u, v`` in ``(0, 1)``.
+
+    ``kappa = k0 + u (k1 - k0)`` runs over the range of ``log p + w log mu0`` on the prior's
+    rectangle; ``log mu0 = lo(kappa) + v L(kappa)`` runs along the segment of that ``kappa``
+    (length ``L``) and ``log p = kappa - w log mu0``. The map is one-to-one onto the rectangle
+    with ``|d(log mu0, log p) / d(u, v)| = L(kappa) (k1 - k0)``, so the returned density —
+    the prior density of ``(log mu0, log p)`` times that Jacobian — is the prior of
+    :func:`priors` expressed in ``(u, v)``: it integrates to one over the unit square
+    (tested), and ``(mu0, p)`` drawn through it have exactly their usual prior.
+    """
+    import jax.numpy as jnp
+
+    mu0, p = ridge_pair(spec)
+    k0, k1 = _kappa_range(spec, w)
+    kappa = k0 + u * (k1 - k0)
+    lo, length = _ridge_geometry(spec, kappa, w)
+    length = jnp.maximum(length, 1e-30)  # 0 only at the rectangle's corners (u = 0 or 1)
+    a0, a1, pdf_m = _log_coordinate(spec, mu0)
+    b0, b1, pdf_p = _log_coordinate(spec, p)
+    lm = lo + v * length
+    lp = jnp.clip(kappa - w * lm, b0, b1)  # float rounding only: the map stays in the box
+    lm = jnp.clip(lm, a0, a1)
+    logdens = pdf_m(lm) + pdf_p(lp) + jnp.log(length) + jnp.log(k1 - k0)
+    return (jnp.clip(jnp.exp(lm), math.exp(a0), math.exp(a1)),
+            jnp.clip(jnp.exp(lp), math.exp(b0), math.exp(b1)), logdens)
+
+
+def ridge_inverse(spec: FitSpec, mu0: Any, p: Any, w: Any) -> tuple[Any, Any]:
+    """``(u, v)`` of a point ``(mu0, p)`` inside the rectangle (the inverse of
+    :func:`ridge_transform`)."""
+    import jax.numpy as jnp
+
+    k0, k1 = _kappa_range(spec, w)
+    lm, lp = jnp.log(mu0), jnp.log(p)
+    kappa = lp + w * lm
+    lo, length = _ridge_geometry(spec, kappa, w)
+    return (kappa - k0) / (k1 - k0), (lm - lo) / jnp.maximum(length, 1e-30)
 
 
 def sample_priors_numpy(spec: FitSpec, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -148,8 +279,12 @@ def sample_priors_numpy(spec: FitSpec, n: int, rng: np.random.Generator) -> dict
     return {k: v.astype(np.float32) for k, v in out.items()}
 
 
-def start_values(spec: FitSpec, r: Any) -> dict[str, Any]:
-    """A data-informed start ``{site: value}`` (prior median near the responses' geometric mean)."""
+def start_values(spec: FitSpec, r: Any, s: Any = None) -> dict[str, Any]:
+    """A data-informed start ``{site: value}`` (prior median near the responses' geometric mean).
+
+    Under ``reparam="ridge"`` the pair's start is given as ``ridge_u``/``ridge_v`` (the point
+    of :func:`ridge_inverse` with ``w`` from ``s`` and ``r``; ``w = 0.5`` without ``s``).
+    """
     import jax.numpy as jnp
 
     start = {"sigma": 0.15, "sigma0": 0.2, "sigma_r": 0.15,
@@ -158,11 +293,19 @@ def start_values(spec: FitSpec, r: Any) -> dict[str, Any]:
         pr = spec.cost.priors[k]
         start[k] = (pr.a + pr.b) / 2 if pr.kind == "uniform" else math.exp(pr.a)
     out = {}
+    pair = ridge_pair(spec)
     for k, site in prior_sites(spec).items():
+        if pair and k in pair:
+            continue
         v = start[k] if site == k else jnp.log(start[k])
         if spec.is_per_condition(k):
             v = jnp.full((spec.n_conditions,), v)
         out[site] = v
+    if pair:
+        w = 0.5 if s is None else ridge_slope(s, r)
+        u, v = ridge_inverse(spec, start[pair[0]], start[pair[1]], w)
+        out[RIDGE_SITES[0]] = jnp.clip(u, 0.02, 0.98)
+        out[RIDGE_SITES[1]] = jnp.clip(v, 0.02, 0.98)
     return out
 
 
@@ -265,7 +408,10 @@ def make_model(spec: FitSpec, network: Any = None):
     Free parameters are sampled from :func:`priors` (one value per condition for those in
     ``per_condition``), fixed ones are constants, ``known`` ones per-trial data. The observed
     responses enter through :func:`pointwise_log_likelihood` (a ``factor`` site ``"r"``), so the
-    sampled density and the PSIS-LOO values are the same function.
+    sampled density and the PSIS-LOO values are the same function. Under
+    ``spec.reparam="ridge"`` ``mu0`` and the cost parameter are deterministic sites computed
+    from ``ridge_u, ridge_v`` (:func:`ridge_transform`; their prior enters as the factor
+    ``"ridge_prior"``).
     """
     import jax.numpy as jnp
     import numpyro
@@ -275,17 +421,28 @@ def make_model(spec: FitSpec, network: Any = None):
     sites = prior_sites(spec)
     act = action_fn(spec, network)
 
+    pair = ridge_pair(spec)
+
     def model(s, cond, r, known=None):
         values = {}
         for k, site in sites.items():
+            if pair and k in pair:
+                continue
             d = pri[site]
             if spec.is_per_condition(k):
                 d = d.expand([spec.n_conditions]).to_event(1)
             values[site] = numpyro.sample(site, d)
         theta = theta_from_sites(spec, values)
         for k, site in sites.items():
-            if site != k:
+            if site != k and k in theta:
                 numpyro.deterministic(k, theta[k])
+        if pair:  # the identified combination and the position along the ridge (docstring)
+            u = numpyro.sample(RIDGE_SITES[0], dist.Uniform(0.0, 1.0))
+            v = numpyro.sample(RIDGE_SITES[1], dist.Uniform(0.0, 1.0))
+            m, p, logdens = ridge_transform(spec, u, v, ridge_slope(s, r))
+            numpyro.factor("ridge_prior", logdens)
+            theta[pair[0]] = numpyro.deterministic(pair[0], m)
+            theta[pair[1]] = numpyro.deterministic(pair[1], p)
         for k, v in spec.fixed.items():
             theta[k] = jnp.asarray(v)
         tt = per_trial(spec, theta, cond, known)
@@ -387,3 +544,55 @@ def check_fixed(fixed: Any, cost: CostFamily, box: Mapping[str, Any], n_conditio
                              + ("" if vector_ok else " (or list it in per_condition=)"))
         out[k] = arr.astype(np.float32)
     return out
+
+
+def check_reparam(reparam: Any, spec: FitSpec) -> FitSpec:
+    """``spec`` with ``reparam`` set, checked against it.
+
+    ``"ridge"`` needs ``mu0`` and one of :data:`RIDGE_PARAMS` free and shared by the
+    conditions (one ridge per fit).
+
+    Raises:
+        ValueError: an unknown name, or ``"ridge"`` for a model without such a pair.
+    """
+    checks.choice("reparam", reparam, REPARAMS)
+    if reparam == "ridge":
+        partners = [p for p in RIDGE_PARAMS if p in spec.free]
+        shared = [p for p in ["mu0"] + partners if spec.is_per_condition(p)]
+        if "mu0" not in spec.free or not partners or shared:
+            raise ValueError(
+                f"invalid reparam 'ridge' for cost {spec.cost.name!r} with free "
+                f"{list(spec.free)}" + (f" and per-condition {shared}" if shared else "")
+                + f"; valid: mu0 and one of {list(RIDGE_PARAMS)} free and shared by the "
+                "conditions, else reparam='none'")
+    return spec._replace(reparam=reparam)
+
+
+class SamplerSettings(NamedTuple):
+    """NUTS settings checked by :func:`check_sampler`."""
+
+    chains: int
+    warmup: int
+    draws: int
+    seed: int
+    n_nodes: int
+    target_accept: float
+
+
+def check_sampler(*, chains: Any, warmup: Any, draws: Any, seed: Any, n_nodes: Any,
+                  target_accept: Any) -> SamplerSettings:
+    """The NUTS settings every fit takes, checked in one dialect (``nestlab.checks``).
+
+    ``chains, warmup, draws >= 1``; ``0 <= seed < 2**32``; ``2 <= n_nodes <= 200``
+    (Gauss–Hermite nodes); ``0 < target_accept < 1``.
+
+    Raises:
+        TypeError: a value of the wrong type (e.g. ``chains=2.0``).
+        ValueError: a value out of range.
+    """
+    return SamplerSettings(
+        checks.integer("chains", chains, min=1), checks.integer("warmup", warmup, min=1),
+        checks.integer("draws", draws, min=1),
+        checks.integer("seed", seed, min=0, max=2**32 - 1),
+        checks.integer("n_nodes", n_nodes, min=2, max=200),
+        checks.real("target_accept", target_accept, min=0, max=1, inclusive=(False, False)))
