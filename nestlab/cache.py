@@ -9,7 +9,8 @@ rather than silently used. Writes go to a temporary file in the same folder and 
 moved into place with :func:`os.replace` (atomic on POSIX).
 
 The cache directory is ``$NESTLAB_CACHE`` if set, else ``.nestlab-cache/`` in the
-current working directory.
+current working directory (suite spec, "Cache contract"). A training routine that stores its
+networks here names its code version ``CACHE_VERSION`` in its own module (conventions.md).
 
 Example::
 
@@ -34,16 +35,21 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from nestlab import checks
 from nestlab.record import to_jsonable
 
+__all__ = ["CACHE_ENV_VAR", "DEFAULT_CACHE_DIR", "CacheEntry", "cache_dir", "content_key",
+           "entry_path", "load_or_build"]
+
 log = logging.getLogger(__name__)
 
-ENV_VAR = "NESTLAB_CACHE"
-DEFAULT_DIR = ".nestlab-cache"
+#: the environment variable that moves the cache
+CACHE_ENV_VAR = "NESTLAB_CACHE"
+#: the cache folder (relative to the working directory) when the variable is not set
+DEFAULT_CACHE_DIR = ".nestlab-cache"
 _FORMAT = "nestlab-cache/1"
 
 
@@ -61,46 +67,23 @@ def cache_dir(directory: str | Path | None = None) -> Path:
     """The cache directory: ``directory`` if given, else ``$NESTLAB_CACHE``, else ``./.nestlab-cache``."""
     if directory is not None:
         return checks.path("directory", directory, must_exist=False)
-    return Path(os.environ.get(ENV_VAR, DEFAULT_DIR))
-
-
-def _exact_jsonable(value: Any, name: str) -> Any:
-    """:func:`nestlab.record.to_jsonable`, except that NaN and +-inf stay floats.
-
-    ``to_jsonable`` maps every non-finite float to ``None`` (right for a report, wrong for a key:
-    a NaN config and an inf config would share an entry). Kept floats are written by
-    :func:`json.dumps` as the bare tokens ``NaN``, ``Infinity``, ``-Infinity``, which no string,
-    number or ``null`` can produce, so the four are told apart; every finite value converts
-    exactly as before, so the keys of ordinary configurations (and warm caches) are unchanged.
-    """
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, Mapping):
-        return {str(k): _exact_jsonable(v, f"{name}[{k!r}]") for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_exact_jsonable(v, f"{name}[{i}]") for i, v in enumerate(value)]
-    if hasattr(value, "tolist") and callable(value.tolist):
-        return _exact_jsonable(value.tolist(), name)
-    if hasattr(value, "item") and callable(value.item):
-        return _exact_jsonable(value.item(), name)
-    raise TypeError(f"invalid type for {name}: {type(value).__name__} ({checks.describe(value)}); "
-                    "valid types: numbers, strings, booleans, None, or lists/dicts of those")
+    return Path(os.environ.get(CACHE_ENV_VAR, DEFAULT_CACHE_DIR))
 
 
 def _canonical(obj: Any, name: str = "config") -> str:
-    return json.dumps(_exact_jsonable(obj, name), sort_keys=True, separators=(",", ":"),
-                      allow_nan=True)
+    """The JSON text a key hashes: sorted keys, no spaces, NaN and +-inf kept apart from ``None``.
+
+    A report maps every non-finite float to ``null``; a key must not (a NaN config and an inf
+    config would share an entry), so they stay floats, written by :func:`json.dumps` as the bare
+    tokens ``NaN``, ``Infinity``, ``-Infinity``. Finite values convert as for a report, so the
+    keys of ordinary configurations (and warm caches) are what they always were.
+    """
+    return json.dumps(to_jsonable(obj, name=name, keep_nonfinite=True), sort_keys=True,
+                      separators=(",", ":"), allow_nan=True)
 
 
 def _check_key_parts(namespace: Any, config: Any, version: Any) -> dict[str, Any]:
-    checks.instance("namespace", namespace, str)
-    if not namespace:
-        raise ValueError("invalid namespace '': empty; valid values: a non-empty string such as "
-                         "'actors.policy'")
+    checks.text("namespace", namespace)
     checks.instance("version", version, str)
     return checks.mapping("config", config)
 
@@ -116,9 +99,9 @@ def content_key(namespace: str, config: Mapping[str, Any], *, version: str) -> s
         ValueError: empty ``namespace``.
     """
     config = _check_key_parts(namespace, config, version)
-    _exact_jsonable(config, "config")  # a non-JSON value is named by its key path in config
+    exact = to_jsonable(config, name="config", keep_nonfinite=True)  # names a bad value's key path
     payload = _canonical({"format": _FORMAT, "namespace": namespace, "version": version,
-                          "config": config})
+                          "config": exact})
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -160,8 +143,6 @@ class _Corrupt(Exception):
 
 
 def _verified(path: Path, *, namespace: str, version: str, config: Mapping[str, Any]) -> CacheEntry:
-    from safetensors import safe_open
-
     tensors = load_file(str(path))
     with safe_open(str(path), framework="pt") as fh:
         meta = fh.metadata()
@@ -234,14 +215,12 @@ def load_or_build(
         ValueError: empty ``namespace``.
     """
     config = _check_key_parts(namespace, config, version)
-    if not callable(build):
-        raise TypeError(f"invalid type for build: {type(build).__name__} "
-                        f"({checks.describe(build)}); valid types: a zero-argument callable")
+    checks.function("build", build, valid="a zero-argument callable")
     checks.boolean("rebuild", rebuild)
     key = content_key(namespace, config, version=version)
     root = cache_dir(directory)
     if root.exists() and not root.is_dir():
-        what = "directory" if directory is not None else f"${ENV_VAR}"
+        what = "directory" if directory is not None else f"${CACHE_ENV_VAR}"
         raise ValueError(f"invalid {what} {str(root)!r}: is a file, not a folder; valid: a folder "
                          "(created if missing) for the cache")
     path = entry_path(namespace, key, directory)
@@ -256,9 +235,11 @@ def load_or_build(
     tensors = checks.mapping("tensors returned by build()", out[0])
     bad = [k for k, v in tensors.items() if not isinstance(v, torch.Tensor)]
     if bad:
-        raise TypeError(f"load_or_build(): build() returned non-tensor values for {bad}; "
-                        "the cache stores tensors only")
-    info = to_jsonable(checks.mapping("info returned by build()", out[1]))
+        raise TypeError(f"load_or_build(): invalid type for tensors returned by build(): "
+                        f"non-tensor values for {bad}; valid types: torch.Tensor values (the "
+                        "cache stores tensors only)")
+    info = to_jsonable(checks.mapping("info returned by build()", out[1]),
+                       name="info returned by build()")
     metadata = {"format": _FORMAT, "namespace": namespace, "version": version,
                 "config": _canonical(dict(config)), "checksum": _tensor_checksum(tensors),
                 "info": json.dumps(info)}

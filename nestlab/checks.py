@@ -37,12 +37,14 @@ __all__ = [
     "describe",
     "finite_or_none",
     "frame",
+    "function",
     "integer",
     "instance",
     "mapping",
     "path",
     "real",
     "sequence",
+    "text",
 ]
 
 
@@ -177,6 +179,32 @@ def real(name: str, value: Any, *, min: float | None = None, max: float | None =
     return v
 
 
+def text(name: str, value: Any, *, where: str | None = None) -> str:
+    """``value`` if it is a string with something in it besides white space.
+
+    Raises:
+        TypeError: not a string.
+        ValueError: empty or only white space.
+    """
+    instance(name, value, str, where=where)
+    if not value.strip():
+        raise ValueError(f"{_where(where)}invalid {name} {value!r}: it is empty; valid values: a "
+                         "non-empty text")
+    return value
+
+
+def function(name: str, value: Any, *, valid: str = "a callable",
+             where: str | None = None) -> Any:
+    """``value`` if it is callable, else ``TypeError`` saying what kind of callable is wanted.
+
+    Args:
+        valid: what is allowed, as the message says it (``"a zero-argument callable"``).
+    """
+    if not callable(value):
+        raise _type_error(name, value, valid, where)
+    return value
+
+
 def finite_or_none(name: str, value: Any, **kwargs: Any) -> float | None:
     """``None`` passes; anything else goes through :func:`real` with ``kwargs``."""
     return None if value is None else real(name, value, **kwargs)
@@ -280,7 +308,7 @@ def array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None,
             idx = np.flatnonzero(~ok)
             raise ValueError(f"{_where(where)}invalid {name}: {idx.size} of {arr.size} values out of "
                              f"range (first at index {int(idx[0])}: {flat[idx[0]]:g}); valid range: "
-                             + _range_text("value", min, max, inclusive, "values").replace("values value", "value"))
+                             + _range_text("value", min, max, inclusive, "values"))
     return arr
 
 
@@ -322,7 +350,9 @@ def frame(name: str, value: Any, columns: Iterable[str], *, where: str | None = 
         TypeError: not a DataFrame.
         ValueError: a column is missing (the message lists what was found and what is needed).
     """
-    import pandas as pd  # local: most callers of this module never touch pandas
+    # local: pandas costs about half a second at start-up, and ``import nestlab`` (record ->
+    # checks) must stay cheap; only callers that already hold a frame get here
+    import pandas as pd
 
     instance(name, value, pd.DataFrame, where=where)
     needed = list(columns)

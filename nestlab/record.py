@@ -55,31 +55,48 @@ CLAIM_KEYS = ("claim", "paper", "nestlab", "verdict", "note")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
-def to_jsonable(value: Any) -> Any:
-    """Convert ``value`` into plain JSON types (raises ``TypeError`` if impossible)."""
+def to_jsonable(value: Any, *, name: str = "value", keep_nonfinite: bool = False,
+                where: str | None = None) -> Any:
+    """``value`` in plain JSON types: numbers, strings, booleans, ``None``, lists and dicts.
+
+    numpy / torch / JAX scalars and arrays are converted (without importing any of them), tuples
+    become lists and mapping keys strings.
+
+    Args:
+        value: what to convert.
+        name: how an error message names ``value`` (nested parts as ``name['key'][0]``).
+        keep_nonfinite: keep NaN and +-inf as floats (:func:`json.dumps` writes them as the bare
+            tokens ``NaN``, ``Infinity``, which no string, number or ``null`` can produce: the
+            cache's keys tell them apart). Default: ``None``, as JSON has no NaN (reports).
+        where: the public function to name first in an error message (``"record()"``).
+
+    Raises:
+        TypeError: a part that is none of those types (naming its path in ``value``).
+    """
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        return float(value) if math.isfinite(value) else None
+        return float(value) if keep_nonfinite or math.isfinite(value) else None
     if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v, name=f"{name}[{k!r}]", keep_nonfinite=keep_nonfinite,
+                                    where=where) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    # numpy / torch / jax scalars and arrays, without importing any of them
+        return [to_jsonable(v, name=f"{name}[{i}]", keep_nonfinite=keep_nonfinite, where=where)
+                for i, v in enumerate(value)]
     if hasattr(value, "tolist") and callable(value.tolist):
-        return to_jsonable(value.tolist())
+        return to_jsonable(value.tolist(), name=name, keep_nonfinite=keep_nonfinite, where=where)
     if hasattr(value, "item") and callable(value.item):
-        return to_jsonable(value.item())
-    raise TypeError(
-        f"record(): cannot store a value of type {type(value).__name__}; "
-        "use numbers, strings, booleans, None, or lists/dicts of those"
-    )
+        return to_jsonable(value.item(), name=name, keep_nonfinite=keep_nonfinite, where=where)
+    raise TypeError(f"{where + ': ' if where else ''}invalid type for {name}: "
+                    f"{type(value).__name__} ({checks.describe(value)}); valid types: numbers, "
+                    "strings, booleans, None, or lists/dicts of those")
 
 
 def _emit(bundle: dict[str, Any], text: str) -> None:
     """Display a MIME bundle in IPython; in plain Python print its text only."""
+    # local: IPython costs a few tenths of a second, and ``import nestlab`` must stay cheap
     from IPython import get_ipython
 
     if get_ipython() is None:  # plain Python: only the human-readable line
@@ -105,29 +122,23 @@ def record(name: str, value: Any, *, label: str | None = None, unit: str | None 
 
     Raises:
         ValueError: an invalid ``name``, or an empty ``label``.
-        TypeError: a value that is not JSON-convertible, a ``label``/``unit`` that is not text.
+        TypeError: a ``name`` that is not text, a value that is not JSON-convertible (naming its
+            part), a ``label``/``unit`` that is not text.
     """
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ValueError(
-            f"record(): invalid name {name!r}; use letters, digits, '_', '.', '-' "
-            "and start with a letter or '_'"
-        )
+    where = "record()"
+    checks.instance("name", name, str, where=where)
+    if not _NAME_RE.match(name):
+        raise ValueError(f"{where}: invalid name {name!r}; valid values: letters, digits, '_', "
+                         "'.', '-', starting with a letter or '_'")
     payload: dict[str, Any] = {"name": name}
     if label is not None:
-        payload["label"] = _text("label", label, where="record()")
+        payload["label"] = checks.text("label", label, where=where)
     if unit is not None:
-        payload["unit"] = checks.instance("unit", unit, str, where="record()")
-    stored = to_jsonable(value)
+        payload["unit"] = checks.instance("unit", unit, str, where=where)
+    stored = to_jsonable(value, name=name, where=where)
     payload["value"] = stored
     _emit({MIME_TYPE: payload, "text/plain": f"{name} = {stored!r}"}, f"{name} = {stored!r}")
     return stored
-
-
-def _text(name: str, value: Any, *, where: str) -> str:
-    checks.instance(name, value, str, where=where)
-    if not value.strip():
-        raise ValueError(f"{where}: invalid {name} {value!r}: it is empty; valid values: a non-empty text")
-    return value
 
 
 def _shown(value: Any) -> str:
@@ -229,7 +240,7 @@ def claim(claim: str, *, paper: Any, nestlab: Any, verdict: str, note: str = "")
             not text, a number, a bool or ``None``.
     """
     where = "claim()"
-    row = {"claim": _text("claim", claim, where=where)}
+    row = {"claim": checks.text("claim", claim, where=where)}
     for key, value in (("paper", paper), ("nestlab", nestlab)):
         # numpy/torch scalars become numbers first; arrays and containers are refused
         plain = to_jsonable(value) if hasattr(value, "item") and getattr(value, "ndim", 0) == 0 \

@@ -44,7 +44,7 @@ def test_key_depends_on_config_version_and_namespace():
 
 
 def test_env_var_sets_directory(tmp_path, monkeypatch):
-    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "c"))
+    monkeypatch.setenv(cache.CACHE_ENV_VAR, str(tmp_path / "c"))
     entry = cache.load_or_build("t", {}, _builder([]), version="1")
     assert entry.path.is_relative_to(tmp_path / "c")
 
@@ -268,7 +268,7 @@ def test_directory_that_is_a_file_is_refused(tmp_path, monkeypatch):
     f.write_text("x")
     with pytest.raises(ValueError, match=r"invalid directory '.*file': is a file"):
         cache.load_or_build("t", {}, _ok_build, version="1", directory=f)
-    monkeypatch.setenv(cache.ENV_VAR, str(f))
+    monkeypatch.setenv(cache.CACHE_ENV_VAR, str(f))
     with pytest.raises(ValueError, match=r"invalid \$NESTLAB_CACHE '.*file': is a file"):
         cache.load_or_build("t", {}, _ok_build, version="1")
 

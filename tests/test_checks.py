@@ -41,6 +41,10 @@ from nestlab import checks
     (lambda: checks.path("data_path", "x.txt", suffixes=[".csv"], must_exist=False), ValueError, ["data_path", ".csv"]),
     (lambda: checks.path("data_path", 3), TypeError, ["data_path", "int"]),
     (lambda: checks.frame("table", {"a": [1]}, ["a"]), TypeError, ["table", "dict"]),
+    (lambda: checks.text("claim", "  "), ValueError, ["claim", "'  '", "empty"]),
+    (lambda: checks.text("claim", 3), TypeError, ["claim", "int"]),
+    (lambda: checks.function("build", "train", valid="a zero-argument callable"), TypeError,
+     ["build", "str", "a zero-argument callable"]),
     (lambda: checks.frame("table", __import__("pandas").DataFrame({"a": [1]}), ["a", "b"]), ValueError,
      ["table", "['b']", "found ['a']"]),
 ])

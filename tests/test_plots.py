@@ -41,6 +41,44 @@ def test_interactive_live_returns_widget(monkeypatch):
     assert hasattr(res, "widget") or isinstance(res, widgets.Widget) or callable(res)
 
 
+def test_interactive_headless_reads_defaults_of_fixed_and_described_widgets(monkeypatch, capsys):
+    monkeypatch.setenv(plots.HEADLESS_ENV_VAR, "1")
+    out = plots.interactive(lambda cost, n: (cost, n), cost=widgets.Dropdown(
+        options=["a", "b"], value="b", description="the cost"), n=widgets.fixed(3))
+    assert out == ("b", 3)
+    assert "shown here with cost='b', n=3" in capsys.readouterr().out
+
+
+def test_plot_panels_draws_one_panel_per_item_and_hides_the_rest():
+    drawn = []
+
+    def draw(item, *, ax):
+        drawn.append((item, ax))
+        ax.plot([0, 1], [item, item])
+
+    grid = plots.plot_panels({3: "x", 5: "y", 7: "z"}, draw, nrows=2, ncols=2, width=4, height=3)
+    assert grid.shape == (2, 2) and [i for i, _ in drawn] == [3, 5, 7]
+    assert [a for _, a in drawn] == list(grid.flat[:3])
+    assert grid.flat[0].lines[0].get_ydata()[0] == 3
+    assert [a.axison for a in grid.flat] == [True, True, True, False]
+    assert tuple(grid.flat[0].figure.get_size_inches()) == (4, 3)
+    matplotlib.pyplot.close("all")
+
+
+def test_plot_runtimes_draws_seconds_and_marks_failures():
+    ax = plots.plot_runtimes({"00_tour": ("ok", 2.5), "10_actor_policy": ("failed", 40.0)},
+                             title="last run")
+    bars = ax.patches
+    assert [b.get_width() for b in bars] == [2.5, 40.0]
+    assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == plots.PALETTE[0].lower()
+    assert matplotlib.colors.to_hex(bars[1].get_facecolor()) == plots.PALETTE[1].lower()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["00_tour", "10_actor_policy"]
+    assert ax.get_title() == "last run" and ax.yaxis_inverted()
+    _, given = plots.figure()
+    assert plots.plot_runtimes({"a": ("ok", 1.0)}, ax=given) is given
+    matplotlib.pyplot.close("all")
+
+
 # --- bad inputs (issue 10) ------------------------------------------------------------------------
 
 PLOT_CASES = {
@@ -50,6 +88,15 @@ PLOT_CASES = {
     "figure-height-nan": (ValueError, lambda: plots.figure(height=float("nan")), ["height", "nan"]),
     "interactive-fn": (TypeError, lambda: plots.interactive("show", a=(0, 1)), ["fn", "str"]),
     "check-ax": (TypeError, lambda: plots.check_ax("axes"), ["ax", "str", "Axes"]),
+    "panels-draw": (TypeError, lambda: plots.plot_panels([1], "f", nrows=1, ncols=1), ["draw", "str"]),
+    "panels-too-many": (ValueError, lambda: plots.plot_panels([1, 2, 3], print, nrows=1, ncols=2),
+                        ["items", "3 items", "2"]),
+    "panels-axes": (ValueError, lambda: plots.plot_panels([1], print, nrows=1, ncols=2,
+                                                          axes=plots.figure()[1]), ["axes", "1 axes"]),
+    "runtimes-empty": (ValueError, lambda: plots.plot_runtimes({}), ["runtimes", "empty"]),
+    "runtimes-seconds": (ValueError, lambda: plots.plot_runtimes({"a": ("ok", -1.0)}),
+                         ["runtimes['a'][1]", "-1"]),
+    "runtimes-pair": (TypeError, lambda: plots.plot_runtimes({"a": 3.0}), ["runtimes['a']", "float"]),
     "phase-game": (TypeError, lambda: rplots.plot_phase("rotational", {}), ["game", "str"]),
     "phase-trajectories": (TypeError, lambda: rplots.plot_phase(rotational(), {0: [1, 2]}),
                            ["trajectories[0]", "list"]),

@@ -26,15 +26,31 @@ def test_to_jsonable_converts_array_types_and_nan():
     json.dumps(out)
 
 
-def test_to_jsonable_refuses_objects():
-    with pytest.raises(TypeError, match="cannot store"):
+def test_to_jsonable_refuses_objects_naming_their_place():
+    with pytest.raises(TypeError, match=r"invalid type for value: object \(<object"):
         to_jsonable(object())
+    with pytest.raises(TypeError, match=r"invalid type for cfg\['a'\]\[1\]: set"):
+        to_jsonable({"a": [1, {2}]}, name="cfg")
 
 
-@pytest.mark.parametrize("bad", ["", "1abc", "has space", None, 3])
-def test_record_refuses_bad_names(bad):
-    with pytest.raises(ValueError, match="invalid name"):
+def test_to_jsonable_keeps_non_finite_floats_only_when_asked():
+    values = [math.nan, math.inf, -math.inf, np.float64("nan")]
+    assert to_jsonable(values) == [None] * 4
+    kept = to_jsonable(values, keep_nonfinite=True)
+    assert math.isnan(kept[0]) and kept[1:3] == [math.inf, -math.inf] and math.isnan(kept[3])
+
+
+@pytest.mark.parametrize(("bad", "exc"), [("", ValueError), ("1abc", ValueError),
+                                          ("has space", ValueError), (None, TypeError),
+                                          (3, TypeError)])
+def test_record_refuses_bad_names(bad, exc):
+    with pytest.raises(exc, match=r"record\(\): invalid (type for )?name"):
         record(bad, 1)
+
+
+def test_record_names_an_unstorable_value_by_its_record():
+    with pytest.raises(TypeError, match=r"record\(\): invalid type for acc\['x'\]: object"):
+        record("acc", {"x": object()})
 
 
 def test_record_emits_mime_and_text(capsys):

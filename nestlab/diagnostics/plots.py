@@ -18,6 +18,8 @@ from nestlab.plots import PALETTE, apply_style, ensure_ax
 
 __all__ = ["plot_compare", "plot_ecdf_ranks", "plot_pair", "plot_ppc_vs_stimulus"]
 
+#: arviz 0.23 passes a dict as ``alias_mapping`` to matplotlib, deprecated since matplotlib 3.11
+_ALIAS_MAPPING = ".*alias_mapping.*"
 #: the columns of :func:`nestlab.diagnostics.compare`'s frame that :func:`plot_compare` draws
 _COMPARE_COLUMNS = ("rank", "elpd", "p_loo", "elpd_diff", "weight", "se", "dse", "warning")
 
@@ -58,7 +60,7 @@ def plot_pair(posteriors: Mapping[str, Any], *, var_names: Sequence[str], log: b
             draws[f"log {v}" if log else v] = np.log(x) if log else x
         sub = to_inference_data(posterior=draws)
         with warnings.catch_warnings():  # arviz 0.23 uses a matplotlib 3.11-deprecated helper
-            warnings.filterwarnings("ignore", message=".*alias_mapping.*")
+            warnings.filterwarnings("ignore", message=_ALIAS_MAPPING)
             axes = az.plot_pair(sub, kind="scatter", marginals=True, ax=axes, textsize=9,
                                 scatter_kwargs={"color": colors[i % len(colors)], "alpha": 0.3,
                                                 "label": label, "s": 4},
@@ -91,8 +93,10 @@ def plot_ppc_vs_stimulus(idata: Any, *, stimulus: str = STIMULUS, response: str 
     az = import_arviz()
     s = np.asarray(idata.constant_data[stimulus].values)
     pp = np.asarray(idata.posterior_predictive[response].values)
-    az.plot_hdi(s, pp, hdi_prob=hdi_prob, ax=ax, color=color or PALETTE[0],
-                fill_kwargs={"alpha": 0.3, "label": f"{int(hdi_prob * 100)}% predictive"})
+    with warnings.catch_warnings():  # arviz 0.23 uses a matplotlib 3.11-deprecated helper
+        warnings.filterwarnings("ignore", message=_ALIAS_MAPPING)
+        az.plot_hdi(s, pp, hdi_prob=hdi_prob, ax=ax, color=color or PALETTE[0],
+                    fill_kwargs={"alpha": 0.3, "label": f"{int(hdi_prob * 100)}% predictive"})
     ax.plot(s, np.asarray(idata.observed_data[response].values), "o", ms=3, color="k",
             label="observed")
     ax.plot(np.sort(s), np.median(pp.reshape(-1, pp.shape[-1]), axis=0)[np.argsort(s)], "-",

@@ -1,0 +1,1 @@
+"""Tests of nestlab.diagnostics, one file a module."""
