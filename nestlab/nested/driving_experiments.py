@@ -49,8 +49,8 @@ from nestlab.nested.driving import (
 )
 from nestlab.nested.exact import ExactInference, LikelihoodCache, Posterior
 from nestlab.nested.experiments import ALL_METHODS, AMORTIZED, paired_gap_se, summary
-from nestlab.nested.importance import importance_step
-from nestlab.nested.recognition import OnlineGRU, TrainingSet, pad, train_recognition
+from nestlab.nested.importance import importance_step, importance_step_unchecked
+from nestlab.nested.recognition import OnlineGRU, TrainingSet, advance_pair, pad, train_recognition
 
 __all__ = ["BUDGET", "DATA_VERSION", "NETWORKS", "DrivingSetup", "DrivingTrace", "Subspace",
            "accuracy_table", "amortized_trace", "episodes", "exact_trace", "example_traces",
@@ -166,8 +166,15 @@ def exact_trace(setup: DrivingSetup, episode: DrivingEpisode, *,
 
 def proposal(nets: dict[str, OnlineGRU], x: np.ndarray, *, prefix: str = "") -> np.ndarray:
     """``log q_t`` over the 72 hypotheses from one step of the goals and existence networks."""
-    lg = nets[prefix + "goals"].step(x)
-    le = nets[prefix + "existence"].step(x)
+    goals, exist = nets[prefix + "goals"], nets[prefix + "existence"]
+    x = checks.array("x", x, shape=(goals.n_in,), where="proposal")
+    return _proposal(goals, exist, x)
+
+
+def _proposal(goals: OnlineGRU, exist: OnlineGRU, x: np.ndarray) -> np.ndarray:
+    """:func:`proposal` without the argument check (the online loop's inner call): both GRU
+    cells stepped in one pass (:func:`~nestlab.nested.recognition.advance_pair`)."""
+    lg, le = advance_pair(goals, exist, x)
     return (lg[:, None] + le[None, :]).ravel()
 
 
@@ -200,15 +207,25 @@ def amortized_trace(setup: DrivingSetup, episode: DrivingEpisode, *, k: int, sch
     sub = "topk" if scheme == "topk" else "is"
     uniform = np.full(N_HYP, -np.log(N_HYP))
 
+    log_prior = checks.array("log_prior", model.log_prior, shape=(N_HYP,), finite=False,
+                             max=np.inf, inclusive=(True, False), where="amortized_trace")
+    if use_net:
+        goals, exist = nets["goals"], nets["existence"]
+        for name in ("goals", "existence"):
+            checks.instance(f"nets[{name!r}]", nets[name], OnlineGRU, where="amortized_trace")
+            if nets[name].n_in != dom.n_features:
+                raise ValueError(f"amortized_trace: invalid nets[{name!r}]: {nets[name].n_in} "
+                                 f"inputs; valid: {dom.n_features} (the domain's features)")
+
+    # everything is checked once above; the online steps run the unchecked inner calls
     def step(t: int) -> Posterior:
         if use_net:
             x = dom.features(episode.states[t], episode.actions[t], episode.states[t + 1],
                              half_angle=params.target_half_angle).astype(float)
-            log_q = proposal(nets, x)
+            log_q = _proposal(goals, exist, x)
         else:
             log_q = uniform
-        return importance_step(model, cache, model.log_prior, log_q, t, k=k, rng=rng,
-                               scheme=sub)
+        return importance_step_unchecked(model, cache, log_prior, log_q, t, k, rng, sub, "joint")
 
     return _run(model, episode.n_steps, step)
 

@@ -385,8 +385,9 @@ class ImportanceBeliefs:
             idx, log_incl = np.argsort(-log_q, axis=1, kind="stable")[:, :self.k], 0.0
         # cumulative level-0 log-likelihood of each particle over steps < t: one lookup in the
         # running sums of Alice's likelihood table
-        cum = np.take_along_axis(self.cache.alice_cum(ts), idx, axis=1)
-        logw = np.take_along_axis(log_p, idx, axis=1) + cum - log_incl
+        rows = np.arange(ts.size)[:, None]
+        cum = self.cache.alice_cum(ts)[rows, idx]
+        logw = log_p[rows, idx] + cum - log_incl
         w = np.exp(logw - logw.max(1, keepdims=True))
         self._idx[ts, cues], self._w[ts, cues] = idx, w / w.sum(1, keepdims=True)
         self._done[ts, cues] = True
@@ -396,10 +397,13 @@ class ImportanceBeliefs:
         ts, cues = np.asarray(ts), np.asarray(cues)
         todo = ~self._done[ts, cues]
         if todo.any():
-            pairs = np.unique(ts[todo] * self.n_goals + cues[todo])
-            self._draw(*np.divmod(pairs, self.n_goals))
+            # the distinct (step, cue) pairs in increasing order (np.unique's order), by a mask
+            # over the (T + 1) x |G| table: cheaper than sorting for these short requests
+            mask = np.zeros(self._done.size, dtype=bool)
+            mask[ts[todo] * self.n_goals + cues[todo]] = True
+            self._draw(*np.divmod(np.flatnonzero(mask), self.n_goals))
         w = np.zeros((ts.size, self.n_goals))                                     # dense rows
-        np.put_along_axis(w, self._idx[ts, cues], self._w[ts, cues], axis=1)     # distinct goals
+        w[np.arange(ts.size)[:, None], self._idx[ts, cues]] = self._w[ts, cues]  # distinct goals
         return self._goals, w
 
 

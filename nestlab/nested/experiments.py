@@ -57,6 +57,7 @@ from nestlab.nested.recognition import (
     OnlineGRU,
     RecognitionNet,
     TrainingSet,
+    advance_pair,
     level1_outputs,
     level2_inputs,
     pad,
@@ -252,6 +253,7 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
         _level2_x(net2, np.zeros(dom.n_features), np.zeros(n_goals))  # input size checked once
         net1.reset()
         net2.reset()
+    paired_nets = use_net and net2.n_in == dom.n_features  # both read the step features only
     T = episode.n_steps
     out = _empty(T, n_goals)
     states, actions = episode.states, episode.actions
@@ -260,8 +262,11 @@ def amortized_trace(setup: Setup, episode: Episode, *, k: int, scheme: str,
         t0 = time.perf_counter()
         if use_net:
             x = dom.features(states[t], actions[t], states[t + 1]).astype(float)
-            lq1 = net1.advance(x)
-            lq2 = net2.advance(x if net2.n_in == x.size else level2_inputs(x, lq1))
+            if paired_nets:
+                lq1, lq2 = advance_pair(net1, net2, x)
+            else:
+                lq1 = net1.advance(x)
+                lq2 = net2.advance(level2_inputs(x, lq1))
         else:
             lq1, lq2 = lp1, lp2
         p2 = importance.importance_step_unchecked(m2, c2, lp2, lq2, t, k, rng, sub, proposal)

@@ -49,20 +49,37 @@ def _check_k(k, n: int) -> int:
     return checks.integer("k", k, min=1, max=n)
 
 
+#: ``exp(log_q - kappa)`` is clipped here before ``-expm1(-exp(.))``: above it the inclusion term
+#: is exactly 1 in floating point (``expm1(-exp(700)) == -1.0``), as it is for the overflow to
+#: ``inf`` it replaces — the same numbers, without an ``np.errstate`` context on every draw
+_EXP_CLIP = 700.0
+
+
+def _log_inclusion(d: np.ndarray) -> np.ndarray:
+    """``log(1 - exp(-exp(d)))`` for ``d = log_q - kappa`` (``d`` is overwritten)."""
+    np.minimum(d, _EXP_CLIP, out=d)
+    np.exp(d, out=d)
+    np.negative(d, out=d)
+    np.expm1(d, out=d)
+    np.negative(d, out=d)
+    return np.log(d, out=d)
+
+
 def _gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`gumbel_top_k` without the argument checks (the online loop's inner call)."""
+    """:func:`gumbel_top_k` without the argument checks (the online loop's inner call).
+
+    One full ``argsort`` of the keys gives the top ``k`` in order and the threshold ``kappa``
+    (the keys are continuous, so ties have probability zero and the order equals the
+    partition-then-sort it replaces)."""
     n = log_q.shape[0]
     top = log_q.max()
     log_q = log_q - (top + np.log(np.exp(log_q - top).sum()))   # normalised
     keys = log_q + rng.gumbel(size=n)
+    order = np.argsort(-keys)
     if k == n:
-        return np.argsort(-keys), np.zeros(n)
-    order = np.argpartition(-keys, k)
-    idx, kappa = order[:k], keys[order[k]]
-    idx = idx[np.argsort(-keys[idx])]
-    with np.errstate(over="ignore"):  # exp -> inf means inclusion probability 1 (log_incl 0)
-        log_incl = np.log(-np.expm1(-np.exp(log_q[idx] - kappa)))
-    return idx, log_incl
+        return order, np.zeros(n)
+    idx = order[:k]
+    return idx, _log_inclusion(log_q[idx] - keys[order[k]])
 
 
 def gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -154,21 +171,19 @@ def gumbel_top_k_rows(log_q: np.ndarray, k: int,
 
 
 def gumbel_top_k_rows_unchecked(log_q: np.ndarray, k: int,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`gumbel_top_k_rows` without the argument checks."""
+                                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gumbel_top_k_rows` without the argument checks (one ``argsort`` per row, as in
+    :func:`gumbel_top_k`)."""
     r, n = log_q.shape
     top = log_q.max(1, keepdims=True)
     log_q = log_q - (top + np.log(np.exp(log_q - top).sum(1, keepdims=True)))
     keys = log_q + rng.gumbel(size=(r, n))
-    rows = np.arange(r)[:, None]
+    order = np.argsort(-keys, axis=1)
     if k == n:
-        return np.argsort(-keys, axis=1), np.zeros((r, n))
-    top = np.argpartition(-keys, k, axis=1)
-    idx, kappa = top[:, :k], keys[rows, top[:, k:k + 1]]
-    idx = np.take_along_axis(idx, np.argsort(-keys[rows, idx], axis=1), axis=1)
-    with np.errstate(over="ignore"):  # as in gumbel_top_k
-        log_incl = np.log(-np.expm1(-np.exp(log_q[rows, idx] - kappa)))
-    return idx, log_incl
+        return order, np.zeros((r, n))
+    rows = np.arange(r)[:, None]
+    idx = order[:, :k]
+    return idx, _log_inclusion(log_q[rows, idx] - keys[rows, order[:, k:k + 1]])
 
 
 def importance_step(model: HypothesisModel, cache: LikelihoodCache, log_prior: np.ndarray,
@@ -210,9 +225,9 @@ def importance_step(model: HypothesisModel, cache: LikelihoodCache, log_prior: n
     return importance_step_unchecked(model, cache, log_prior, log_q, t, k, rng, scheme, proposal)
 
 
-def importance_step_unchecked(model, cache: LikelihoodCache, log_prior: np.ndarray, log_q: np.ndarray,
-                     t: int, k: int, rng: np.random.Generator, scheme: str,
-                     proposal: str) -> Posterior:
+def importance_step_unchecked(model, cache: LikelihoodCache, log_prior: np.ndarray,
+                              log_q: np.ndarray, t: int, k: int, rng: np.random.Generator,
+                              scheme: str, proposal: str) -> Posterior:
     """:func:`importance_step` without the argument checks (validated once per run by callers)."""
     if scheme == "is":
         draw = _paired_top_k if proposal == "paired" else _gumbel_top_k

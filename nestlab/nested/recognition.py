@@ -29,7 +29,7 @@ from nestlab import checks
 from nestlab.cache import CacheEntry, load_or_build
 
 __all__ = ["CACHE_VERSION", "LOSSES", "TRAIN_THREADS", "OnlineGRU", "RecognitionNet",
-           "TrainingSet", "fit_recognition", "level1_outputs", "level2_inputs", "net_from_state",
+           "TrainingSet", "advance_pair", "fit_recognition", "level1_outputs", "level2_inputs", "net_from_state",
            "pad", "torch_threads", "train_recognition"]
 
 LOSSES = ("kl", "nll")
@@ -250,17 +250,86 @@ class OnlineGRU:
         return self.advance(x)
 
     def advance(self, x: np.ndarray) -> np.ndarray:
-        """:meth:`step` without the argument check (``x``: float (n_in,), checked by the caller)."""
-        H = self.hidden
-        gi = self.w_ih @ x + self.b_ih
-        gh = self.w_hh @ self.h + self.b_hh
-        rz = 1.0 / (1.0 + np.exp(-(gi[:2 * H] + gh[:2 * H])))        # reset and update gates
-        r, z = rz[:H], rz[H:]
-        n = np.tanh(gi[2 * H:] + r * gh[2 * H:])
-        self.h = (1.0 - z) * n + z * self.h
-        logits = self.w_out @ self.h + self.b_out
+        """:meth:`step` without the argument check (``x``: float (n_in,), checked by the caller).
+
+        The GRU cell of :class:`torch.nn.GRU` in float64, written with in-place ufuncs (the same
+        operations in the same order as the textbook form, fewer temporaries).
+        """
+        H2 = 2 * self.hidden
+        gi = self.w_ih @ x
+        gi += self.b_ih
+        gh = self.w_hh @ self.h
+        gh += self.b_hh
+        rz = gi[:H2] + gh[:H2]                          # reset and update gates: sigmoid
+        np.negative(rz, out=rz)
+        np.exp(rz, out=rz)
+        rz += 1.0
+        np.divide(1.0, rz, out=rz)
+        r, z = rz[:self.hidden], rz[self.hidden:]
+        n = r * gh[H2:]                                 # candidate: tanh(gi_n + r * gh_n)
+        n += gi[H2:]
+        np.tanh(n, out=n)
+        h = 1.0 - z                                     # h' = (1 - z) n + z h
+        h *= n
+        h += z * self.h
+        self.h = h
+        logits = self.w_out @ h
+        logits += self.b_out
         logits -= logits.max()
         return logits - np.log(np.exp(logits).sum())
+
+
+def advance_pair(net1: OnlineGRU, net2: OnlineGRU, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(net1.advance(x), net2.advance(x))`` with the two GRU cells' gate arithmetic in one pass.
+
+    Both networks read the same step features (a level-2 network not conditioned on level 1) and
+    have the same width: the four matrix-vector products stay separate, the element-wise gate
+    operations run once on the two networks' stacked rows (numpy's element-wise loops give each
+    element the same result wherever it sits in an array, so both outputs and hidden states equal
+    two :meth:`OnlineGRU.advance` calls bit for bit; the online loop's test checks it). Other
+    pairs fall back to two calls.
+    """
+    H = net1.hidden
+    if net2.hidden != H or net1.n_in != x.size or net2.n_in != x.size:
+        return net1.advance(x), net2.advance(x)
+    H2 = 2 * H
+    gi = np.empty((2, 3 * H))
+    gh = np.empty((2, 3 * H))
+    np.dot(net1.w_ih, x, out=gi[0])
+    np.dot(net2.w_ih, x, out=gi[1])
+    np.dot(net1.w_hh, net1.h, out=gh[0])
+    np.dot(net2.w_hh, net2.h, out=gh[1])
+    gi += _stacked(net1, net2, "b_ih")
+    gh += _stacked(net1, net2, "b_hh")
+    rz = gi[:, :H2] + gh[:, :H2]
+    np.negative(rz, out=rz)
+    np.exp(rz, out=rz)
+    rz += 1.0
+    np.divide(1.0, rz, out=rz)
+    r, z = rz[:, :H], rz[:, H:]
+    n = r * gh[:, H2:]
+    n += gi[:, H2:]
+    np.tanh(n, out=n)
+    h = 1.0 - z
+    h *= n
+    h += z * np.stack([net1.h, net2.h])
+    net1.h, net2.h = h[0], h[1]
+    out = []
+    for net, hk in ((net1, h[0]), (net2, h[1])):
+        logits = net.w_out @ hk
+        logits += net.b_out
+        logits -= logits.max()
+        out.append(logits - np.log(np.exp(logits).sum()))
+    return out[0], out[1]
+
+
+def _stacked(net1: OnlineGRU, net2: OnlineGRU, name: str) -> np.ndarray:
+    """The two networks' ``name`` vectors stacked (2, n), memoised on ``net1`` per partner."""
+    memo = net1.__dict__.setdefault("_stacked", {})
+    key = (id(net2), name)
+    if key not in memo or memo[key][0] is not net2:
+        memo[key] = (net2, np.stack([getattr(net1, name), getattr(net2, name)]))
+    return memo[key][1]
 
 
 def level2_inputs(x: np.ndarray, log_q1: np.ndarray) -> np.ndarray:

@@ -10,12 +10,46 @@ from nestlab.nested.planners import AgentParams
 from nestlab.nested.recognition import (
     OnlineGRU,
     RecognitionNet,
+    advance_pair,
     fit_recognition,
     net_from_state,
     pad,
 )
 
 SETUP = Setup(ConstructionConfig(width=5, height=5, n_blocks=4, max_steps=8), AgentParams())
+
+
+def _textbook_advance(net: OnlineGRU, h: np.ndarray, x: np.ndarray):
+    """The GRU cell as first written (allocating form): the oracle of the in-place steppers."""
+    H = net.hidden
+    gi = net.w_ih @ x + net.b_ih
+    gh = net.w_hh @ h + net.b_hh
+    rz = 1.0 / (1.0 + np.exp(-(gi[:2 * H] + gh[:2 * H])))
+    r, z = rz[:H], rz[H:]
+    n = np.tanh(gi[2 * H:] + r * gh[2 * H:])
+    h = (1.0 - z) * n + z * h
+    logits = net.w_out @ h + net.b_out
+    logits -= logits.max()
+    return logits - np.log(np.exp(logits).sum()), h
+
+
+@pytest.mark.parametrize("hidden2", [16, 8])
+def test_in_place_steppers_equal_the_textbook_cell_bit_for_bit(hidden2):
+    """advance and advance_pair (both networks in one pass) give exactly the textbook numbers,
+    so the online runs (and every seeded result) are unchanged by the faster stepping."""
+    torch.manual_seed(1)
+    sa = RecognitionNet(11, 5, hidden=16).state_dict()
+    sb = RecognitionNet(11, 9, hidden=hidden2).state_dict()
+    a, b, c, d = OnlineGRU(sa), OnlineGRU(sb), OnlineGRU(sa), OnlineGRU(sb)
+    ha, hb = np.zeros(16), np.zeros(hidden2)
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        x = rng.normal(size=11) * (rng.random(11) < 0.5)
+        (ra, ha), (rb, hb) = _textbook_advance(a, ha, x), _textbook_advance(b, hb, x)
+        pa, pb = advance_pair(a, b, x)
+        assert np.array_equal(pa, ra) and np.array_equal(pb, rb)
+        assert np.array_equal(c.advance(x), ra) and np.array_equal(d.advance(x), rb)
+        assert np.array_equal(a.h, ha) and np.array_equal(b.h, hb) and np.array_equal(c.h, ha)
 
 
 def test_online_gru_matches_torch():

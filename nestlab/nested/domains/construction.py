@@ -158,6 +158,11 @@ class Construction:
         self.diameter = float(self.dist[np.ix_(self.free_cells, self.free_cells)].max())
         self.n_features = 8 + 2 * (self.n_blocks + 1) + 3 * self.n_blocks + 4 * self.n_blocks \
             + len(self.goals) + 12
+        # features' lookup tables: every cell's (row, col) scaled, the distances scaled (the same
+        # products :meth:`features` formed per call, so the features are unchanged bit for bit)
+        self._scale = 1.0 / max(self.W, self.H)
+        self._rc_scaled = np.stack([self.rows, self.cols], 1) * self._scale       # (cells, 2)
+        self._dist_scaled = self.dist * (1.0 / self.diameter)
 
     # ------------------------------------------------------------------ geometry
     def cell(self, row: int, col: int) -> int:
@@ -272,19 +277,16 @@ class Construction:
         block distances and both actions (one-hot).
         """
         n = self.n_blocks
-        scale = 1.0 / max(self.W, self.H)
-        dscale = 1.0 / self.diameter
         f = np.zeros(self.n_features)
         pos = np.array(state.agent_pos + next_state.agent_pos)                   # before, after
-        f[:8] = np.stack([self.rows[pos], self.cols[pos]], 1).ravel() * scale
+        f[:8] = self._rc_scaled[pos].ravel()
         o = 8
         hold = next_state.holding
         f[o + hold[0] + 1] = 1.0
         f[o + n + 2 + hold[1]] = 1.0
         o += 2 * (n + 1)
         bp, bp0 = np.array(next_state.block_pos), np.array(state.block_pos)
-        f[o:o + n] = self.rows[bp] * scale
-        f[o + n:o + 2 * n] = self.cols[bp] * scale
+        f[o:o + 2 * n] = self._rc_scaled[bp].T.ravel()                           # rows, cols
         o += 2 * n
         for h in hold:  # carried flags
             if h >= 0:
@@ -292,10 +294,12 @@ class Construction:
         o += n
         d_after = self.dist[pos[2:, None], bp[None, :]]                         # (2 agents, n)
         d_before = self.dist[pos[:2, None], bp0[None, :]]
-        f[o:o + 4 * n] = np.stack([d_after * dscale, d_before - d_after], 1).ravel()
+        per_agent = f[o:o + 4 * n].reshape(2, 2, n)   # per agent: scaled distance, its change
+        per_agent[:, 0] = self._dist_scaled[pos[2:, None], bp[None, :]]
+        per_agent[:, 1] = d_before - d_after
         o += 4 * n
         ng = len(self.goals)
-        f[o:o + ng] = self.dist[bp[self.goal_i], bp[self.goal_j]] * dscale
+        f[o:o + ng] = self._dist_scaled[bp[self.goal_i], bp[self.goal_j]]
         o += ng
         f[o + int(actions[0])] = 1.0
         f[o + 6 + int(actions[1])] = 1.0
