@@ -2,7 +2,11 @@
 
 import os
 
+import pytest
+
 from nestlab import runner
+
+pytestmark = pytest.mark.notebooks
 
 
 def test_tour_runs(run_smoke):
@@ -12,3 +16,4 @@ def test_tour_runs(run_smoke):
     assert run.results["n_mechanisms"] == 4
     assert run.results["env.cpu_count"] == str(os.cpu_count())
     assert run.results["env.torch"].startswith("2.")
+
