@@ -42,6 +42,7 @@ __all__ = [
     "instance",
     "mapping",
     "path",
+    "members",
     "real",
     "sequence",
     "text",
@@ -229,11 +230,28 @@ def mapping(name: str, value: Any, *, keys: Iterable[str] | None = None, require
         valid = list(keys)
         for k in out:
             choice(f"key of {name}", k, valid, where=where)
-    missing = [k for k in required if k not in out]
-    if missing:
-        raise ValueError(f"{_where(where)}invalid {name}: missing key{'s' if len(missing) > 1 else ''} "
-                         f"{', '.join(map(repr, missing))}; required keys: {', '.join(required)}")
+    members(name, out, required, what="key", where=where)
     return out
+
+
+def members(name: str, found: Iterable[Any], needed: Iterable[Any], *, what: str,
+            valid: str | None = None, where: str | None = None) -> None:
+    """Refuse ``name`` unless every one of ``needed`` is among ``found`` (its keys, columns, groups).
+
+    Example message: ``invalid table: missing column(s) ['b']; found ['a']; valid: columns a, b``.
+
+    Args:
+        what: what the members are, singular (``"key"``, ``"column"``, ``"group"``).
+        valid: what is allowed, for the message (default: ``"<what>s " + needed``).
+
+    Raises:
+        ValueError: some are missing (the message lists them and what was found).
+    """
+    found, needed = list(found), list(needed)
+    missing = [x for x in needed if x not in found]
+    if missing:
+        raise ValueError(f"{_where(where)}invalid {name}: missing {what}(s) {missing}; found "
+                         f"{found}; valid: {valid or what + 's ' + ', '.join(map(str, needed))}")
 
 
 def sequence(name: str, value: Any, *, min_len: int = 0, max_len: int | None = None,
@@ -356,8 +374,6 @@ def frame(name: str, value: Any, columns: Iterable[str], *, where: str | None = 
 
     instance(name, value, pd.DataFrame, where=where)
     needed = list(columns)
-    missing = [c for c in needed if c not in value.columns]
-    if missing:
-        raise ValueError(f"{_where(where)}invalid {name}: missing column(s) {missing}; found "
-                         f"{list(value.columns)}; valid: a table with columns {', '.join(map(str, needed))}")
+    members(name, value.columns, needed, what="column", where=where,
+            valid=f"a table with columns {', '.join(map(str, needed))}")
     return value

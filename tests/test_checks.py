@@ -41,6 +41,8 @@ from nestlab import checks
     (lambda: checks.path("data_path", "x.txt", suffixes=[".csv"], must_exist=False), ValueError, ["data_path", ".csv"]),
     (lambda: checks.path("data_path", 3), TypeError, ["data_path", "int"]),
     (lambda: checks.frame("table", {"a": [1]}, ["a"]), TypeError, ["table", "dict"]),
+    (lambda: checks.members("idata", ["posterior"], ["posterior", "prior"], what="group"), ValueError,
+     ["idata", "missing group(s) ['prior']", "found ['posterior']", "valid: groups posterior, prior"]),
     (lambda: checks.text("claim", "  "), ValueError, ["claim", "'  '", "empty"]),
     (lambda: checks.text("claim", 3), TypeError, ["claim", "int"]),
     (lambda: checks.function("build", "train", valid="a zero-argument callable"), TypeError,

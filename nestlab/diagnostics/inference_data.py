@@ -41,12 +41,8 @@ def require_groups(idata: Any, *groups: str, name: str = "idata") -> Any:
             and "posterior" in groups:
         raise TypeError(f"invalid type for {name}: {type(idata).__name__} "
                         f"({checks.describe(idata)}); valid types: arviz.InferenceData")
-    present = list(idata.groups())
-    missing = [g for g in groups if g not in present]
-    if missing:
-        raise ValueError(f"invalid {name}: missing group(s) {missing}; groups present: "
-                         f"{', '.join(present) or 'none'}; valid: an InferenceData with groups "
-                         + ", ".join(groups))
+    checks.members(name, idata.groups(), groups, what="group",
+                   valid="an InferenceData with groups " + ", ".join(groups))
     return idata
 
 
