@@ -14,7 +14,7 @@ from typing import Any
 
 from nestlab import checks
 
-__all__ = ["batched_nuts"]
+__all__ = ["batched_nuts", "over_devices"]
 
 
 def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int, draws: int,
@@ -81,6 +81,39 @@ def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int,
     if batch == "map":
         return jax.jit(lambda keys, *args: jax.lax.map(lambda a: one(*a), (keys, *args)))
     return jax.jit(jax.vmap(one))
+
+
+def over_devices(fn: Callable[..., Any], n_rows: int, *, in_specs: Any = None
+                 ) -> tuple[Callable[..., Any], int]:
+    """``(jitted fn, devices)``: ``fn``'s rows split evenly over JAX's CPU host devices.
+
+    ``jax.shard_map`` under ``jit`` (kept by the persistent compilation cache, unlike ``pmap``)
+    over the largest number of local devices that divides ``n_rows`` (the devices come from
+    :func:`nestlab.actors.configure`), so both cores of the machine work on one study; with one
+    device it is ``jax.jit(fn)``. Each device compiles and runs the same per-block program.
+
+    Args:
+        fn: a function whose arguments (every leaf) have ``n_rows`` leading rows, unless
+            ``in_specs`` says otherwise.
+        n_rows: the number of rows.
+        in_specs: shard_map's ``in_specs`` (a ``PartitionSpec`` per argument, ``PartitionSpec()``
+            for an argument every device gets whole); default: every argument split by rows.
+    """
+    import math
+
+    import jax
+    import numpy as np
+
+    n_rows = checks.integer("n_rows", n_rows, min=1)
+    n_dev = math.gcd(n_rows, jax.local_device_count())
+    if n_dev <= 1:
+        return jax.jit(fn), 1
+    from jax.sharding import Mesh, PartitionSpec
+
+    mesh = Mesh(np.array(jax.local_devices()[:n_dev]), ("rows",))
+    spec = PartitionSpec("rows") if in_specs is None else in_specs
+    return jax.jit(jax.shard_map(fn, mesh=mesh, in_specs=spec, out_specs=PartitionSpec("rows"),
+                                 check_vma=False)), n_dev
 
 
 def _potential(model, example_args: tuple):
