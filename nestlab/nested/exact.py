@@ -43,7 +43,11 @@ class LikelihoodCache:
             self.upto[behind] = n_steps
             self.evaluations += behind.size
         elif behind.size:
-            behind = np.unique(behind)
+            # new particles (importance sampling only): the distinct ones in increasing order,
+            # as np.unique gives them, by a mask over the space (cheaper for these few)
+            mask = np.zeros(self.upto.size, dtype=bool)
+            mask[behind] = True
+            behind = np.flatnonzero(mask)
             # every missing (hypothesis, step) pair in one vectorised call
             counts = n_steps - self.upto[behind]
             hyp = np.repeat(behind, counts)

@@ -18,6 +18,8 @@ enumeration) and uniform-proposal IS (``"is"`` with a uniform ``log_q``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nestlab import checks
@@ -237,7 +239,7 @@ def importance_step_unchecked(model, cache: LikelihoodCache, log_prior: np.ndarr
         log_incl = 0.0
     logw = log_prior[idx] + cache.loglik(model, idx, t + 1) - log_incl
     top = logw.max()
-    if not np.isfinite(top):
+    if not math.isfinite(top):
         normalise_log(logw)  # raises the clear error (NaN or every particle impossible)
     w = np.exp(logw - top)
     w /= w.sum()
