@@ -38,7 +38,9 @@ def test_records_are_the_accuracy_table(shown):
     assert got["rel_rmse.absolute"] == 0.03 and got["worst_rel_rmse.linex"] == 0.03
     assert got["train_seconds"] == {"quadratic": 1.0, "absolute": 2.0, "linex": 3.0}
     assert got["seconds_to_1pct.quadratic"] == 4.5
-    assert got["max_rel_rmse_closed_form"] == 0.03  # quadratic and absolute have closed forms
+    assert PS.max_closed_form_rmse(_study([0.005, 0.03, 0.015])) == 0.03  # quadratic, absolute
+    assert PS.max_closed_form_rmse(_study([0.005, 0.03, 0.015])._replace(
+        accuracy=_study([0.005, 0.03, 0.015]).accuracy.loc[["linex"]])) is None
     assert list(got)[:2] == ["rel_rmse.quadratic", "worst_rel_rmse.quadratic"]
 
 
