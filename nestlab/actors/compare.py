@@ -53,6 +53,15 @@ from nestlab import checks
 from nestlab.actors.costs import COSTS, check_cost_params, has_closed_form
 from nestlab.actors.models import ActorParams
 
+__all__ = ["DEFAULT_TRUTH_BOX", "DESIGNS", "Accuracy", "BatchFit", "ComparisonStudy",
+           "DesignComparison", "StudyData", "WorkedExample", "accuracy", "batch_convergence",
+           "batch_to_inference_data", "check_families", "check_loo_ready", "claim_comparison",
+           "compare_families", "comparison_study", "confusion_matrix", "dataset_explorer",
+           "design_comparison", "design_conditions", "draw_truths", "fit_batch", "fit_convergence",
+           "fit_families", "gate_record", "gate_summary", "plot_confusion", "plot_designs",
+           "restrict", "simulate_design", "simulate_study", "study_policy", "style_gates",
+           "use_compile_cache", "wilson_interval", "win_rates", "worked_example"]
+
 DESIGNS = ("two_noise", "one_noise")
 
 #: ranges of the uniform truths of the actor's parameters in the simulation study
@@ -358,19 +367,22 @@ class BatchFit(NamedTuple):
     cost: str
     policy: str  # "analytic", "network" or "solver"
     samples: dict[str, np.ndarray]  # (n_datasets, chains, draws)
-    log_likelihood: np.ndarray  # (n_datasets, chains, draws, n_trials), float32
+    log_likelihood: np.ndarray | None  # (n_datasets, chains, draws, n_trials), float32
     divergences: np.ndarray  # (n_datasets,) divergent transitions after warm-up, all chains
     diverging: np.ndarray  # (n_datasets, chains, draws) per-draw flags
-    predictive: np.ndarray  # (n_datasets, chains, draws, n_trials) posterior predictive, float32
+    predictive: np.ndarray | None  # (n_datasets, chains, draws, n_trials) posterior predictive
     compile_seconds: float
     run_seconds: float
 
     def select(self, rows: Any) -> BatchFit:
         """The same fit restricted to some data sets (an index array or slice)."""
+        def sub(a):
+            return None if a is None else a[rows]
+
         return self._replace(samples={k: v[rows] for k, v in self.samples.items()},
-                             log_likelihood=self.log_likelihood[rows],
+                             log_likelihood=sub(self.log_likelihood),
                              divergences=self.divergences[rows], diverging=self.diverging[rows],
-                             predictive=self.predictive[rows])
+                             predictive=sub(self.predictive))
 
 
 def study_policy(cost: str, policy: str | None = None) -> str:
@@ -386,8 +398,8 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
               sigmas: np.ndarray, network: Any = None, policy: str | None = None,
               chains: int = 4, warmup: int = 400, draws: int = 300, seed: int = 0,
               n_nodes: int = 8, target_accept: float = 0.85, dense_mass: bool = True,
-              max_tree_depth: int = 8, init_jitter: float = 0.3, ll_batch: int = 50
-              ) -> BatchFit:
+              max_tree_depth: int = 8, init_jitter: float = 0.3, ll_batch: int = 50,
+              extras: bool = True) -> BatchFit:
     """Fit family ``cost`` to many data sets at once, ``chains`` chains each, compiled once.
 
     numpyro's functional NUTS (:func:`nestlab.actors.sampler.batched_nuts`) on the model of
@@ -407,10 +419,15 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
         cost: candidate family.
         stimuli, responses: ``(n_datasets, n_trials)``.
         conditions: ``(n_trials,)`` condition label of each trial (shared by all data sets).
-        sigmas: ``(n_conditions,)`` known perceptual noise per condition.
+        sigmas: ``(n_conditions,)`` known perceptual noise per condition, or
+            ``(n_datasets, n_conditions)``: one known noise per data set and condition (the
+            recovery study's, :mod:`nestlab.actors.recovery`); it is data, so either way all
+            data sets share one program.
         network: Policy/JaxPolicy for families without a closed form (``policy="network"``),
             or :class:`~nestlab.actors.solver.SolverOptions` (``policy="solver"``).
-        policy: for a family without a closed form, ``"network"`` (default) or ``"solver"``.
+        policy: ``None`` (default: :func:`study_policy`, the closed form where one exists, else
+            the network), or explicitly ``"analytic"``, ``"network"`` (also for a closed-form
+            family, e.g. to compare its network with its closed form) or ``"solver"``.
         chains: independent chains per data set.
         warmup, draws: NUTS iterations per chain.
         seed: PRNG seed.
@@ -420,6 +437,9 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
         max_tree_depth: NUTS tree depth limit (the vmapped loop runs as long as the deepest row).
         init_jitter: spread of the chains' starting points (0: all start at the same point).
         ll_batch: draws per block when evaluating the pointwise log-likelihood (memory).
+        extras: compute the pointwise log-likelihood and posterior predictive (PSIS-LOO, PPC)
+            in the same program; ``False`` samples only (``log_likelihood`` and ``predictive``
+            are then ``None``).
 
     The rows are split evenly over JAX's CPU host devices (``jax.shard_map`` of the vmapped program;
     :func:`nestlab.actors.configure` asks for 4), so both cores of the machine work; compiled
@@ -436,17 +456,24 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
                    target_accept=target_accept, ll_batch=ll_batch,
                    max_tree_depth=max_tree_depth)
     dense_mass = checks.boolean("dense_mass", dense_mass)
+    extras = checks.boolean("extras", extras)
     init_jitter = checks.real("init_jitter", init_jitter, min=0, max=2)
     S = checks.array("stimuli", stimuli, ndim=2, min=0, inclusive=(False, True))
     R = checks.array("responses", responses, shape=S.shape, min=0, inclusive=(False, True))
-    sig = checks.array("sigmas", sigmas, ndim=1, min=0, inclusive=(False, True))
+    sig = checks.array("sigmas", sigmas, min=0, inclusive=(False, True))
+    if sig.ndim not in (1, 2) or (sig.ndim == 2 and sig.shape[0] != S.shape[0]):
+        raise ValueError(f"invalid sigmas: shape {sig.shape}; valid: (n_conditions,) or "
+                         f"(n_datasets={S.shape[0]}, n_conditions)")
     cond = checks.array("conditions", conditions, dtype="int", shape=(S.shape[1],), min=0,
-                        max=sig.size - 1).astype(np.int32)
+                        max=sig.shape[-1] - 1).astype(np.int32)
     from nestlab.actors.costs import get_cost
-    from nestlab.actors.likelihood import resolve_policy
+    from nestlab.actors.likelihood import POLICIES, resolve_policy
+    from nestlab.actors.sampler import over_devices
 
     fam = get_cost(cost)
-    pol = study_policy(cost, policy)
+    pol = study_policy(cost) if policy is None else checks.choice("policy", policy, POLICIES)
+    if pol == "analytic" and not has_closed_form(fam.name):
+        pol = study_policy(cost)  # no closed form: the network (a study's default)
     net, box = resolve_policy(pol, fam, network if pol != "analytic" else None)
     free = ("sigma0", "mu0", "sigma_r") + fam.params
     n, T = S.shape
@@ -455,7 +482,9 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     S = np.repeat(S.astype(np.float32), chains, axis=0)
     R = np.repeat(R.astype(np.float32), chains, axis=0)
     # the known perceptual noise of each trial is data, so designs of equal size share a program
-    G = np.broadcast_to(sig.astype(np.float32)[cond], S.shape).astype(np.float32)
+    G = (sig.astype(np.float32)[..., cond] if sig.ndim == 1 else
+         np.repeat(sig.astype(np.float32)[:, cond], chains, axis=0))
+    G = np.broadcast_to(G, S.shape).astype(np.float32)
     keys = jax.random.split(jax.random.PRNGKey(seed + 1), rows)
     # predictive noise and starting-point offsets drawn in numpy (XLA compiles threefry slowly)
     rng = np.random.default_rng([seed, 7])
@@ -467,7 +496,8 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     # rows split over JAX's CPU host devices (nestlab.actors.configure), one block each
     n_dev = math.gcd(rows, jax.local_device_count())
     ckey = (cost, pol, _weights_digest(net), tuple(sorted(box.items())), n_nodes, warmup,
-            draws, float(target_accept), dense_mass, max_tree_depth, ll_batch, S.shape, n_dev)
+            draws, float(target_accept), dense_mass, max_tree_depth, ll_batch, extras,
+            S.shape, n_dev)
     use_compile_cache()
     t0 = time.perf_counter()
     if ckey not in _COMPILED:
@@ -476,13 +506,8 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
         prog = _build_batch_program(
             fam, pol, net, box, free, n_nodes=n_nodes, warmup=warmup, draws=draws,
             target_accept=target_accept, ll_batch=ll_batch, dense_mass=dense_mass,
-            max_tree_depth=max_tree_depth)
-        if n_dev > 1:  # shard_map under jit (unlike pmap, kept by the persistent cache)
-            from jax.sharding import Mesh, PartitionSpec
-
-            mesh = Mesh(np.array(jax.local_devices()[:n_dev]), ("rows",))
-            prog = jax.jit(jax.shard_map(prog, mesh=mesh, in_specs=PartitionSpec("rows"),
-                                         out_specs=PartitionSpec("rows"), check_vma=False))
+            max_tree_depth=max_tree_depth, extras=extras)
+        prog, _ = over_devices(prog, rows)
         _COMPILED[ckey] = prog.lower(*args).compile()
     compiled = _COMPILED[ckey]
     t1 = time.perf_counter()
@@ -490,6 +515,8 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     t2 = time.perf_counter()
 
     def per_set(a, dtype=float):
+        if a is None:
+            return None
         a = np.asarray(a, dtype=dtype)
         return a.reshape((n, chains) + a.shape[1:])
 
@@ -549,7 +576,7 @@ def _weights_digest(net: Any) -> str:
 def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any],
                          free: tuple[str, ...], *, n_nodes: int, warmup: int, draws: int,
                          target_accept: float, ll_batch: int, dense_mass: bool,
-                         max_tree_depth: int):
+                         max_tree_depth: int, extras: bool = True):
     """The model of :mod:`nestlab.actors.likelihood` in :func:`~nestlab.actors.sampler.batched_nuts`.
 
     ``run(keys, s, cond, r, known, noise, u)``; ``u``: the row's starting-point offsets; each
@@ -595,6 +622,8 @@ def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any
 
     def post(samples, s, cond, r, known, noise, u):
         th = {k: samples[k] for k in free}
+        if not extras:
+            return th, None, None
 
         def pointwise(t):
             return pointwise_log_likelihood(spec, act, per_trial(spec, t, cond, known), s, r,
@@ -760,7 +789,8 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
                      networks: Mapping[str, Any] | None = None, config: Any = None,
                      policy: str | None = None, chains: int = 4, warmup: int = 400,
                      draws: int = 300, seed: int = 0, n_nodes: int = 8,
-                     dense_mass: bool = True, max_tree_depth: int = 8,
+                     target_accept: float = 0.95, dense_mass: bool = True,
+                     max_tree_depth: int = 8,
                      n_threads: int = 1, progress: bool = True,
                      worked: Mapping[str, Any] | None = None,
                      worked_candidates: Sequence[str] | None = None) -> ComparisonStudy:
@@ -784,6 +814,13 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
         policy: for families without a closed form, ``"network"`` (default; ``networks`` or the
             cached ones) or ``"solver"`` (the numerical optimum inside the model).
         chains, warmup, draws, n_nodes, dense_mass, max_tree_depth: as in :func:`fit_batch`.
+        target_accept: NUTS target acceptance probability (default 0.95, not
+            :func:`fit_batch`'s 0.85: a misspecified effort family's ``beta`` piles up at a
+            bound of its prior, where the logit coordinate's tail needs the smaller step. On
+            notebook 14's worked data set (absolute + effort, beta = 0.6) the quadratic +
+            effort fit at 4 x (500 + 1000) had r-hat 1.017, bulk / tail ESS 280 / 88 at 0.85
+            and 1.003, 740 / 953 at 0.95 (same seed, no divergences); the absolute + effort
+            fit had one divergence at 0.85.
 
     Returns:
         :class:`ComparisonStudy`; see :func:`confusion_matrix`, :func:`win_rates` and
@@ -797,7 +834,8 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
         raise ValueError(f"invalid candidates {list(cands)}: need at least two families to "
                          "compare")
     _check_sampler(warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes, n_threads=n_threads,
-                   chains=chains, max_tree_depth=max_tree_depth, progress=progress)
+                   chains=chains, max_tree_depth=max_tree_depth, progress=progress,
+                   target_accept=target_accept)
     data = simulate_study(fams, n_datasets, design=design, n_per_condition=n_per_condition,
                           sigma_levels=sigma_levels, single_sigma=single_sigma,
                           truth_box=truth_box, seed=seed)
@@ -829,7 +867,7 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
         bf = fit_batch(c, Sj, Rj, conditions=data.conditions, sigmas=data.sigmas, network=net,
                        policy=pol, chains=chains, warmup=warmup, draws=draws,
                        seed=seed + 1000 * (j + 1), n_nodes=n_nodes, dense_mass=dense_mass,
-                       max_tree_depth=max_tree_depth)
+                       max_tree_depth=max_tree_depth, target_accept=target_accept)
         if worked is not None:
             worked_fits[c] = batch_to_inference_data(
                 bf, len(Sj) - 1, stimuli=ws, responses=wr, conditions=data.conditions,
@@ -1010,3 +1048,184 @@ def plot_confusion(cm: pd.DataFrame, *, ax=None, title: str | None = None):
         ax.set_title(title, fontsize=9)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, label="fraction of data sets")
     return ax
+
+
+# ------------------------------------------------------------------ notebook 14's summaries
+
+
+class WorkedExample(NamedTuple):
+    """The worked data set of a :func:`comparison_study`, ranked among ``families``."""
+
+    fits: dict[str, Any]  # {family: InferenceData}
+    gates: pd.DataFrame  # fit_convergence of the fits
+    table: pd.DataFrame  # compare_families, with a ``converged`` column
+    converged: dict[str, bool]
+    ok: bool  # every fit passed its gate
+    true_family: str
+    winner: str
+    runner_up: str
+    margin_in_dse: float  # the runner-up's ELPD gap in units of its dse
+
+
+def worked_example(study: ComparisonStudy, families: Sequence[str], true_family: str
+                   ) -> WorkedExample:
+    """Gates and PSIS-LOO ranking of the worked data set's fits by ``families``."""
+    checks.instance("study", study, ComparisonStudy)
+    fams = tuple(checks.choices("families", families, list(study.worked_fits)))
+    true_family = checks.choice("true_family", true_family, fams)
+    fits = {f: study.worked_fits[f] for f in fams}
+    gates = fit_convergence(fits)
+    table = compare_families(fits)
+    table["converged"] = [bool(gates.loc[f, "converged"]) for f in table.index]
+    runner_up = str(table.index[1])
+    margin = float(table.loc[runner_up, "elpd_diff"] / table.loc[runner_up, "dse"])
+    conv = {f: bool(v) for f, v in gates["converged"].items()}
+    return WorkedExample(fits, gates, table, conv, all(conv.values()), true_family,
+                         str(table.index[0]), runner_up, margin)
+
+
+def gate_summary(study: ComparisonStudy) -> pd.DataFrame:
+    """Per candidate of a study: fits, whether all converged, the worst r-hat / ESS, how many
+    fits had divergences."""
+    checks.instance("study", study, ComparisonStudy)
+    g = study.gates
+    out = g.groupby("candidate", sort=False).agg(
+        fits=("dataset", "size"), n_converged=("converged", "sum"),
+        worst_rhat=("max_rhat", "max"), worst_bulk_ess=("min_ess_bulk", "min"),
+        worst_tail_ess=("min_ess_tail", "min"),
+        with_divergences=("divergences", lambda v: int((v > 0).sum())))
+    out["converged"] = out["n_converged"] == out["fits"]
+    return out
+
+
+def gate_record(study: ComparisonStudy) -> dict[str, list[bool]]:
+    """``{candidate: [gate of data set 0, 1, ...]}`` of a study (for ``nestlab.record``)."""
+    checks.instance("study", study, ComparisonStudy)
+    g = study.gates
+    return {c: [bool(v) for v in g[g["candidate"] == c].sort_values("dataset")["converged"]]
+            for c in study.fits}
+
+
+class DesignComparison(NamedTuple):
+    """:func:`design_comparison`: the same families under two designs."""
+
+    studies: dict[str, ComparisonStudy]  # "two_noise", "one_noise"
+    accuracy: dict[str, Accuracy]
+    runner_up_gap: dict[str, float]  # mean ELPD gap of the runner-up, converged data sets
+    converged: dict[str, dict[str, list[bool]]]  # gate_record per design
+    table: pd.DataFrame
+
+
+def design_comparison(study: ComparisonStudy, families: Sequence[str], *, n_datasets: int,
+                      seed: int = 0, **kw: Any) -> DesignComparison:
+    """Two noise levels vs one for ``families`` (spec 5.4), same gates and exclusion.
+
+    Two noise levels: ``study``'s data sets of these families re-ranked among them
+    (:func:`restrict`, no refit) when they are all study families, else a new study; one noise
+    level: a new :func:`comparison_study` of ``n_datasets`` per family (seed ``seed + 1``).
+    ``kw`` goes to :func:`comparison_study` (sampler and design settings).
+    """
+    checks.instance("study", study, ComparisonStudy)
+    fams = check_families(families)
+    if set(fams) <= set(study.fits) and set(fams) <= set(study.data.family):
+        two = restrict(study, fams, families=fams)
+    else:
+        two = comparison_study(fams, n_datasets=n_datasets, seed=seed + 1, **kw)
+    studies = {"two_noise": two, "one_noise": comparison_study(
+        fams, n_datasets=n_datasets, design="one_noise", seed=seed + 1, **kw)}
+    acc = {k: accuracy(st) for k, st in studies.items()}
+    gap = {}
+    for k, st in studies.items():
+        t = st.table
+        ok_rows = np.repeat(st.converged, len(st.fits))
+        gap[k] = float(t[(t["rank"] == 1).to_numpy() & ok_rows]["elpd_diff"].mean())
+    table = pd.DataFrame({k: {"true family wins": f"{a.k} of {a.n}", "accuracy": a.accuracy,
+                              "wilson 95% low": a.low, "wilson 95% high": a.high,
+                              "excluded (not converged)": a.n_excluded,
+                              "runner-up ELPD gap": gap[k]} for k, a in acc.items()}).T
+    return DesignComparison(studies, acc, gap, {k: gate_record(st) for k, st in studies.items()},
+                            table)
+
+
+def plot_designs(designs: DesignComparison, *, axes: Any = None) -> Any:
+    """The confusion matrix of each design side by side; returns the axes."""
+    from nestlab.plots import figure
+
+    checks.instance("designs", designs, DesignComparison)
+    if axes is None:
+        _, axes = figure(1, len(designs.studies), width=12, height=4.4)
+    for ax, (name, st) in zip(axes, designs.studies.items(), strict=True):
+        plot_confusion(confusion_matrix(st), ax=ax, title=name.replace("_", " "))
+    return axes
+
+
+def dataset_explorer(study: ComparisonStudy):
+    """``show(dataset)``: one study data set's PSIS-LOO ranking, truth and gates (for
+    :func:`nestlab.plots.interactive`)."""
+    from nestlab import diagnostics as D
+    from nestlab.plots import figure
+
+    checks.instance("study", study, ComparisonStudy)
+
+    def show(dataset: int = 0):
+        d = study.table[study.table["dataset"] == dataset].set_index("candidate")
+        _, ax = figure(width=7, height=3.4)
+        D.plot_compare(d[["rank", "elpd", "se", "p_loo", "elpd_diff", "dse", "weight",
+                          "warning"]], ax=ax)
+        truth = {k: round(v, 3) for k, v in study.data.truth[dataset].items()}
+        ok = bool(study.converged[dataset])
+        ax.set_title(f"data set {dataset}: true family {study.data.family[dataset]}, truth "
+                     f"{truth}" + ("" if ok else " — NOT CONVERGED"), fontsize=8,
+                     color="black" if ok else "red")
+        print(d[["rank", "elpd_diff", "dse", "weight", "max_k", "divergences",
+                 "converged"]].round(2))
+
+    return show
+
+
+def claim_comparison(study: ComparisonStudy, worked: WorkedExample, designs: DesignComparison,
+                     *, cost_params: Mapping[str, float] | None = None) -> None:
+    """Notebook 14's three claims, from converged fits only (verdicts from the numbers).
+
+    The study claim holds when the accuracy's 95 % Wilson interval lies above 80 %, partly when
+    above chance; the worked example when the true family wins by at least 2 dse (judged only
+    if every worked fit converged); the design claim when two noise levels beat one with
+    non-overlapping intervals.
+    """
+    import nestlab
+
+    acc = accuracy(study)
+    nestlab.claim(
+        "the cost family can be inferred from behaviour (simulated actors, two noise levels)",
+        paper="claimed; no method, no numbers",
+        nestlab=None if acc.n == 0 else f"{acc.accuracy:.0%} [{acc.low:.0%}, {acc.high:.0%}] of "
+                                        f"{acc.n}",
+        verdict=nestlab.judge(None if acc.n == 0 else acc.low, at_least=0.8,
+                              partly_at_least=acc.chance),
+        note=f"PSIS-LOO winner = true family among {len(study.fits)} candidates "
+             f"({', '.join(study.fits)}), chance {acc.chance:.0%}; 95% Wilson interval; "
+             f"{acc.n_excluded} of {acc.n_total} data sets excluded (a fit not converged)")
+    w = worked
+    beta = dict(cost_params or {}).get("beta")
+    nestlab.claim(
+        "a cost that changes the policy's shape is recognised (worked example)",
+        paper="claimed; no numbers", nestlab=round(w.margin_in_dse, 2) if w.ok else None,
+        verdict=(nestlab.judge_all([w.winner == w.true_family, w.margin_in_dse >= 2]) if w.ok
+                 else nestlab.judge(None, at_least=2)),
+        note=(f"{w.true_family} (β = {beta}) against {len(w.fits) - 1} other families: winner "
+              f"{w.winner}, lead over {w.runner_up} in dse" if w.ok else
+              f"not judged: {int((~w.gates['converged']).sum())} of {len(w.gates)} worked fits "
+              "not converged"))
+    a2, a1 = designs.accuracy["two_noise"], designs.accuracy["one_noise"]
+    both = a1.n > 0 and a2.n > 0
+    fams = ", ".join(designs.studies["one_noise"].fits)
+    nestlab.claim(
+        "two noise levels separate costs that one level cannot (spec 5.4)",
+        paper="prior and cost trade off with one noise level",
+        nestlab=f"{a2.accuracy:.0%} vs {a1.accuracy:.0%}" if both else None,
+        verdict=(nestlab.judge_all([a2.accuracy > a1.accuracy, a2.low > a1.high]) if both
+                 else nestlab.judge(None, at_least=1)),
+        note=f"{fams}: {a2.n_total} (two) and {a1.n_total} (one level) data sets; two-noise 95% "
+             f"interval [{a2.low:.0%}, {a2.high:.0%}], one-noise [{a1.low:.0%}, {a1.high:.0%}]; "
+             f"{a2.n_excluded} + {a1.n_excluded} data sets excluded (not converged)")
+

@@ -6,7 +6,10 @@
 * :func:`identifiability_study` — Sec. 5.4, one noise level vs fixing a parameter vs the
   two-noise design;
 * :func:`convergence_table`, :func:`converged`, :func:`gated` — the convergence gate of every
-  fit (shown in red where it fails) and the rule that a claim never uses an unconverged fit.
+  fit (shown in red where it fails) and the rule that a claim never uses an unconverged fit;
+* :func:`recovery_comparison`, :func:`record_recovery`, :func:`curve_explorer`,
+  :func:`claim_inference` — notebook 11's recovery study (closed form and network, 4 chains per
+  data set), its records, its explorer and its claims.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ import pandas as pd
 
 from nestlab import checks
 from nestlab.actors.models import ActorParams, simulate
+
+__all__ = ["StudyFit", "accuracy_table", "claim_inference", "converged", "convergence_table",
+           "curve_explorer", "gated", "identifiability_study", "likelihood_comparison",
+           "posterior_agreement", "record_recovery", "recovery_comparison", "reference_data",
+           "train_policies"]
 
 
 def train_policies(costs: Sequence[str], *, config: Any = None, progress: bool = True,
@@ -235,3 +243,122 @@ def gated(value: Any, *ok: bool) -> Any:
     """
     flags = [checks.boolean(f"ok[{i}]", v) for i, v in enumerate(ok)]
     return value if all(flags) else None
+
+
+# ------------------------------------------------------------------ notebook 11's studies
+
+
+def recovery_comparison(n_datasets: int, *, network: Any, chains: int = 4, warmup: int = 500,
+                        draws: int = 500, seed: int = 0) -> dict[str, Any]:
+    """Spec 5.3's recovery study with the closed-form policy and with ``network``, same data.
+
+    Returns:
+        ``{"closed form": Recovery, "network": Recovery}``
+        (:func:`nestlab.actors.recovery.recovery_study`, ``chains`` chains per data set).
+    """
+    from nestlab.actors.recovery import recovery_study
+
+    kw = {"chains": chains, "warmup": warmup, "draws": draws, "seed": seed}
+    return {"closed form": recovery_study(n_datasets, policy="analytic", **kw),
+            "network": recovery_study(n_datasets, policy="network", network=network, **kw)}
+
+
+def record_recovery(recs: Mapping[str, Any]) -> None:
+    """Record each recovery study's numbers (``recovery.analytic.*`` / ``recovery.network.*``).
+
+    Per study: MSE, 50 % / 90 % coverage (converged data sets only), the gate per data set and
+    its count, chains, wall / CPU / compile seconds and sampling seconds per data set.
+    """
+    import nestlab
+
+    checks.mapping("recs", recs)
+    for label, r in recs.items():
+        key = "analytic" if label == "closed form" else "network"
+        nestlab.record(f"recovery.{key}.mse", r.mse)
+        nestlab.record(f"recovery.{key}.coverage90", r.coverage90)
+        nestlab.record(f"recovery.{key}.coverage50", r.coverage50)
+        nestlab.record(f"recovery.{key}.seconds_per_dataset", r.seconds_per_dataset)
+        nestlab.record(f"recovery.{key}.seconds", r.seconds)
+        nestlab.record(f"recovery.{key}.cpu_seconds", r.cpu_seconds)
+        nestlab.record(f"recovery.{key}.compile_seconds", r.compile_seconds)
+        nestlab.record(f"recovery.{key}.chains", r.chains)
+        nestlab.record(f"recovery.{key}.n_converged", int(r.converged.sum()))
+        nestlab.record(f"recovery.{key}.converged",
+                       {f"dataset_{j}": bool(v) for j, v in enumerate(r.converged)})
+    nestlab.record("recovery.n_datasets", int(next(iter(recs.values())).converged.size))
+
+
+def curve_explorer(data: Mapping[str, Any], *, params: ActorParams, cost: str = "quadratic"):
+    """``show(mu0, sigma0, sigma_r)``: the data with another actor's median response curve.
+
+    For :func:`nestlab.plots.interactive` (notebook 11's "turn the knobs"); the controls start at
+    ``params`` (whose ``sigma``, the known perceptual noise, stays fixed).
+    """
+    from nestlab.actors.plots import plot_predicted_curve
+    from nestlab.plots import figure
+
+    checks.mapping("data", data, required=("stimuli", "responses"))
+    checks.instance("params", params, ActorParams)
+
+    def show(mu0: float = params.mu0, sigma0: float = params.sigma0,
+             sigma_r: float = params.sigma_r):
+        _, ax = figure()
+        plot_predicted_curve(data["stimuli"], data["responses"], cost=cost,
+                             params=ActorParams(params.sigma, sigma0, mu0, sigma_r), ax=ax)
+
+    return show
+
+
+def claim_inference(post_cf: Any, post_net: Any, *, agreement: pd.DataFrame,
+                    cover: Mapping[str, bool], likelihoods: pd.DataFrame, recovery: Any,
+                    converged: Mapping[str, bool]) -> None:
+    """Notebook 11's five claims against the paper, from converged fits only (:func:`gated`).
+
+    Args:
+        post_cf, post_net: the closed-form and network fits of the reference data set.
+        agreement: :func:`posterior_agreement` of ``post_net`` against ``post_cf``.
+        cover: :func:`nestlab.diagnostics.interval_covers` of ``post_cf`` (90 %).
+        likelihoods: :func:`likelihood_comparison` (marginal row: ``post_cf``).
+        recovery: the closed-form :class:`~nestlab.actors.recovery.Recovery`.
+        converged: :func:`converged` of ``{"closed_form", "network", ...}``.
+    """
+    import nestlab
+    from nestlab import diagnostics as D
+
+    ok_cf, ok_net = bool(converged["closed_form"]), bool(converged["network"])
+    dz = gated(float(agreement["mean_diff_in_sd"].abs().max()), ok_cf, ok_net)
+    nestlab.claim("The posterior with the network policy equals the closed-form posterior",
+                  paper="equal (overlaid pair plots)", nestlab=dz,
+                  verdict=nestlab.judge(dz, at_most=0.1, partly_at_most=0.25),
+                  note="largest |difference of posterior means| in posterior sds (max |z| = "
+                       f"{agreement['z'].abs().max():.2f}); held <= 0.1, partly <= 0.25")
+    covered = gated(float(np.mean(list(cover.values()))), ok_cf)
+    nestlab.claim("NUTS recovers the actor's parameters (reference data set, closed form)",
+                  paper="posterior around the truth", nestlab=covered,
+                  verdict=nestlab.judge(covered, at_least=1.0, partly_at_least=0.5),
+                  note="share of mu0, sigma0, sigma_r whose 90% interval covers the truth")
+    a = post_cf.posterior.attrs
+    ess_net = D.ess_per_second(post_net, float(post_net.posterior.attrs["sampling_seconds"]))
+    for label, value, paper_value, okk in (
+            ("closed form", float(likelihoods.loc["marginal", "ess_per_second"]), 1500, ok_cf),
+            ("network", ess_net, 1200, ok_net)):
+        v = gated(value, okk)
+        nestlab.claim(f"min bulk ESS per second, {label} policy",
+                      paper=f"~{paper_value:,} (4 x 7500 draws, incl. ~5 s compile)", nestlab=v,
+                      verdict=nestlab.judge(v, at_least=paper_value,
+                                            partly_at_least=paper_value / 2),
+                      note=f"{a['chains']} x ({a['warmup']} + {a['draws']}) draws, compilation "
+                           "included, shared 2-core machine; held >= paper, partly >= half")
+    n_ok = int(recovery.converged.sum())
+    band = 2 * np.sqrt(0.9 * 0.1 / max(n_ok, 1))
+    cov = recovery.coverage90
+    calibrated = [abs(v - 0.9) <= band for v in cov.values()] if n_ok else [False]
+    nestlab.claim("90% intervals are calibrated over simulated data sets (closed form)",
+                  paper="calibrated (spec 5.3)",
+                  nestlab=(f"{min(cov.values()):.2f}-{max(cov.values()):.2f} over {n_ok} "
+                           "converged data sets") if n_ok else None,
+                  verdict=nestlab.judge_all(calibrated),
+                  note=f"coverage of mu0, sigma0, sigma_r within 0.9 +- {band:.2f} (2 binomial "
+                       f"SE); {recovery.chains} chains per data set; "
+                       f"{recovery.converged.size - n_ok} data sets missed the gate and are "
+                       "left out")

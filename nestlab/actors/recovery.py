@@ -7,9 +7,13 @@ potential from ``initialize_model(..., dynamic_args=True)``) is a pure JAX funct
 
 Design (spec 5.3): truths ``sigma, sigma0, sigma_r ~ U(0.1, 0.25)``, ``mu0 ~ U(2, 5)``; stimuli
 ``s ~ U(0.1, 5)``; ``sigma`` is known (fixed at its true value, passed as data); marginal
-likelihood; one chain per data set. Reports the mean squared error of posterior means, the
-coverage of central 50% / 90% intervals, and simulation-based-calibration ranks, and whether each
-data set's chain passed the convergence gate (split r-hat, bulk/tail ESS, divergences).
+likelihood; ``chains`` chains per data set (default 4, so that r-hat compares chains started
+apart). Reports the mean squared error of posterior means, the coverage of central 50% / 90%
+intervals, and simulation-based-calibration ranks, and whether each data set's fit passed the
+convergence gate (r-hat <= 1.01, bulk/tail ESS >= 400, no divergences).
+
+The sampler is :func:`nestlab.actors.compare.fit_batch` — the one compiled, vmapped NUTS
+program of every batched study — with the data sets' known noise passed as data.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ import numpy as np
 
 from nestlab import checks
 from nestlab.actors.models import ActorParams, simulate
+
+__all__ = ["DEFAULT_TRUTH_BOX", "FREE", "Recovery", "plot_ranks", "plot_recovery", "recovery_study",
+           "recovery_table", "simulate_datasets"]
 
 FREE = ("sigma0", "mu0", "sigma_r")
 DEFAULT_TRUTH_BOX = {"sigma": (0.1, 0.25), "sigma0": (0.1, 0.25), "sigma_r": (0.1, 0.25),
@@ -40,9 +47,15 @@ class Recovery(NamedTuple):
     n_draws: int
     seconds: float
     seconds_per_dataset: float
-    #: per data set: the one chain passes the gate (split r-hat <= 1.01, bulk and tail ESS
-    #: >= 400, no divergences; :func:`nestlab.diagnostics.convergence`)
+    #: per data set: its chains pass the gate (r-hat <= 1.01, bulk and tail ESS >= 400, no
+    #: divergences; :func:`nestlab.actors.compare.batch_convergence`)
     converged: np.ndarray | None = None
+    #: the gate frame of :func:`nestlab.actors.compare.batch_convergence` (one row per data set)
+    gates: Any = None
+    chains: int = 1
+    compile_seconds: float = 0.0
+    #: CPU seconds of the whole study (every thread of the process)
+    cpu_seconds: float = 0.0
 
 
 def simulate_datasets(n_datasets: int, *, n_trials: int = 60, seed: int = 0,
@@ -68,66 +81,63 @@ def simulate_datasets(n_datasets: int, *, n_trials: int = 60, seed: int = 0,
 
 
 def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: Any = None,
-                   n_trials: int = 60, warmup: int = 500, draws: int = 1000, seed: int = 0,
-                   n_nodes: int = 24, rank_thin: int = 10,
+                   n_trials: int = 60, chains: int = 4, warmup: int = 500, draws: int = 500,
+                   seed: int = 0, n_nodes: int = 24, rank_thin: int = 10,
                    truth_box: Mapping[str, tuple[float, float]] | None = None,
-                   only_converged: bool = True) -> Recovery:
+                   only_converged: bool = True, dense_mass: bool = False,
+                   target_accept: float = 0.85, init_jitter: float = 0.3) -> Recovery:
     """Fit ``n_datasets`` simulated quadratic-cost data sets with one compiled, vmapped NUTS.
 
     Args:
         n_datasets: number of simulated data sets.
         policy: ``"analytic"`` or ``"network"`` (then ``network`` is a Policy or JaxPolicy).
-        n_trials, warmup, draws: per data set (one chain each).
+        n_trials: trials per data set.
+        chains: chains per data set, started apart (``init_jitter``); with one chain the gate
+            cannot check r-hat.
+        warmup, draws: per chain.
         seed: seeds truths, data and the samplers.
         n_nodes: Gauss–Hermite nodes of the marginal likelihood.
-        rank_thin: thinning of the draws for SBC ranks (reduces autocorrelation).
+        rank_thin: thinning of the pooled draws for SBC ranks (reduces autocorrelation).
         truth_box: ranges of the uniform truths (default: spec 5.3).
-        only_converged: compute MSE, coverage and ranks over the data sets whose chain passed
+        only_converged: compute MSE, coverage and ranks over the data sets whose fit passed
             the gate only (default); ``False`` uses every data set (for smoke-sized runs whose
             short chains cannot reach ESS 400).
+        dense_mass, target_accept, init_jitter: as in :func:`nestlab.actors.compare.fit_batch`.
 
     Returns:
         :class:`Recovery` (``converged``: the gate per data set; with ``only_converged`` MSE,
         coverage and SBC ranks are over the converged data sets only, NaN if none converged;
-        ``posterior_mean`` and ``truth`` keep every data set).
+        ``posterior_mean`` and ``truth`` keep every data set; ``seconds`` is the study's wall
+        time, compilation included, ``seconds_per_dataset`` the sampling alone per data set).
     """
-    import jax
-    import jax.numpy as jnp
-
-    from nestlab.actors.costs import get_cost
-    from nestlab.actors.likelihood import FitSpec, make_model, resolve_policy, start_values
-    from nestlab.actors.sampler import batched_nuts
+    from nestlab.actors.compare import batch_convergence, fit_batch
 
     n_datasets = checks.integer("n_datasets", n_datasets, min=1)
     n_trials = checks.integer("n_trials", n_trials, min=1)
+    chains = checks.integer("chains", chains, min=1, max=64)
     warmup = checks.integer("warmup", warmup, min=1)
     draws = checks.integer("draws", draws, min=1)
     seed = checks.integer("seed", seed, min=0)
     n_nodes = checks.integer("n_nodes", n_nodes, min=2, max=200)
-    rank_thin = checks.integer("rank_thin", rank_thin, min=1, max=draws)
+    rank_thin = checks.integer("rank_thin", rank_thin, min=1, max=chains * draws)
     only_converged = checks.boolean("only_converged", only_converged)
-    cost = get_cost("quadratic")
-    net, box = resolve_policy(policy, cost, network)
-    spec = FitSpec(cost, policy, "marginal", FREE, {}, 1, box, n_nodes)
-    model = make_model(spec, net)
+    checks.choice("policy", policy, ("analytic", "network"))
 
+    t0, c0 = time.perf_counter(), time.process_time()
     truth, S, R = simulate_datasets(n_datasets, n_trials=n_trials, seed=seed, truth_box=truth_box)
-    S32, R32 = jnp.asarray(S, jnp.float32), jnp.asarray(R, jnp.float32)
     # the known perceptual noise of each data set is data: every data set shares one program
-    known = {"sigma": jnp.asarray(np.repeat(truth["sigma"][:, None], n_trials, 1), jnp.float32)}
-    cond = jnp.zeros((n_datasets, n_trials), jnp.int32)
-    run = batched_nuts(model, (S32[0], cond[0], R32[0], {"sigma": known["sigma"][0]}),
-                       warmup=warmup, draws=draws,
-                       init=lambda s, c, r, kn: start_values(spec, r))
-    keys = jax.random.split(jax.random.PRNGKey(seed + 1), n_datasets)
-    t0 = time.perf_counter()
-    post, div = jax.block_until_ready(run(keys, S32, cond, R32, known))
-    secs = time.perf_counter() - t0
-    post = {k: np.asarray(post[k], dtype=float) for k in FREE}
-    converged = _gates(post, np.asarray(div))
+    bf = fit_batch("quadratic", S, R, conditions=np.zeros(n_trials, np.int32),
+                   sigmas=truth["sigma"][:, None], network=network, policy=policy,
+                   chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
+                   target_accept=target_accept, dense_mass=dense_mass, max_tree_depth=10,
+                   init_jitter=init_jitter, extras=False)
+    gates = batch_convergence(bf)
+    converged = gates["converged"].to_numpy(dtype=bool)
+    # (data set, chain, draw) -> (data set, pooled draws)
+    post = {k: bf.samples[k].reshape(n_datasets, chains * draws) for k in FREE}
     pm = {k: post[k].mean(axis=1) for k in FREE}
     cov50, cov90, ranks, mse = {}, {}, {}, {}
-    # the numbers of a data set whose chain missed the gate are not used
+    # the numbers of a data set whose fit missed the gate are not used
     ok = converged if only_converged else np.ones_like(converged)
     for k in FREE:
         q = np.quantile(post[k][ok], [0.05, 0.25, 0.75, 0.95], axis=1)
@@ -137,26 +147,71 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
         ranks[k] = (post[k][ok][:, ::rank_thin] < tk[:, None]).sum(axis=1)
         mse[k] = float(np.mean((pm[k][ok] - tk) ** 2)) if ok.any() else float("nan")
     n_rank = post[FREE[0]][:, ::rank_thin].shape[1]
-    return Recovery(truth, pm, ranks, cov50, cov90, mse, n_rank, secs, secs / n_datasets,
-                    converged)
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return Recovery(truth, pm, ranks, cov50, cov90, mse, n_rank, secs,
+                    bf.run_seconds / n_datasets, converged, gates, chains, bf.compile_seconds,
+                    cpu)
 
 
-def _gates(post: Mapping[str, np.ndarray], diverging: np.ndarray) -> np.ndarray:
-    """The convergence gate of each data set's one chain (``post[k]``: (data sets, draws))."""
-    import logging
+def recovery_table(recs: Mapping[str, Recovery]) -> Any:
+    """One column block per study (``{label: Recovery}``): MSE, coverage, the gate's counts.
 
+    MSE and coverage are over the converged data sets (see :func:`recovery_study`).
+    """
+    import pandas as pd
+
+    checks.mapping("recs", recs)
+    blocks = {}
+    for label, r in recs.items():
+        checks.instance(f"recs[{label!r}]", r, Recovery)
+        blocks[label] = pd.DataFrame({
+            "MSE of posterior mean": r.mse, "coverage 50%": r.coverage50,
+            "coverage 90%": r.coverage90,
+            "converged data sets": f"{int(r.converged.sum())} of {r.converged.size}"})
+    return pd.concat(blocks, axis=1)
+
+
+def plot_recovery(recs: Mapping[str, Recovery], *, axes: Any = None) -> Any:
+    """Posterior mean against truth per parameter, one marker per study (every data set).
+
+    Returns:
+        the array of three axes drawn on (created through :func:`nestlab.plots.figure` unless
+        ``axes`` is given).
+    """
+    from nestlab.plots import figure
+
+    checks.mapping("recs", recs)
+    if axes is None:
+        _, axes = figure(1, 3, width=12, height=3.4)
+    for ax, k in zip(axes, ("mu0", "sigma0", "sigma_r"), strict=True):
+        for i, (label, r) in enumerate(recs.items()):
+            ax.plot(r.truth[k], r.posterior_mean[k], "o" if i == 0 else "x", ms=3, label=label)
+        r0 = next(iter(recs.values()))
+        lim = [float(np.min(r0.truth[k])), float(np.max(r0.truth[k]))]
+        ax.plot(lim, lim, "k:", lw=0.8)
+        ax.set_xlabel(f"true {k}")
+        ax.set_ylabel("posterior mean")
+        ax.legend(fontsize=7)
+    return axes
+
+
+def plot_ranks(rec: Recovery, *, label: str = "closed form", axes: Any = None) -> Any:
+    """SBC rank ECDF differences of each parameter (converged data sets only).
+
+    Returns:
+        the axes drawn on, or ``None`` (with a printed note) when no data set passed the gate.
+    """
     from nestlab import diagnostics as D
+    from nestlab.plots import figure
 
-    # one chain: ArviZ logs a shape warning per data set (r-hat needs 2 chains; the gate then
-    # checks bulk/tail ESS and divergences), which would fill a notebook's output
-    previous = logging.root.manager.disable  # ArviZ's logger is not registered by name
-    logging.disable(logging.WARNING)
-    out = []
-    try:
-        for i in range(diverging.shape[0]):
-            idata = D.to_inference_data(posterior={k: v[i][None] for k, v in post.items()},
-                                        sample_stats={"diverging": diverging[i][None]})
-            out.append(D.convergence(idata).ok)
-    finally:
-        logging.disable(previous)
-    return np.asarray(out, dtype=bool)
+    checks.instance("rec", rec, Recovery)
+    n_ok = int(len(rec.ranks["mu0"]))
+    if not n_ok:
+        print("No data set passed the convergence gate: no SBC ranks to show.")
+        return None
+    if axes is None:
+        _, axes = figure(1, 3, width=12, height=3.4)
+    for ax, k in zip(axes, ("mu0", "sigma0", "sigma_r"), strict=True):
+        D.plot_ecdf_ranks(rec.ranks[k], n_draws=rec.n_draws, ax=ax)
+        ax.set_title(f"SBC rank ECDF difference: {k} ({label}, {n_ok} data sets)", fontsize=8)
+    return axes

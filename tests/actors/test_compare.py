@@ -242,3 +242,36 @@ def test_study_refusals():
     with pytest.raises(ValueError, match=r"invalid chains 0"):
         C.fit_batch("quadratic", np.ones((1, 4)), np.ones((1, 4)), conditions=np.zeros(4, int),
                     sigmas=[0.1], chains=0)
+
+
+def test_notebook_summaries(effort_study):
+    """worked_example, gate_summary and gate_record: notebook 14's tables, from the study."""
+    st = effort_study["two_noise"]
+    w = C.worked_example(st, ["quadratic", "quadratic_effort"], "quadratic_effort")
+    assert set(w.fits) == {"quadratic", "quadratic_effort"} and w.winner == "quadratic_effort"
+    assert w.runner_up == "quadratic" and w.margin_in_dse > 2
+    assert w.ok == all(w.converged.values()) == bool(w.gates["converged"].all())
+    assert w.table["converged"].tolist() == [w.converged[f] for f in w.table.index]
+    with pytest.raises(ValueError, match="unknown true_family 'absolute'"):
+        C.worked_example(st, ["quadratic", "quadratic_effort"], "absolute")
+    s = C.gate_summary(st)
+    assert list(s.index) == ["quadratic", "quadratic_effort"] and (s["fits"] == 2).all()
+    rec = C.gate_record(st)
+    assert {c: sum(v) for c, v in rec.items()} == s["n_converged"].to_dict()
+    assert s["converged"].tolist() == [all(v) for v in rec.values()]
+
+
+def test_fit_batch_known_noise_per_data_set_and_no_extras():
+    """2-d sigmas: each data set its own known noise (the recovery study); extras=False."""
+    data = C.simulate_study(["quadratic"], 2, n_per_condition=20, seed=5)
+    sig = np.array([[0.1, 0.2], [0.1, 0.2]])
+    kw = dict(conditions=data.conditions, chains=2, warmup=100, draws=100, seed=2)
+    a = C.fit_batch("quadratic", data.stimuli, data.responses, sigmas=sig, **kw)
+    b = C.fit_batch("quadratic", data.stimuli, data.responses, sigmas=data.sigmas, **kw)
+    # the same known noise as data: the same program, the same draws
+    np.testing.assert_array_equal(a.samples["mu0"], b.samples["mu0"])
+    c = C.fit_batch("quadratic", data.stimuli, data.responses, sigmas=sig, extras=False, **kw)
+    assert c.log_likelihood is None and c.predictive is None
+    assert c.select([1]).samples["mu0"].shape == (1, 2, 100)
+    with pytest.raises(ValueError, match=r"invalid sigmas: shape \(3, 2\)"):
+        C.fit_batch("quadratic", data.stimuli, data.responses, sigmas=np.ones((3, 2)), **kw)
