@@ -557,7 +557,7 @@ def _program(spec: Any, warmup: int, draws: int, dense_mass: bool, target_accept
         base(s, cond, r, known)
 
     def post(samples, s, cond, r, known, noise):
-        th = theta_from_sites(spec, samples)
+        th = theta_from_sites(spec, samples, s, r)
 
         def one(a):
             t, nz = a

@@ -139,12 +139,14 @@ def log_prior(spec: FitSpec, theta: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def theta_from_sites(spec: FitSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+def theta_from_sites(spec: FitSpec, values: Mapping[str, Any], s: Any = None,
+                     r: Any = None) -> dict[str, Any]:
     """Parameters from site values (``exp`` of a ``log_`` site).
 
-    A parameter present under its own name (a deterministic site, e.g. ``mu0`` and ``beta``
-    under ``reparam="ridge"``) is taken as it is; one with neither its name nor its site in
-    ``values`` is left out.
+    A parameter present under its own name (a deterministic site) is taken as it is; under
+    ``reparam="ridge"`` the pair comes from ``ridge_u, ridge_v`` through
+    :func:`ridge_transform`, whose slope needs the data ``s, r``. A parameter with neither
+    its name nor its site(s) in ``values`` is left out.
     """
     import jax.numpy as jnp
 
@@ -154,6 +156,13 @@ def theta_from_sites(spec: FitSpec, values: Mapping[str, Any]) -> dict[str, Any]
             out[k] = values[k]
         elif site in values:
             out[k] = jnp.exp(values[site]) if site != k else values[site]
+    pair = ridge_pair(spec)
+    if pair and pair[0] not in out and RIDGE_SITES[0] in values:
+        if s is None or r is None:
+            raise ValueError("invalid theta_from_sites call: ridge coordinates need the data; "
+                             "valid: pass s= and r=")
+        u, v = values[RIDGE_SITES[0]], values[RIDGE_SITES[1]]
+        out[pair[0]], out[pair[1]], _ = ridge_transform(spec, u, v, ridge_slope(s, r))
     return out
 
 

@@ -196,3 +196,21 @@ def test_check_sampler_names_the_argument():
                           ("seed", -1, ValueError)):
         with pytest.raises(err, match=key):
             check_sampler(**(ok | {key: bad}))
+
+
+def test_theta_from_sites_maps_the_ridge_sites_with_the_data():
+    import jax.numpy as jnp
+
+    from nestlab.actors.likelihood import ridge_slope, ridge_transform, theta_from_sites
+
+    spec = _ridge_spec()
+    s = jnp.asarray([0.8, 1.0, 1.2, 1.6])
+    r = 0.9 * s ** 0.4
+    values = {"sigma": 0.2, "sigma0": 0.2, "sigma_r": 0.1, "ridge_u": jnp.asarray(0.4),
+              "ridge_v": jnp.asarray(0.7)}
+    th = theta_from_sites(spec, values, s, r)
+    m, b, _ = ridge_transform(spec, 0.4, 0.7, ridge_slope(s, r))
+    assert float(th["mu0"]) == pytest.approx(float(m)) and float(th["beta"]) == pytest.approx(
+        float(b))
+    with pytest.raises(ValueError, match="ridge coordinates need the data"):
+        theta_from_sites(spec, values)

@@ -57,7 +57,7 @@ def test_sohn_jazayeri_metamer_numbers(res):
 
 def test_claims_use_only_converged_fits(run, res):
     claims = {c["claim"]: c for c in run.claims}
-    assert len(claims) == 7
+    assert len(claims) == 9
     ridge = claims["S&J metamer: one condition cannot tell a prior shift from a cost offset"]
     if res["sj.converged"]["1"]["metamer"]:
         assert ridge["nestlab"] == pytest.approx(res["sj.corr_mu0_delta_metamer_alone"]["1"])
@@ -83,3 +83,22 @@ def test_qu_shi_two_noise_numbers(res):
     for label in ("two_noise", "one_noise"):
         corr = next(iter(res[f"qs.corr_mu0_beta.{label}"].values()))
         assert -1.0 <= corr < 0.0  # larger prior median <-> smaller beta, as in notebook 12
+
+
+def test_hierarchical_studies_record_their_gate_and_back_no_claim_unconverged(run, res):
+    # smoke profile: 2 subjects per data set, 15 trials per condition
+    assert set(res["hier.converged"]) == {"sj", "qs"}
+    for study in ("sj", "qs"):
+        num = res[f"hier.{study}"]
+        conv = num["convergence"]
+        gate = (conv["max_rhat"] <= 1.01 and conv["min_ess_bulk"] >= 400
+                and conv["min_ess_tail"] >= 400 and conv["divergences"] == 0)
+        assert res["hier.converged"][study] is gate is num["converged"]
+        assert num["n_subjects"] == 2 and len(num["separate_converged"]) == 2
+        assert num["mu0.population"] > 0
+    claims = [c for c in run.claims if "partial pooling agrees" in c["claim"]]
+    assert len(claims) == 2
+    for c in claims:
+        study = "sj" if c["claim"].startswith("S&J") else "qs"
+        if not res["hier.converged"][study]:
+            assert c["nestlab"] is None and c["verdict"] == "not held"
