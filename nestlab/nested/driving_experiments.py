@@ -48,21 +48,25 @@ from nestlab.nested.driving import (
     simulate_driving,
 )
 from nestlab.nested.exact import ExactInference, LikelihoodCache, Posterior
-from nestlab.nested.experiments import ALL_METHODS, AMORTIZED, paired_gap_se, summary
+from nestlab.nested.experiments import (
+    ALL_METHODS,
+    AMORTIZED,
+    CLIP,
+    TEST_OFFSET,
+    paired_gap_se,
+    summary,
+)
 from nestlab.nested.importance import importance_step, importance_step_unchecked
 from nestlab.nested.recognition import OnlineGRU, TrainingSet, advance_pair, pad, train_recognition
 
 __all__ = ["BUDGET", "DATA_VERSION", "NETWORKS", "DrivingSetup", "DrivingTrace", "Subspace",
            "accuracy_table", "amortized_trace", "episodes", "exact_trace", "example_traces",
-           "generalisation",
-           "headline", "k_budget", "network_trace", "proposal", "run_methods", "subspace",
-           "time_scaling", "train_networks", "training_sets"]
+           "generalisation", "headline", "k_budget", "log_proposal", "network_trace",
+           "run_methods", "subspace", "time_scaling", "train_networks", "training_sets"]
 
-CLIP = 1e-6
 #: version of the simulated training data (domain rules, drivers, features, EI targets): part of
 #: every cached network's key — bump it when any of those change
 DATA_VERSION = "1"
-TEST_OFFSET = 1_000_000
 NETWORKS = ("goals", "existence", "tomnet_goals", "tomnet_existence")
 #: the paper's particle budget in Driving ("about 6-9 particles against 72")
 BUDGET = 9
@@ -164,15 +168,15 @@ def exact_trace(setup: DrivingSetup, episode: DrivingEpisode, *,
     return _run(model, episode.n_steps, ei.step)
 
 
-def proposal(nets: dict[str, OnlineGRU], x: np.ndarray, *, prefix: str = "") -> np.ndarray:
+def log_proposal(nets: dict[str, OnlineGRU], x: np.ndarray, *, prefix: str = "") -> np.ndarray:
     """``log q_t`` over the 72 hypotheses from one step of the goals and existence networks."""
     goals, exist = nets[prefix + "goals"], nets[prefix + "existence"]
-    x = checks.array("x", x, shape=(goals.n_in,), where="proposal")
-    return _proposal(goals, exist, x)
+    x = checks.array("x", x, shape=(goals.n_in,), where="log_proposal")
+    return _log_proposal(goals, exist, x)
 
 
-def _proposal(goals: OnlineGRU, exist: OnlineGRU, x: np.ndarray) -> np.ndarray:
-    """:func:`proposal` without the argument check (the online loop's inner call): both GRU
+def _log_proposal(goals: OnlineGRU, exist: OnlineGRU, x: np.ndarray) -> np.ndarray:
+    """:func:`log_proposal` without the argument check (the online loop's inner call): both GRU
     cells stepped in one pass (:func:`~nestlab.nested.recognition.advance_pair`)."""
     lg, le = advance_pair(goals, exist, x)
     return (lg[:, None] + le[None, :]).ravel()
@@ -222,7 +226,7 @@ def amortized_trace(setup: DrivingSetup, episode: DrivingEpisode, *, k: int, sch
         if use_net:
             x = dom.features(episode.states[t], episode.actions[t], episode.states[t + 1],
                              half_angle=params.target_half_angle).astype(float)
-            log_q = _proposal(goals, exist, x)
+            log_q = _log_proposal(goals, exist, x)
         else:
             log_q = uniform
         return importance_step_unchecked(model, cache, log_prior, log_q, t, k, rng, sub, "joint")
@@ -250,7 +254,7 @@ def network_trace(setup: DrivingSetup, episode: DrivingEpisode, nets: dict[str, 
     def step(t: int) -> Posterior:
         x = dom.features(episode.states[t], episode.actions[t], episode.states[t + 1],
                          half_angle=params.target_half_angle).astype(float)
-        w = np.exp(proposal(nets, x, prefix=prefix))
+        w = np.exp(log_proposal(nets, x, prefix=prefix))
         w /= w.sum()
         return Posterior(all_h, w, float("nan"))
 
@@ -306,9 +310,7 @@ def train_networks(setup: DrivingSetup, *, n_train: int, hidden: int = 64, epoch
         entry = train_recognition(data(target), dict(base, target=target),
                                    loss="nll" if name.startswith("tomnet") else "kl",
                                    namespace=f"nested.driving.{name}", **train)
-        net = OnlineGRU(entry.tensors)
-        net.info = dict(entry.info, cache_hit=entry.hit)
-        nets[name] = net
+        nets[name] = OnlineGRU.from_entry(entry)
     return nets
 
 

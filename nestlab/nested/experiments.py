@@ -430,12 +430,7 @@ def train_networks(setup: Setup, *, n_train: int, hidden: int = 64, epochs: int 
     for name, loss in (("level2", "kl"), ("tomnet", "nll")):
         entries[name] = train_recognition(level2_data, key2, loss=loss,
                                            namespace=f"nested.construction.{name}", **train)
-    nets = {}
-    for name, entry in entries.items():
-        net = OnlineGRU(entry.tensors)
-        net.info = dict(entry.info, cache_hit=entry.hit)
-        nets[name] = net
-    return nets
+    return {name: OnlineGRU.from_entry(entry) for name, entry in entries.items()}
 
 
 # --------------------------------------------------------------------------- evaluation

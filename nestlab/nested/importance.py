@@ -55,6 +55,10 @@ def _check_k(k, n: int) -> int:
 #: is exactly 1 in floating point (``expm1(-exp(700)) == -1.0``), as it is for the overflow to
 #: ``inf`` it replaces — the same numbers, without an ``np.errstate`` context on every draw
 _EXP_CLIP = 700.0
+#: above this largest log-probability the normalisation ``log_q - (max + log sum exp)`` can
+#: overflow (one ulp of the largest double is about 2e292): the only case that needs an
+#: ``np.errstate`` context
+_HUGE = 1e291
 
 
 def _log_inclusion(d: np.ndarray) -> np.ndarray:
@@ -75,7 +79,11 @@ def _gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[
     partition-then-sort it replaces)."""
     n = log_q.shape[0]
     top = log_q.max()
-    log_q = log_q - (top + np.log(np.exp(log_q - top).sum()))   # normalised
+    if top > _HUGE:  # entries near -max may fall below it: -inf, a zero probability, as they should
+        with np.errstate(over="ignore"):
+            log_q = log_q - (top + np.log(np.exp(log_q - top).sum()))
+    else:
+        log_q = log_q - (top + np.log(np.exp(log_q - top).sum()))   # normalised
     keys = log_q + rng.gumbel(size=n)
     order = np.argsort(-keys)
     if k == n:
@@ -178,7 +186,11 @@ def gumbel_top_k_rows_unchecked(log_q: np.ndarray, k: int,
     :func:`gumbel_top_k`)."""
     r, n = log_q.shape
     top = log_q.max(1, keepdims=True)
-    log_q = log_q - (top + np.log(np.exp(log_q - top).sum(1, keepdims=True)))
+    if top.max() > _HUGE:  # as in gumbel_top_k
+        with np.errstate(over="ignore"):
+            log_q = log_q - (top + np.log(np.exp(log_q - top).sum(1, keepdims=True)))
+    else:
+        log_q = log_q - (top + np.log(np.exp(log_q - top).sum(1, keepdims=True)))
     keys = log_q + rng.gumbel(size=(r, n))
     order = np.argsort(-keys, axis=1)
     if k == n:

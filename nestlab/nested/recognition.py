@@ -241,6 +241,15 @@ class OnlineGRU:
         self.info: dict = {}
         self.reset()
 
+    @classmethod
+    def from_entry(cls, entry: CacheEntry) -> OnlineGRU:
+        """The stepper of a cached network (:func:`train_recognition`), its ``info`` the training
+        record plus ``cache_hit``."""
+        checks.instance("entry", entry, CacheEntry, where="OnlineGRU.from_entry")
+        net = cls(entry.tensors)
+        net.info = dict(entry.info, cache_hit=entry.hit)
+        return net
+
     def reset(self) -> None:
         self.h = np.zeros(self.hidden)
 

@@ -228,3 +228,13 @@ def test_paired_proposal_refused_for_an_odd_space():
     with pytest.raises(ValueError, match="unknown proposal 'bogus'"):
         amortized_trace(SETUP, simulate_episode(SETUP.domain, 1), k=2, scheme="is", net1=None,
                         net2=None, proposal="bogus")
+
+
+def test_huge_log_probabilities_draw_without_overflow_warnings():
+    """A log-probability near -max beside a huge one is a zero probability, not an overflow
+    (found by the property test of tests/nested/test_bad_inputs.py; warnings are errors)."""
+    log_q = np.array([-np.finfo(float).max, 1e300])
+    idx, log_incl = gumbel_top_k(log_q, 1, np.random.default_rng(0))
+    assert idx.tolist() == [1] and log_incl.tolist() == [0.0]
+    idx, log_incl = gumbel_top_k_rows(np.stack([log_q, log_q[::-1]]), 1, np.random.default_rng(0))
+    assert idx.ravel().tolist() == [1, 0] and np.all(log_incl == 0.0)
