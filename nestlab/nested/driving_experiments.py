@@ -52,7 +52,7 @@ from nestlab.nested.experiments import (
     ALL_METHODS,
     AMORTIZED,
     CLIP,
-    TEST_OFFSET,
+    episode_seeds,
     paired_gap_se,
     summary,
 )
@@ -111,11 +111,9 @@ def k_budget(ks) -> tuple[list[int], int]:
 def episodes(setup: DrivingSetup, n: int, *, seed: int, test: bool = False,
              progress: bool = False) -> list[DrivingEpisode]:
     """``n`` simulated episodes; training and test seeds never overlap."""
-    n = checks.integer("n", n, min=1, where="episodes")
-    seed = checks.integer("seed", seed, min=0, where="episodes")
-    base = seed * 10_000_000 + (TEST_OFFSET if test else 0)
-    return [simulate_driving(setup.domain, base + i, params=setup.params)
-            for i in tqdm(range(n), desc="simulate", disable=not progress, leave=False)]
+    checks.instance("setup", setup, DrivingSetup)
+    return [simulate_driving(setup.domain, s, params=setup.params)
+            for s in episode_seeds(n, seed=seed, test=test, progress=progress, min_n=1)]
 
 
 class DrivingTrace(NamedTuple):

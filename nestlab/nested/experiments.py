@@ -65,10 +65,11 @@ from nestlab.nested.recognition import (
 )
 
 __all__ = ["ALL_METHODS", "AMORTIZED", "CLIP", "DATA_VERSION", "TEST_OFFSET", "Setup", "Trace",
-           "accuracy", "amortized_trace", "by_decile", "episodes", "ess_uncertainty", "example_traces",
-           "exact_trace", "headline", "kl_social", "level1_particles", "network_table",
-           "network_trace", "paired_gap_se", "k_grid", "run_methods", "social_marginal",
-           "summary", "time_scaling", "train_networks", "training_set", "training_sets"]
+           "accuracy", "amortized_trace", "by_decile", "episode_seeds", "episodes",
+           "ess_uncertainty", "exact_trace", "example_traces", "headline", "k_grid", "kl_social",
+           "level1_particles", "network_table", "network_trace", "paired_gap_se", "run_methods",
+           "social_marginal", "summary", "time_scaling", "train_networks", "training_set",
+           "training_sets"]
 
 AMORTIZED = ("is", "topk", "uniform_is")
 ALL_METHODS = ("ei", "is", "topk", "uniform_is", "nn", "tomnet", "uniform")
@@ -101,13 +102,21 @@ def episodes(setup: Setup, n: int, *, seed: int, test: bool = False,
              progress: bool = False) -> list[Episode]:
     """``n`` simulated episodes; training and test seeds never overlap."""
     checks.instance("setup", setup, Setup)
-    n = checks.integer("n", n, min=0)
+    dom = setup.domain
+    return [simulate_episode(dom, s, params=setup.params)
+            for s in episode_seeds(n, seed=seed, test=test, progress=progress)]
+
+
+def episode_seeds(n: int, *, seed: int, test: bool = False, progress: bool = False,
+                  min_n: int = 0):
+    """The seeds of ``n`` simulated episodes (both domains): ``seed * 10^7 + i``, test episodes
+    offset by :data:`TEST_OFFSET`, so training and test seeds never overlap; a progress bar
+    over them when ``progress``."""
+    n = checks.integer("n", n, min=min_n)
     seed = checks.integer("seed", seed, min=0)
     checks.boolean("test", test)
-    dom = setup.domain
     base = seed * 10_000_000 + (TEST_OFFSET if test else 0)
-    return [simulate_episode(dom, base + i, params=setup.params)
-            for i in tqdm(range(n), desc="simulate", disable=not progress, leave=False)]
+    return (base + i for i in tqdm(range(n), desc="simulate", disable=not progress, leave=False))
 
 
 class Trace(NamedTuple):

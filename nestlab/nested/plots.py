@@ -222,11 +222,21 @@ def episode_explorer(domain: Construction, episode: Episode, traces: Mapping, *,
                      k: int) -> Callable[..., None]:
     """``show(t)`` for :func:`nestlab.plots.interactive`: :func:`plot_episode_step` at step ``t``
     and the ESS of the IS particles (``traces["is"]``, ``k`` particles) there."""
+    return _explorer(plot_episode_step, domain, episode, traces, k=k, t=episode.n_steps - 1)
+
+
+def _explorer(plot, domain, episode, traces: Mapping, *, k: int, t: int,
+              **style) -> Callable[..., None]:
+    """``show(t)``: ``plot(domain, episode, t, traces, **style)``, shown, then the ESS of the IS
+    particles at step ``t``; ``t`` is the default step."""
     checks.integer("k", k, min=1)
     _traces(traces)
+    if "is" not in traces:
+        raise ValueError(f"invalid traces: keys {sorted(traces)}; valid: an 'is' trace among "
+                         "them (its ESS is printed)")
 
-    def show(t: int = episode.n_steps - 1) -> None:
-        plot_episode_step(domain, episode, t, traces)
+    def show(t: int = t) -> None:
+        plot(domain, episode, t, traces, **style)
         plt.show()
         print(f"ESS of the IS particles: {traces['is'].ess[t]:.2f} of K = {k}")
 
@@ -378,15 +388,8 @@ def driving_explorer(domain: Driving, episode: DrivingEpisode, traces: Mapping, 
                      half_angle: float) -> Callable[..., None]:
     """``show(t)`` for :func:`nestlab.plots.interactive`: :func:`plot_driving_step` at step ``t``
     and the ESS of the IS particles (``traces["is"]``, ``k`` particles) there."""
-    checks.integer("k", k, min=1)
-    _traces(traces)
-
-    def show(t: int = episode.n_steps // 2) -> None:
-        plot_driving_step(domain, episode, t, traces, half_angle=half_angle)
-        plt.show()
-        print(f"ESS of the IS particles: {traces['is'].ess[t]:.2f} of K = {k}")
-
-    return show
+    return _explorer(plot_driving_step, domain, episode, traces, k=k, t=episode.n_steps // 2,
+                     half_angle=half_angle)
 
 
 # --------------------------------------------------------------------------- old names
