@@ -118,12 +118,12 @@ PLOT_CASES = {
     "label-check-stored": (ValueError, lambda: iplots.plot_label_check(np.ones(2), ["a", "b"], -1), ["stored", "-1"]),
     "block-returns-labels": (ValueError, lambda: iplots.plot_block_returns(np.ones((2, 9, 6)), ["0"]),
                              ["bob_labels", "9 Bobs"]),
-    "nested-summary-type": (TypeError, lambda: nplots.accuracy_kl_vs_fraction({"method": []}), ["summary", "dict"]),
-    "nested-summary-columns": (ValueError, lambda: nplots.ess_plots(pd.DataFrame({"k": [1]}),
+    "nested-summary-type": (TypeError, lambda: nplots.plot_accuracy_kl({"method": []}), ["summary", "dict"]),
+    "nested-summary-columns": (ValueError, lambda: nplots.plot_ess(pd.DataFrame({"k": [1]}),
                                                                     {}, k=1), ["summary", "missing column"]),
-    "nested-decile-k": (ValueError, lambda: nplots.accuracy_by_decile(pd.DataFrame(), k=0),
+    "nested-decile-k": (ValueError, lambda: nplots.plot_accuracy_by_decile(pd.DataFrame(), k=0),
                         ["k", "0"]),
-    "draw-grid-ax": (TypeError, lambda: nplots.draw_grid(None, None, None), ["ax", "NoneType"]),
+    "grid-domain": (TypeError, lambda: nplots.plot_grid(None, None), ["domain", "NoneType"]),
 }
 
 
