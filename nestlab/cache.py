@@ -39,6 +39,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from nestlab import checks
+from nestlab.paths import CACHE_ENV_VAR, DEFAULT_CACHE_DIR
 from nestlab.record import to_jsonable
 
 __all__ = ["CACHE_ENV_VAR", "DEFAULT_CACHE_DIR", "CacheEntry", "cache_dir", "content_key",
@@ -46,10 +47,6 @@ __all__ = ["CACHE_ENV_VAR", "DEFAULT_CACHE_DIR", "CacheEntry", "cache_dir", "con
 
 log = logging.getLogger(__name__)
 
-#: the environment variable that moves the cache
-CACHE_ENV_VAR = "NESTLAB_CACHE"
-#: the cache folder (relative to the working directory) when the variable is not set
-DEFAULT_CACHE_DIR = ".nestlab-cache"
 _FORMAT = "nestlab-cache/1"
 
 

@@ -13,8 +13,13 @@ from pathlib import Path, PurePosixPath
 from nestlab import checks
 
 DATA_ENV_VAR = "NESTLAB_DATA"
+#: the environment variable that moves the training cache (:mod:`nestlab.cache`)
+CACHE_ENV_VAR = "NESTLAB_CACHE"
+#: the cache folder (relative to the working directory) when the variable is not set
+DEFAULT_CACHE_DIR = ".nestlab-cache"
 
-__all__ = ["DATA_ENV_VAR", "data_dir", "notebooks_dir", "project_root"]
+__all__ = ["CACHE_ENV_VAR", "DATA_ENV_VAR", "DEFAULT_CACHE_DIR", "data_dir", "notebooks_dir",
+           "project_root"]
 
 
 def project_root() -> Path:

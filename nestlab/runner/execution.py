@@ -30,7 +30,7 @@ from typing import Any
 import nbformat
 
 from nestlab import checks
-from nestlab.paths import project_root
+from nestlab.paths import CACHE_ENV_VAR, DEFAULT_CACHE_DIR, project_root
 from nestlab.record import read_claims, read_headlines, read_results, to_jsonable
 from nestlab.runner.catalogue import RunPlan, plan_runs
 from nestlab.runner.errors import UsageError
@@ -129,7 +129,7 @@ def _kernel_environment(extra: Mapping[str, str] | None = None) -> Iterator[None
     ``extra`` adds variables (thread counts of a parallel run, :mod:`nestlab.runner.parallel`).
     """
     wanted = {"NESTLAB_HEADLESS": "1",
-              "NESTLAB_CACHE": os.environ.get("NESTLAB_CACHE", str(project_root() / ".nestlab-cache")),
+              CACHE_ENV_VAR: os.environ.get(CACHE_ENV_VAR, str(project_root() / DEFAULT_CACHE_DIR)),
               "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(extra or {})}
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
