@@ -19,12 +19,26 @@ steps, so IS timings are pessimistic). Everything runs in one process, in turn, 
 episodes; on a shared machine compare ratios, not absolute times.
 
 The profile tables give, per part, ms per step for EI and IS, each part's share of its method's
-step and IS / EI per part. Measured 3 Dec 2026 (``--blocks 6 10 --episodes 3``, a 2-core machine
-shared with other jobs, load 10-14: compare ratios only): Construction IS at 20 % 0.55x EI per step
-at 6 blocks and 0.48x at 10 (random networks); with the trained default networks, in CPU time, EI
-0.53 ms against IS 0.93 ms, of which the step tables both methods fill (successor states, Alice's
-level-0 row, Bob's cost table) are about 0.3 ms each and IS's own features, GRU steps and Gumbel
-draws about 0.24 ms. Driving IS (K = 9) 0.59x EI with random networks.
+step and IS / EI per part; the CPU-time table gives each method's least CPU time per step over
+``--repeats`` runs (less sensitive than wall time to other processes on a shared machine).
+
+Measured 3 Dec 2026 (``--blocks 6 10 --episodes 3``, 2-core machine shared with other jobs):
+
+* before the overhead cuts of issue 14 item 5 (load 1.05, the quietest moment of the day):
+  Construction IS at 20 % 0.60x EI per step at 6 blocks (EI 0.56, IS 0.93 ms) and 0.63x at 10;
+  profile at 6 blocks: EI 0.45 ms, IS 0.95 ms, of which the step tables both methods fill
+  (successor states, Alice's level-0 row, Bob's cost table) 0.28 ms in EI and 0.39 ms in IS, and
+  IS's own features 0.04, GRU cells 0.07, Gumbel draws 0.13 ms. Driving IS (K = 9) 0.53x.
+* after (one-argsort Gumbel draws, both GRU cells in one pass, tabulated features, no per-step
+  argument checks in Driving, fewer np.unique; every trace bitwise unchanged): base and new code
+  interleaved in one process, least of 15 runs per episode, at load 18-20 — IS per step
+  new / base 0.88 at 6 blocks, 0.98 at 10, 0.75 in Driving (K = 9); EI unchanged (the same code);
+  EI / IS at 6 blocks 0.46 -> 0.49 (loaded: absolute ms 2-3x the quiet ones). IS stays slower than
+  EI per step in Construction: the shared step tables are a floor for both methods and EI's own
+  work beyond them is only ~0.15 ms at 6 blocks (vectorised enumeration over 30 hypotheses is a
+  few array operations), less than IS's two GRU cells, features and draws alone. Under that load
+  the wall-time tables of a single run move by 2x from run to run: compare ratios of one run, or
+  the CPU table.
 
 Usage::
 
