@@ -219,8 +219,9 @@ class Construction:
                 continue
             agents = rng.choice(rest, size=2, replace=False)
             return ConstructionState((int(agents[0]), int(agents[1])), (-1, -1), tuple(blocks), 0)
-        raise ValueError(f"Construction.reset: could not place {self.n_blocks} blocks apart; "
-                         "use fewer blocks or a larger grid")
+        raise ValueError(f"Construction.reset: invalid n_blocks {self.n_blocks}: no placement of "
+                         f"them apart on the {self.config.height}x{self.config.width} interior "
+                         "in 1000 tries; valid: fewer blocks or a larger grid")
 
     def move_agent(self, state: ConstructionState, agent: int, action: int) -> ConstructionState:
         """Apply one agent's action with the other agent standing still."""
