@@ -20,7 +20,7 @@ from nestlab.nested.domains.construction import Construction, ConstructionState
 from nestlab.nested.domains.driving import ACTION_NAMES, GOAL_NAMES, STEP, Driving, DrivingState
 from nestlab.nested.driving import N_EXIST, N_GOALS, N_HYP, DrivingEpisode
 from nestlab.nested.episodes import Episode
-from nestlab.plots import PALETTE, check_ax, ensure_ax, ensure_axes
+from nestlab.plots import PALETTE, ensure_ax, ensure_axes
 
 __all__ = ["BLOCK_COLORS", "CAR_COLORS", "COLORS", "LABELS", "driving_explorer",
            "episode_explorer", "plot_accuracy_by_decile", "plot_accuracy_kl",
@@ -390,19 +390,3 @@ def driving_explorer(domain: Driving, episode: DrivingEpisode, traces: Mapping, 
     and the ESS of the IS particles (``traces["is"]``, ``k`` particles) there."""
     return _explorer(plot_driving_step, domain, episode, traces, k=k, t=episode.n_steps // 2,
                      half_angle=half_angle)
-
-
-# --------------------------------------------------------------------------- old names
-# The pre-plot_* names, kept only because tests/test_plots.py (not this package's file) still
-# calls them; remove them when it calls plot_accuracy_kl, plot_ess, plot_accuracy_by_decile and
-# plot_grid.
-accuracy_kl_vs_fraction = plot_accuracy_kl
-ess_plots = plot_ess
-accuracy_by_decile = plot_accuracy_by_decile
-
-
-def draw_grid(ax, domain, state, *, goal=None):
-    """:func:`plot_grid` with ``ax`` first and required (the old signature)."""
-    if check_ax(ax) is None:
-        raise TypeError("invalid type for ax: NoneType; valid types: matplotlib Axes")
-    return plot_grid(domain, state, goal=goal, ax=ax)
