@@ -596,6 +596,7 @@ def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any
         prior_sites,
         priors,
         start_values,
+        theta_from_sites,
     )
     from nestlab.actors.sampler import batched_nuts
 
@@ -621,7 +622,8 @@ def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any
         return out
 
     def post(samples, s, cond, r, known, noise, u):
-        th = {k: samples[k] for k in free}
+        # postprocess returns the sampled sites only (log_c, not the deterministic c)
+        th = theta_from_sites(spec, samples, s, r)
         if not extras:
             return th, None, None
 

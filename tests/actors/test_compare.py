@@ -275,3 +275,20 @@ def test_fit_batch_known_noise_per_data_set_and_no_extras():
     assert c.select([1]).samples["mu0"].shape == (1, 2, 100)
     with pytest.raises(ValueError, match=r"invalid sigmas: shape \(3, 2\)"):
         C.fit_batch("quadratic", data.stimuli, data.responses, sigmas=np.ones((3, 2)), **kw)
+
+
+def test_fit_batch_returns_a_log_normal_cost_parameter_on_its_own_scale():
+    """linex's c is sampled as log_c: the fit returns c itself (the default notebook-14 run
+    failed with KeyError 'c' when post-processing read the deterministic site)."""
+    from nestlab.actors.bridge import export_policy
+    from nestlab.actors.policy import TrainConfig, train_policy
+
+    net, _ = train_policy("linex", config=TrainConfig(n_steps=5, batch=64, n_mc=8, n_val=200,
+                                                             eval_every=5, hidden=(8,)),
+                          progress=False)
+    data = C.simulate_study(["quadratic"], 1, n_per_condition=15, seed=3)
+    fit = C.fit_batch("linex", data.stimuli, data.responses, conditions=data.conditions,
+                      sigmas=data.sigmas, network=export_policy(net), chains=1, warmup=15, draws=10, seed=1)
+    assert "c" in fit.samples and "log_c" not in fit.samples
+    c = np.asarray(fit.samples["c"])
+    assert c.shape == (1, 1, 10) and np.all((c >= 0.05) & (c <= 1.5))
