@@ -40,6 +40,17 @@ def test_parameters_cell_and_closing_summary(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameter_lines_have_one_equals_sign(path):
+    """papermill's parameter inspector reads a second ``=`` (even in the comment) as a second
+    assignment and warns "Unable to parse line N" on every run of the notebook."""
+    nb = nbformat.read(str(path), as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    bad = [line for line in cell.source.splitlines()
+           if not line.strip().startswith("#") and line.count("=") > 1]
+    assert not bad, f"{path.name}: write the comment without '=': {bad}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_notebook_is_executed_by_a_test(path):
     test_file = HERE / f"test_{path.stem}.py"
     assert test_file.is_file(), f"{test_file.name} missing: every notebook runs in CI (smoke profile)"
