@@ -952,7 +952,8 @@ def noise_studies(trials: pd.DataFrame, subjects: Sequence[str], *,
     loaded 2-core machine: ``"none"`` passed the gate in 1 of 4 fits (min bulk/tail ESS
     223/162, 3 divergences; 345 s CPU), ``"ridge"`` in 2 of 4 (min bulk/tail ESS 495/386,
     1 divergence; 168 s CPU); with 1500 draws at target 0.98 ``"ridge"`` passes all 4 (min
-    bulk/tail ESS 888/962, 0 divergences; 228 s CPU) — notebook 13's default.
+    bulk/tail ESS 888/962, 0 divergences; 228 s CPU) — notebook 13's default — where
+    ``"none"`` at those settings passes 2 of 4 (min bulk/tail ESS 469/294) in 526 s CPU.
     """
     from nestlab import diagnostics as D
     from nestlab.actors.costs import get_cost
