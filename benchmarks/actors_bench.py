@@ -27,6 +27,19 @@ data sets 2.15 s wall / 0.80 CPU s per data set against 35 s / 7.2 CPU s per ``f
 data set compiles: its known sigma is a constant of the program) and 40 s / 8.7 CPU s per
 previous-driver fit: 16.3x wall / 9.1x CPU and 18.6x / 11.0x.
 
+Measured again (issue 15 item 6, helper H2, 11:40 UTC, load average 17-18 on the 2 shared cores; the
+chains of ``fit`` now split over the 4 CPU host devices): the profile of a warm nestlab fit at
+4 x (2500 + 5000) — 10.5-10.9 s of its 10.7-11.1 s wall is the compiled program (NUTS plus the
+extra groups), InferenceData construction 0.03-0.08 s, everything else 0.12-0.17 s; 3.0 CPU-s
+(all threads); min bulk ESS 12,200-12,600, all converged. So the fixed cost outside the program
+is ~2 % of a warm fit and lazy extra groups would save little; the <= 3 s wall / >= 2x the
+reference's ESS/s goal needs the ~3 CPU-s program on two idle cores (about 1.5 s, ~8,000 ESS/s),
+not shown on this loaded machine (1,100-1,170 ESS/s wall). The first fit of the shape: 52 s wall,
+12 CPU-s, of which 29.6 s wall compilation and 9.4 s tracing / backend start. The recovery
+section (4 chains per data set) was not rerun; notebook 11's default run measured the study:
+100 data sets x 4 chains x (300 + 400), 901 s wall / 168 CPU-s closed form (93 s compile), 2117 s /
+465 CPU-s network, at load 16-21.
+
 Run: ``python -m benchmarks.actors_bench [--quick] [--sections fit,recovery]``. Timings include
 JAX compilation and are noisy on a shared machine; CPU seconds (``time.process_time``, all
 threads of the process) are printed next to the wall times because they depend less on the
