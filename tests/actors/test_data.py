@@ -279,12 +279,16 @@ def test_ridge_coordinates_give_the_same_posterior():
         r[cond == k] = np.exp(mean + sd * rng.standard_normal(mean.shape))
     ds = [RD.Dataset(s, r, cond, {})]
     kw = dict(cost="quadratic_effort", free=("sigma", "sigma0", "mu0", "sigma_r", "beta"),
-              chains=2, warmup=400, draws=600, n_nodes=12, target_accept=0.95)
+              chains=4, warmup=800, draws=1500, n_nodes=12, target_accept=0.95)
     (plain,), (ridge,) = (RD.fit_datasets(ds, reparam=rp, **kw) for rp in ("none", "ridge"))
     assert ridge.posterior.attrs["reparam"] == "ridge"
     assert int(np.asarray(ridge.sample_stats["diverging"]).sum()) == 0
     a, b = D.posterior_summary(plain), D.posterior_summary(ridge)
     assert list(a.index) == list(b.index)
-    for name in a.index:  # Monte-Carlo error of ~1000 effective draws: a few % of an sd
-        assert abs(a.loc[name, "mean"] - b.loc[name, "mean"]) < 0.3 * a.loc[name, "sd"], name
-        assert b.loc[name, "sd"] == pytest.approx(a.loc[name, "sd"], rel=0.3), name
+    # Monte-Carlo error of ~1000 effective draws: a few % of an sd (measured: means within
+    # 0.05 sd, 5 % / 95 % quantiles within 0.06 sd; mu0's sd itself differs, 0.19 vs 0.15,
+    # because it hangs on a few draws of its long right tail, so quantiles are compared)
+    for name in a.index:
+        sd = a.loc[name, "sd"]
+        for col in ("mean", "q0.05", "q0.95"):
+            assert abs(a.loc[name, col] - b.loc[name, col]) < 0.25 * sd, (name, col)
