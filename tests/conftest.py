@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 
 import numpy as np
 import pytest
@@ -52,3 +53,23 @@ def run_smoke(tmp_path_factory):
 
     _run.out_dirs = out_dirs
     return _run
+
+
+# Debian's Chromium through Playwright, for tests/browser and the notebook reports (issue 11)
+BROWSER_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium (skipped with the reason when there is none)."""
+    exe = shutil.which("chromium")
+    if exe is None:
+        pytest.skip("no chromium on PATH (apt-get install -y chromium); Playwright's own download cannot work here")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=BROWSER_ARGS)
+        yield b
+        b.close()
+

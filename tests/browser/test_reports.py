@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from nestlab import runner
+from tests.browser.pages import assert_reads_offline
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).parent
@@ -24,25 +25,17 @@ def site_dir(tmp_path_factory):
 
 @pytest.mark.parametrize("page_name", ["index.html", "09_report.html", "01_square.html", "02_broken.html"])
 def test_page_loads_offline(browser, site_dir, page_name):
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors, remote = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def block(route):
-        if not route.request.url.startswith(("file:", "data:")):
-            remote.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    page.route("**/*", block)
-    page.goto((site_dir / page_name).as_uri())
-    assert remote == [] and errors == []
-    assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
-    text = page.evaluate("document.body.innerText")
-    assert "$" not in text and "\\(" not in text and "\\[" not in text
-    shot = site_dir / f"{page_name}.png"
-    page.screenshot(path=str(shot), full_page=True)
+    shot = assert_reads_offline(browser, site_dir / page_name)
     print(f"screenshot: {shot}")
-    page.close()
+
+
+@pytest.mark.parametrize(("html", "match"), [
+    ("<p>energy $E = mc^2$</p>", "unrendered math"),
+    ('<img src="https://example.org/x.png" alt="x">', "requests beyond file"),
+    ("<script>console.error('boom')</script>", "console errors"),
+])
+def test_the_offline_check_catches_what_it_looks_for(browser, tmp_path, html, match):
+    page = tmp_path / "bad.html"
+    page.write_text(f"<!doctype html><html><body>{html}</body></html>")
+    with pytest.raises(AssertionError, match=match):
+        assert_reads_offline(browser, page)

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from nestlab import runner
+from tests.browser.pages import check_report
 
 pytestmark = pytest.mark.notebooks
 
@@ -17,3 +18,7 @@ def test_tour_runs(run_smoke):
     assert run.results["env.cpu_count"] == str(os.cpu_count())
     assert run.results["env.torch"].startswith("2.")
 
+
+@pytest.mark.browser
+def test_00_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "00_tour")

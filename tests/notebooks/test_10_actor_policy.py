@@ -3,6 +3,7 @@
 import pytest
 
 from nestlab.actors import COSTS
+from tests.browser.pages import check_report
 
 pytestmark = pytest.mark.notebooks
 
@@ -34,3 +35,8 @@ def test_actor_policy_claims_follow_the_accuracy(run_smoke):
     t = claims["quadratic: 1 % accuracy within about 10 minutes of training"]
     assert t["nestlab"] == res["seconds_to_1pct.quadratic"]
     assert t["verdict"] == ("held" if t["nestlab"] is not None and t["nestlab"] <= 600 else "not held")
+
+
+@pytest.mark.browser
+def test_10_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "10_actor_policy")

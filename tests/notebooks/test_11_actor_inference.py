@@ -3,6 +3,7 @@
 import pytest
 
 import nestlab
+from tests.browser.pages import check_report
 
 pytestmark = pytest.mark.notebooks
 
@@ -56,3 +57,8 @@ def test_actor_inference_claims_follow_the_numbers(run_smoke):
     c = claims["90% intervals are calibrated over simulated data sets (closed form)"]
     if not any(res["recovery.analytic.converged"].values()):
         assert c["nestlab"] is None and c["verdict"] == "not held"
+
+
+@pytest.mark.browser
+def test_11_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "11_actor_inference")

@@ -3,6 +3,7 @@
 import pytest
 
 import nestlab
+from tests.browser.pages import check_report
 
 pytestmark = pytest.mark.notebooks
 
@@ -48,3 +49,8 @@ def test_actor_identifiability_claims_follow_the_numbers(run_smoke):
         ratio = res["sd_log_mu0.fixed_beta"] / res["sd_log_mu0.one_noise"]
         assert c["nestlab"] == pytest.approx(ratio, rel=1e-3)
         assert c["verdict"] == nestlab.judge(ratio, at_most=0.25, partly_at_most=0.5)
+
+
+@pytest.mark.browser
+def test_12_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "12_actor_identifiability")

@@ -7,6 +7,8 @@ gate, that claims use only converged fits, and the numbers' direction where the 
 
 import pytest
 
+from tests.browser.pages import check_report
+
 # slow: the smoke run alone takes ~160 s on 2 cores (JAX compiles every fit shape cold in CI), and
 # CI's `make test` must stay well under 20 minutes; `make test-all` runs it
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
@@ -102,3 +104,8 @@ def test_hierarchical_studies_record_their_gate_and_back_no_claim_unconverged(ru
         study = "sj" if c["claim"].startswith("S&J") else "qs"
         if not res["hier.converged"][study]:
             assert c["nestlab"] is None and c["verdict"] == "not held"
+
+
+@pytest.mark.browser
+def test_13_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "13_actor_real_data")

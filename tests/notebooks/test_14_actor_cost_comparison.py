@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.browser.pages import check_report
+
 # slow: the smoke run alone takes ~124 s on 2 cores (JAX compiles every fit shape cold in CI), and
 # CI's `make test` must stay well under 20 minutes; `make test-all` runs it
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
@@ -71,3 +73,8 @@ def test_claims_follow_the_numbers(run):
         assert w["verdict"] == ("held" if res["worked.margin_in_dse"] >= 2 else "partly")
     else:  # an unconverged fit's numbers are not used
         assert w["nestlab"] is None and w["verdict"] == "not held" and "not converged" in w["note"]
+
+
+@pytest.mark.browser
+def test_14_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "14_actor_cost_comparison")

@@ -3,6 +3,8 @@ hierarchical fits, PSIS-LOO over families, identifiability verdicts, .nc files; 
 
 import pytest
 
+from tests.browser.pages import check_report
+
 pytestmark = pytest.mark.notebooks
 
 
@@ -65,3 +67,8 @@ def test_malformed_csv_is_refused(tmp_path):
     assert r.error["ename"] == "ValueError"
     for bit in (str(bad), "line 3", "'tp'", "not a number"):
         assert bit in msg, (bit, msg)
+
+
+@pytest.mark.browser
+def test_15_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "15_actor_your_data")

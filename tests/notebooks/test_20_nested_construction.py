@@ -2,6 +2,10 @@
 
 import pytest
 
+from tests.browser.pages import check_report
+
+pytestmark = pytest.mark.notebooks
+
 
 @pytest.fixture(scope="module")
 def results(run_smoke):
@@ -78,3 +82,8 @@ def test_claims_are_judged_from_the_recorded_numbers(claims, results):
     assert ess["nestlab"] == pytest.approx(rho, abs=1e-3)
     assert ess["verdict"] == ("held" if rho >= 0.2 else "partly" if rho >= 0.1 else "not held")
     assert {c["section"] for c in claims.values()} == {"Paper-vs-nestlab"}
+
+
+@pytest.mark.browser
+def test_20_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "20_nested_construction")

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.browser.pages import check_report
+
 pytestmark = pytest.mark.notebooks
 
 
@@ -76,3 +78,8 @@ def test_claims_are_judged_from_the_recorded_numbers(claims, results):
     rho = results["ess_error_spearman"]
     ess = claims["the ESS of the particles is an online uncertainty signal"]
     assert ess["verdict"] == ("held" if rho >= 0.2 else "partly" if rho >= 0.1 else "not held")
+
+
+@pytest.mark.browser
+def test_21_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "21_nested_driving")

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.browser.pages import check_report
+
 pytestmark = pytest.mark.notebooks
 
 GAMES = ("rotational", "matching_pennies")
@@ -41,3 +43,8 @@ def test_30_claims_follow_the_recorded_numbers(run_smoke):
     # at smoke size (1000 steps, t = 10) the theorem still holds everywhere
     assert {c["verdict"] for c in run.claims} == {"held"}
     assert all(c["section"] == "Paper-vs-nestlab" for c in run.claims)
+
+
+@pytest.mark.browser
+def test_30_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "30_gr2_dynamics")

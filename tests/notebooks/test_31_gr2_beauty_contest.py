@@ -1,5 +1,7 @@
 import pytest
 
+from tests.browser.pages import check_report
+
 pytestmark = pytest.mark.notebooks
 
 CLAIMS = {"L1-L3 converge", "L4 noisier", "square faster than abs", "lambda=1.5 best"}
@@ -41,3 +43,8 @@ def test_31_claims_name_their_ablation_and_follow_the_numbers(run_smoke):
     assert variant["verdict"] == ("held" if all(flags) else "partly" if any(flags) else "not held")
     assert any(k.startswith("square reward converges faster than abs (") and r["best_learner_variant"] in k for k in claims)
     assert set(r["variant_final_distance"]) >= {"GR2-L1", "GR2-L2", "GR2-L3", "GR2-M3(1.5)"}
+
+
+@pytest.mark.browser
+def test_31_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "31_gr2_beauty_contest")

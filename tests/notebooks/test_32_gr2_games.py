@@ -1,5 +1,7 @@
 import pytest
 
+from tests.browser.pages import check_report
+
 pytestmark = pytest.mark.notebooks
 
 
@@ -61,3 +63,8 @@ def test_32_claims_follow_the_recorded_rates(run):
     mean_local = sum(r["local_optimum_rate"][m] for m in base) / len(base)
     assert local["nestlab"] == pytest.approx(mean_local)
     assert local["verdict"] == ("held" if mean_local >= 0.5 else "not held")
+
+
+@pytest.mark.browser
+def test_32_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "32_gr2_games")

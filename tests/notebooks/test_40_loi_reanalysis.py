@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from tests.browser.pages import check_report
 from tests.influence.spec_values import SPEC_LOI_ARXIV as SPEC_LOI
 from tests.influence.spec_values import SPEC_P
 
@@ -86,3 +87,8 @@ def test_claims_of_the_reanalysis(claims, run):
     same = claims["the LoI allocation survives removing the estimator's bias"]
     n = run["n_games_same_allocation_null_corrected"]
     assert same["nestlab"] == f"{n} of 4 games"
+
+
+@pytest.mark.browser
+def test_40_report_reads_offline_in_a_browser(run_smoke, browser, shared_data):
+    check_report(browser, run_smoke, "40_loi_reanalysis")

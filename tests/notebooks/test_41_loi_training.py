@@ -4,6 +4,8 @@ import math
 
 import pytest
 
+from tests.browser.pages import check_report
+
 pytestmark = pytest.mark.notebooks
 
 
@@ -64,3 +66,8 @@ def test_claims_follow_the_recorded_numbers(run_smoke):
     rank = r.results["allocation_mean_rank.all"]
     want = "held" if rank <= 5 else "partly" if rank <= 9.5 else "not held"
     assert claims["LoI-guided allocation is among the best budget-equal ones"]["verdict"] == want
+
+
+@pytest.mark.browser
+def test_41_report_reads_offline_in_a_browser(run_smoke, browser):
+    check_report(browser, run_smoke, "41_loi_training")
