@@ -132,13 +132,16 @@ def _potential(model, example_args: tuple):
     from numpyro.infer.util import get_potential_fn, initialize_model
 
     supports: dict = {}
+    deterministic: list = []
 
     def trace(*args):
         tr = handlers.trace(handlers.seed(model, 0)).get_trace(*args)
         for name, site in tr.items():
             if site["type"] == "sample" and not site.get("is_observed", False):
                 supports[name] = site["fn"].support
-            elif site["type"] not in ("sample", "deterministic", "plate"):
+            elif site["type"] == "deterministic":
+                deterministic.append(name)
+            elif site["type"] not in ("sample", "plate"):
                 supports["__unsupported__"] = site["type"]
         return 0.0
 
@@ -151,7 +154,9 @@ def _potential(model, example_args: tuple):
         static = False
     if static:
         inv = {k: biject_to(c) for k, c in supports.items()}
-        return get_potential_fn(model, inv, dynamic_args=True)
+        # deterministic sites (a log-scale prior's parameter, ridge coordinates' mu0 and beta)
+        # are only in the draws if postprocess replays the model, as initialize_model does
+        return get_potential_fn(model, inv, dynamic_args=True, replay_model=bool(deterministic))
     info = initialize_model(jax.random.PRNGKey(0), model, model_args=example_args,
                             dynamic_args=True)
     return info.potential_fn, info.postprocess_fn

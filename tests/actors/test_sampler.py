@@ -44,3 +44,27 @@ def test_batched_nuts_samples_a_normal():
     assert x.shape == (2, 400) and div.shape == (2, 400)
     np.testing.assert_allclose(x.mean(axis=1), [0.0, 3.0], atol=0.3)
     np.testing.assert_allclose(x.std(axis=1), 1.0, atol=0.25)
+
+
+def test_draws_carry_the_models_deterministic_sites():
+    """A log-scale prior's parameter (``c = exp(log_c)``) is a deterministic site: the draws
+    must hold it (inference.fit failed with KeyError 'c' for linex before postprocess replayed
+    the model)."""
+    import jax
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+
+    from nestlab.actors.sampler import batched_nuts
+
+    def model(y):
+        log_c = numpyro.sample("log_c", dist.Normal(0.0, 1.0))
+        numpyro.deterministic("c", jnp.exp(log_c))
+        numpyro.factor("y", -0.5 * jnp.sum((y - log_c) ** 2))
+
+    y = jnp.array([0.1, -0.2, 0.3])
+    prog = batched_nuts(model, (y,), warmup=20, draws=10)
+    out = prog(jax.random.split(jax.random.PRNGKey(0), 1), y[None])
+    samples = out[0] if isinstance(out, tuple) else out
+    np.testing.assert_allclose(np.asarray(samples["c"]), np.exp(np.asarray(samples["log_c"])),
+                               rtol=1e-6)
