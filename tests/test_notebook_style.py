@@ -16,7 +16,7 @@ from nestlab.paths import notebooks_dir
 MAX_LOGIC_LINES = 15
 
 #: the notebooks converted to narrative + calls so far (the others follow; list them here then)
-CONVERTED = ["00_tour", "10_actor_policy", "11_actor_inference", "13_actor_real_data", "14_actor_cost_comparison", "15_actor_your_data", "20_nested_construction", "21_nested_driving", "30_gr2_dynamics", "31_gr2_beauty_contest", "32_gr2_games", "40_loi_reanalysis",
+CONVERTED = ["00_tour", "10_actor_policy", "11_actor_inference", "12_actor_identifiability", "13_actor_real_data", "14_actor_cost_comparison", "15_actor_your_data", "20_nested_construction", "21_nested_driving", "30_gr2_dynamics", "31_gr2_beauty_contest", "32_gr2_games", "40_loi_reanalysis",
              "41_loi_training"]
 
 _PLAIN_VALUES = (ast.Call, ast.Constant, ast.Name, ast.Attribute)

@@ -7,6 +7,8 @@
   two-noise design;
 * :func:`convergence_table`, :func:`converged`, :func:`gated` — the convergence gate of every
   fit (shown in red where it fails) and the rule that a claim never uses an unconverged fit;
+* :func:`pair_explorer`, :func:`claim_identifiability` — notebook 12's pair-plot explorer and
+  its claims;
 * :func:`recovery_comparison`, :func:`record_recovery`, :func:`curve_explorer`,
   :func:`claim_inference` — notebook 11's recovery study (closed form and network, 4 chains per
   data set), its records, its explorer and its claims.
@@ -23,10 +25,10 @@ import pandas as pd
 from nestlab import checks
 from nestlab.actors.models import ActorParams, simulate
 
-__all__ = ["StudyFit", "accuracy_table", "claim_inference", "converged", "convergence_table",
-           "curve_explorer", "gated", "identifiability_study", "likelihood_comparison",
-           "posterior_agreement", "record_recovery", "recovery_comparison", "reference_data",
-           "train_policies"]
+__all__ = ["StudyFit", "accuracy_table", "claim_identifiability", "claim_inference", "converged",
+           "convergence_table", "curve_explorer", "gated", "identifiability_study",
+           "likelihood_comparison", "pair_explorer", "posterior_agreement", "record_recovery",
+           "recovery_comparison", "reference_data", "train_policies"]
 
 
 def train_policies(costs: Sequence[str], *, config: Any = None, progress: bool = True,
@@ -307,6 +309,76 @@ def curve_explorer(data: Mapping[str, Any], *, params: ActorParams, cost: str = 
                              params=ActorParams(params.sigma, sigma0, mu0, sigma_r), ax=ax)
 
     return show
+
+
+def pair_explorer(studies: Mapping[str, Mapping[str, StudyFit]]):
+    """``show(fit, x, y)``: the pair plot of two parameters of one fit, and their correlation.
+
+    For :func:`nestlab.plots.interactive` (notebook 12's explorer). ``studies`` maps a label to
+    an :func:`identifiability_study` result; the fits are offered as ``"label / design"``.
+    """
+    from nestlab import diagnostics as D
+
+    checks.mapping("studies", studies)
+    fits = {f"{label} / {k}": f.idata for label, study in studies.items() for k, f in study.items()}
+    if not fits:
+        raise ValueError("invalid studies: no fits; valid: {label: identifiability_study(...)}")
+
+    def show(fit: str = next(iter(fits)), x: str = "mu0", y: str = "sigma0"):
+        idata = fits[fit]
+        if x == y or x not in idata.posterior or y not in idata.posterior:
+            print(f"choose two different free parameters of this fit: {D.parameter_names(idata)}")
+            return
+        D.plot_pair({fit: idata}, var_names=[x, y])
+        print(f"corr(log {x}, log {y}) = {D.pair_correlation(idata, x, y):.2f}")
+
+    show.fits = list(fits)
+    return show
+
+
+def claim_identifiability(studies: Mapping[str, tuple[Mapping[str, StudyFit], Mapping[str, bool],
+                                                      float]], *, mu0: float,
+                          fixed_cost: str = "beta") -> None:
+    """Notebook 12's claims against the paper, from converged fits only (:func:`gated`).
+
+    Args:
+        studies: ``{cost parameter: (identifiability_study result, its converged(), truth)}``,
+            e.g. ``{"beta": (effort, ok_effort, 0.9), "alpha": (asym, ok_asym, 0.7)}``; per
+            parameter two claims (the one-noise ridge, the two-noise design removing it).
+        mu0: the true prior median (interval coverage of the two-noise fit).
+        fixed_cost: the study whose ``fixed_cost`` fit gives the "fixing it pins mu0 down" claim.
+    """
+    import nestlab
+    from nestlab import diagnostics as D
+
+    checks.mapping("studies", studies)
+    for name, (study, ok_s, truth_p) in studies.items():
+        one, two = study["one_noise"], study["two_noise"]
+        corr = gated(one.correlation, ok_s["one_noise"])
+        nestlab.claim(f"mu0-{name}, one noise level: a strong ridge",
+                      paper="strong ridge (prior and cost trade off)", nestlab=corr,
+                      verdict=nestlab.judge(corr, at_most=-0.9, partly_at_most=-0.7),
+                      note=f"posterior corr(log mu0, log {name}); held <= -0.9, partly <= -0.7")
+        contraction = float(D.identifiability(two.idata).contraction[f"log {name}"])
+        covers = D.interval_covers(two.idata, {"mu0": mu0, name: truth_p})
+        parts = [contraction >= 0.8, two.correlation > -0.5, all(covers.values())]
+        nestlab.claim(f"mu0-{name}, two noise levels: the ridge is removed",
+                      paper="ridge removed (disentangled)",
+                      nestlab=gated(f"contraction {contraction:.2f}, corr {two.correlation:+.2f}",
+                                    ok_s["two_noise"]),
+                      verdict=(nestlab.judge_all(parts) if ok_s["two_noise"]
+                               else nestlab.judge(None, at_least=0)),
+                      note=f"held if contraction of log {name} >= 0.8, corr(log mu0, log {name}) > -0.5 "
+                           "and both 90% intervals cover the truth")
+    study, ok_s, _ = studies[fixed_cost]
+    sd_one = np.log(study["one_noise"].idata.posterior["mu0"].values).std()
+    sd_fix = np.log(study["fixed_cost"].idata.posterior["mu0"].values).std()
+    ratio = gated(float(sd_fix / sd_one), ok_s["one_noise"], ok_s["fixed_cost"])
+    nestlab.claim(f"fixing {fixed_cost} pins mu0 down",
+                  paper="ridge removed when one of them is fixed", nestlab=ratio,
+                  verdict=nestlab.judge(ratio, at_most=0.25, partly_at_most=0.5),
+                  note=f"posterior sd of log mu0 with {fixed_cost} fixed / with {fixed_cost} free "
+                       "(one noise level); held <= 0.25, partly <= 0.5")
 
 
 def claim_inference(post_cf: Any, post_net: Any, *, agreement: pd.DataFrame,
