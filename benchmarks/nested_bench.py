@@ -196,15 +196,21 @@ def construction_table(args) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def construction_profile(args) -> pd.DataFrame:
-    nb = args.profile_blocks
-    setup = ex.Setup(ConstructionConfig(n_blocks=nb), AgentParams())
+def construction_case(args, n_blocks: int):
+    """``(setup, domain, net1, net2, episodes, k)`` of a Construction benchmark with ``n_blocks``:
+    untrained recognition networks (the timing does not depend on their weights) and IS's K at
+    ``--fraction`` of the ``2 |G|`` hypotheses."""
+    setup = ex.Setup(ConstructionConfig(n_blocks=n_blocks), AgentParams())
     dom = setup.domain
     ng = len(dom.goals)
     net1 = random_net(dom.n_features, ng, 64, args.seed)
     net2 = random_net(dom.n_features, 2 * ng, 64, args.seed + 1)
     eps = ex.episodes(setup, args.episodes, seed=args.seed, test=True)
-    k = max(1, math.floor(args.fraction * 2 * ng))
+    return setup, dom, net1, net2, eps, max(1, math.floor(args.fraction * 2 * ng))
+
+
+def construction_profile(args) -> pd.DataFrame:
+    setup, dom, net1, net2, eps, k = construction_case(args, args.profile_blocks)
     cols = {
         "EI": lambda: [ex.exact_trace(setup, e, domain=dom) for e in eps],
         f"IS(K={k})": lambda: [ex.amortized_trace(setup, e, k=k, scheme="is", net1=net1,
@@ -235,18 +241,12 @@ def cpu_table(args) -> pd.DataFrame:
         return out
 
     for nb in args.blocks:
-        setup = ex.Setup(ConstructionConfig(n_blocks=nb), AgentParams())
-        dom = setup.domain
-        ng = len(dom.goals)
-        net1 = random_net(dom.n_features, ng, 64, args.seed)
-        net2 = random_net(dom.n_features, 2 * ng, 64, args.seed + 1)
-        eps = ex.episodes(setup, args.episodes, seed=args.seed, test=True)
-        k = max(1, math.floor(args.fraction * 2 * ng))
+        setup, dom, net1, net2, eps, k = construction_case(args, nb)
         steps = sum(e.n_steps for e in eps)
         ei = best(_each, ex.exact_trace, setup, eps, domain=dom)
         is_ = best(_each, ex.amortized_trace, setup, eps, k=k, scheme="is", net1=net1, net2=net2,
                    seed=args.seed, domain=dom)
-        rows.append({"domain": f"Construction, {nb} blocks", "hypotheses": 2 * ng, "K": k,
+        rows.append({"domain": f"Construction, {nb} blocks", "hypotheses": 2 * len(dom.goals), "K": k,
                      "EI cpu ms/step": 1e3 * ei / steps, "IS cpu ms/step": 1e3 * is_ / steps,
                      "EI/IS": ei / is_})
     setup = dx.DrivingSetup()

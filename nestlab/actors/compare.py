@@ -622,7 +622,7 @@ def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any
         return out
 
     def post(samples, s, cond, r, known, noise, u):
-        # postprocess returns the sampled sites only (log_c, not the deterministic c)
+        # parameters by name, from a log_ site or the ridge coordinates where needed
         th = theta_from_sites(spec, samples, s, r)
         if not extras:
             return th, None, None
