@@ -81,6 +81,16 @@ def _root(root: str | Path | None) -> Path:
     return data_dir("loi")
 
 
+def _scenario_file(path: str | Path | None, root: str | Path | None, folder: str, game: str,
+                   map_: str, method: str, *, games: tuple[str, ...]) -> Path:
+    """``path`` if given, else ``<root>/<folder>/<game>_<map_>_<method>.npz`` (game among ``games``)."""
+    if path is None:
+        checks.choice("game", game, games)
+        checks.choice("map_", map_, MAPS)
+        path = _root(root) / folder / f"{game}_{map_}_{method}.npz"
+    return checks.path("path", path, must_exist=False)
+
+
 def _where(path: Path | None) -> str | None:
     return None if path is None else str(path)
 
@@ -210,11 +220,7 @@ def load_tournament(game: str, map_: str, method: str, *, root: str | Path | Non
         FileNotFoundError, ValueError: as :func:`load_loi_log`.
     """
     checks.choice("method", method, TOURNAMENT_METHODS)
-    if path is None:
-        checks.choice("game", game, GAMES)
-        checks.choice("map_", map_, MAPS)
-        path = _root(root) / "tournament" / f"{game}_{map_}_{method}.npz"
-    p = checks.path("path", path, must_exist=False)
+    p = _scenario_file(path, root, "tournament", game, map_, method, games=GAMES)
     return validate_tournament(_load_npz(p, ("rewards",))["rewards"], method, path=p)
 
 
@@ -237,9 +243,5 @@ def load_eval_sp5(game: str, map_: str, *, root: str | Path | None = None,
         FileNotFoundError, ValueError: as :func:`load_loi_log` (NaN/inf and non-numeric dtypes
             are refused too).
     """
-    if path is None:
-        checks.choice("game", game, EVAL_SP5_GAMES)
-        checks.choice("map_", map_, MAPS)
-        path = _root(root) / "eval_sp5" / f"{game}_{map_}_SP5.npz"
-    p = checks.path("path", path, must_exist=False)
+    p = _scenario_file(path, root, "eval_sp5", game, map_, "SP5", games=EVAL_SP5_GAMES)
     return validate_eval_sp5(_load_npz(p, ("rewards",))["rewards"], path=p)

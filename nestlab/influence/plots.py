@@ -26,6 +26,17 @@ def _labelled(name: str, values, labels, labels_name: str = "labels") -> np.ndar
     return values
 
 
+def _ranked_bars(heights, labels, order, highlight: int, *, ylabel: str, title: str, ax):
+    """Bars ``heights[order]`` labelled ``labels[order]``, bar ``highlight`` in the accent colour."""
+    ax = ensure_ax(ax, width=7.0)
+    ax.bar(np.arange(len(order)), np.asarray(heights)[order],
+           color=[PALETTE[1] if i == highlight else PALETTE[0] for i in order])
+    ax.set_xticks(np.arange(len(order)), [labels[i] for i in order], rotation=90, fontsize=7)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
+
+
 def plot_loi_bars(tables: Mapping[str, np.ndarray], rows: Sequence[str], cols: Sequence[str], *,
                   null_level: float | None = None, ylabel: str = "LoI (nats)", axes=None):
     """One panel per row (game): grouped bars of several LoI tables ``(row, col)``.
@@ -73,14 +84,8 @@ def plot_allocation_gains(gains: np.ndarray, labels: Sequence[str], chosen: int,
     """Gain over uniform PP3 of every budget-equal allocation, the LoI-guided one highlighted."""
     gains = _labelled("gains", gains, labels)
     checks.integer("chosen", chosen, min=0, max=gains.size - 1)
-    order = np.argsort(gains)[::-1]
-    ax = ensure_ax(ax, width=7.0)
-    colors = [PALETTE[1] if i == chosen else PALETTE[0] for i in order]
-    ax.bar(np.arange(len(order)), 100 * np.asarray(gains)[order], color=colors)
-    ax.set_xticks(np.arange(len(order)), [labels[i] for i in order], rotation=90, fontsize=7)
-    ax.set_ylabel("gain over uniform PP3 (% of SP mean)")
-    ax.set_title(title)
-    return ax
+    return _ranked_bars(100 * np.asarray(gains), labels, np.argsort(gains)[::-1], chosen,
+                        ylabel="gain over uniform PP3 (% of SP mean)", title=title, ax=ax)
 
 
 def plot_label_check(rms: np.ndarray, labels: Sequence[str], stored: int = 0, *, title: str = "",
@@ -88,14 +93,8 @@ def plot_label_check(rms: np.ndarray, labels: Sequence[str], stored: int = 0, *,
     """RMS mismatch of every relabelling of the maps, the stored labelling highlighted."""
     rms = _labelled("rms", rms, labels)
     checks.integer("stored", stored, min=0, max=rms.size - 1)
-    order = np.argsort(rms)
-    ax = ensure_ax(ax, width=7.0)
-    ax.bar(np.arange(len(order)), np.asarray(rms)[order],
-           color=[PALETTE[1] if i == stored else PALETTE[0] for i in order])
-    ax.set_xticks(np.arange(len(order)), [labels[i] for i in order], rotation=90, fontsize=7)
-    ax.set_ylabel("RMS mismatch (return units)")
-    ax.set_title(title)
-    return ax
+    return _ranked_bars(rms, labels, np.argsort(rms), stored,
+                        ylabel="RMS mismatch (return units)", title=title, ax=ax)
 
 
 def plot_study_curves(meet_probs: Sequence[float], loi: Mapping[str, np.ndarray], gain: np.ndarray,

@@ -432,6 +432,14 @@ def record_games(summary: Mapping, *, methods: Sequence[str], games: Sequence[st
     return table
 
 
+def _claim_reaches(claim: str, *, paper: str, best: Best, baseline: Best, note: str) -> None:
+    """A "GR2 reaches an outcome" row: ``best`` reaches it in at least half of its runs and more
+    often than the best ``baseline`` (the rule of :func:`claim_games`)."""
+    nestlab.claim(claim, paper=paper, nestlab=best.value,
+                  verdict=nestlab.judge_all([best.value >= 0.5, best.value > baseline.value]),
+                  note=note)
+
+
 def claim_games(summary: Mapping, *, ne_threshold: float = 0.1) -> None:
     """Notebook 32's scoreboard from :func:`games_claims`: a GR2 method "reaches" an outcome in
     at least half of its runs and more often than the best baseline; "converges" in the
@@ -440,13 +448,11 @@ def claim_games(summary: Mapping, *, ne_threshold: float = 0.1) -> None:
     base = [m for m in summary if not m.startswith("GR2")]
     if "stag_hunt" in gc:
         c = gc["stag_hunt"]
-        nestlab.claim("stag hunt: GR2 reaches (stag, stag), more often than the baselines",
-                      paper="GR2 reaches (stag, stag); baselines often (hare, hare)",
-                      nestlab=c["gr2"].value,
-                      verdict=nestlab.judge_all([c["gr2"].value >= 0.5,
-                                                 c["gr2"].value > c["baseline"].value]),
-                      note=f"share of runs at (stag, stag): best GR2 {c['gr2'].method}; best "
-                           f"baseline {c['baseline'].method} {c['baseline'].value:.2f}")
+        _claim_reaches("stag hunt: GR2 reaches (stag, stag), more often than the baselines",
+                       paper="GR2 reaches (stag, stag); baselines often (hare, hare)",
+                       best=c["gr2"], baseline=c["baseline"],
+                       note=f"share of runs at (stag, stag): best GR2 {c['gr2'].method}; best "
+                            f"baseline {c['baseline'].method} {c['baseline'].value:.2f}")
     if "rotational" in gc:
         c = gc["rotational"]
         nestlab.claim("rotational: GR2 converges to the mixed equilibrium (0.5, 0.5)",
@@ -461,13 +467,12 @@ def claim_games(summary: Mapping, *, ne_threshold: float = 0.1) -> None:
                       note="mean final distance: " + ", ".join(f"{m} {d:.3f}" for m, d in c["each"].items()))
     if "max_of_two_quadratics" in gc:
         c = gc["max_of_two_quadratics"]
-        nestlab.claim("max of two quadratics: GR2-L3 / GR2-M find the global optimum (5, 5)",
-                      paper="GR2-L3/GR2-M find (5, 5); baselines do not", nestlab=c["named"].value,
-                      verdict=nestlab.judge_all([c["named"].value >= 0.5,
-                                                 c["named"].value > c["baseline"].value]),
-                      note=f"share of runs within 1 of (5, 5): best of GR2-L3/GR2-M {c['named'].method}; "
-                           f"best GR2 {c['gr2'].method} {c['gr2'].value:.2f}; best baseline "
-                           f"{c['baseline'].method} {c['baseline'].value:.2f}")
+        _claim_reaches("max of two quadratics: GR2-L3 / GR2-M find the global optimum (5, 5)",
+                       paper="GR2-L3/GR2-M find (5, 5); baselines do not",
+                       best=c["named"], baseline=c["baseline"],
+                       note=f"share of runs within 1 of (5, 5): best of GR2-L3/GR2-M "
+                            f"{c['named'].method}; best GR2 {c['gr2'].method} {c['gr2'].value:.2f}; "
+                            f"best baseline {c['baseline'].method} {c['baseline'].value:.2f}")
         nestlab.claim("max of two quadratics: the baselines fall into the local optimum (-5, -5)",
                       paper="baselines end at (-5, -5)", nestlab=c["baseline_local"],
                       verdict=nestlab.judge(c["baseline_local"], at_least=0.5),

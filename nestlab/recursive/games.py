@@ -146,6 +146,11 @@ class BeautyContest:
 # ----------------------------------------------------------------------------------------------
 
 
+def _curvature(m: np.ndarray) -> float:
+    """``m11 - m12 - m21 + m22`` of a 2x2 payoff matrix (GR2 Sec. 4's ``u_r`` / ``u_c``)."""
+    return float(m[0, 0] - m[0, 1] - m[1, 0] + m[1, 1])
+
+
 @dataclass(frozen=True)
 class MatrixGame:
     """A two-player, two-action game in its continuous relaxation (GR2 Sec. 4 and 5.2).
@@ -187,23 +192,19 @@ class MatrixGame:
 
     @property
     def u_r(self) -> float:
-        r = self.R
-        return float(r[0, 0] - r[0, 1] - r[1, 0] + r[1, 1])
+        return _curvature(self.R)
 
     @property
     def b_r(self) -> float:
-        r = self.R
-        return float(r[0, 1] - r[1, 1])
+        return float(self.R[0, 1] - self.R[1, 1])
 
     @property
     def u_c(self) -> float:
-        c = self.C
-        return float(c[0, 0] - c[0, 1] - c[1, 0] + c[1, 1])
+        return _curvature(self.C)
 
     @property
     def b_c(self) -> float:
-        c = self.C
-        return float(c[1, 0] - c[1, 1])
+        return float(self.C[1, 0] - self.C[1, 1])
 
     @staticmethod
     def probabilities(actions: Any) -> Any:

@@ -3,9 +3,10 @@
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgba
 
 from nestlab.influence import plots as iplots
-from nestlab.plots import figure
+from nestlab.plots import PALETTE, figure
 
 matplotlib.use("Agg")
 
@@ -28,8 +29,11 @@ def test_single_axes_plots_use_the_given_axes():
     # bars sorted by gain, largest first; the chosen one (c) in the second colour
     np.testing.assert_allclose([p.get_height() for p in ax.patches], [3.0, 2.0, 1.0])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["b", "c", "a"]
+    assert [p.get_facecolor() for p in ax.patches] == [to_rgba(PALETTE[i]) for i in (0, 1, 0)]
     ax = iplots.plot_label_check(np.array([0.5, 0.1]), ["SMLO", "MSLO"], 0)
+    # smallest mismatch first; the stored labelling (SMLO) in the second colour
     assert [t.get_text() for t in ax.get_xticklabels()] == ["MSLO", "SMLO"]
+    assert [p.get_facecolor() for p in ax.patches] == [to_rgba(PALETTE[i]) for i in (0, 1)]
     ax = iplots.plot_block_returns(np.ones((2, 3, 4)), ["0", "2", "4"], title="t")
     assert ax.get_title() == "t" and [t.get_text() for t in ax.get_xticklabels()] == ["0", "2", "4"]
     with pytest.raises(TypeError, match="ax"):
