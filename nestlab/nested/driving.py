@@ -51,6 +51,7 @@ from typing import NamedTuple
 import numpy as np
 
 from nestlab import checks
+from nestlab.nested.domains.base import episode_steps
 from nestlab.nested.domains.driving import (
     BIG,
     EXIT,
@@ -64,10 +65,10 @@ from nestlab.nested.domains.driving import (
 )
 
 __all__ = ["N_EXIST", "N_GOALS", "N_HYP", "DrivingEpisode", "DrivingModel", "DrivingParams",
-           "EpisodeTables", "Knowledge", "Level1Rollouts", "boltzmann", "cue_prior", "decode",
-           "encode", "existence_belief", "existence_beliefs", "existence_log_prior",
-           "greedy_table", "half_angles", "hits", "inattentive", "level0_logpolicy",
-           "level1_logpolicy", "level1_rollouts", "roll", "simulate_driving",
+           "EpisodeTables", "Knowledge", "Level1Rollouts", "StateArrays", "boltzmann", "cue_prior",
+           "decode", "encode", "existence_belief", "existence_beliefs", "existence_log_prior",
+           "greedy_table", "half_angles", "hits", "inattentive", "lane_beliefs", "level0_logpolicy",
+           "level1_logpolicy", "level1_rollouts", "roll", "simulate_driving", "state_arrays",
            "update_knowledge"]
 
 N_GOALS = 3
@@ -195,9 +196,7 @@ class DrivingEpisode(NamedTuple):
     seed: int
     target_policy: np.ndarray
 
-    @property
-    def n_steps(self) -> int:
-        return int(self.actions.shape[0])
+    n_steps = property(episode_steps)
 
     @property
     def label(self) -> int:
@@ -241,18 +240,44 @@ def half_angles(params: DrivingParams, n: int) -> np.ndarray:
     return np.array([params.target_half_angle] + [params.half_angle] * (n - 1))
 
 
+class StateArrays(NamedTuple):
+    """A state's per-car tuples as arrays, and ``car_of[lane]``: the car entering with heading
+    ``lane`` (-1 where no car comes from that approach)."""
+
+    cell: np.ndarray
+    head: np.ndarray
+    entry: np.ndarray
+    active: np.ndarray
+    car_of: np.ndarray
+
+
+def state_arrays(state: DrivingState) -> StateArrays:
+    """:class:`StateArrays` of ``state`` (what every rollout and perception step reads)."""
+    entry = np.array(state.entry)
+    car_of = np.full(4, -1)
+    car_of[entry] = np.arange(len(state.cell))
+    return StateArrays(np.array(state.cell), np.array(state.heading), entry,
+                       np.array(state.active), car_of)
+
+
+def lane_beliefs(beliefs: np.ndarray, car_of: np.ndarray) -> np.ndarray:
+    """Car 0's belief over the goal of each lane's car, (..., 4, 3), from its beliefs over each
+    car's goal (..., n_cars, 3): uniform on a lane with no car."""
+    lanes = np.full(beliefs.shape[:-2] + (4, N_GOALS), 1.0 / N_GOALS)
+    has = car_of >= 0
+    lanes[..., has, :] = beliefs[..., car_of[has], :]
+    return lanes
+
+
 def update_knowledge(domain: Driving, state: DrivingState, prev: Knowledge | None,
                      params: DrivingParams) -> Knowledge:
     """Knowledge before a step from the previous knowledge and what each car sees now."""
     n = len(state.cell)
-    cell, head = np.array(state.cell), np.array(state.heading)
-    active = np.array(state.active)
+    cell, head, _, active, car_of = state_arrays(state)
     ang = half_angles(params, n)
     vis = domain.sees_cells(cell[:, None], head[:, None], cell[None, :], ang[:, None])
     vis &= active[:, None] & active[None, :]
     np.fill_diagonal(vis, False)
-    car_of = np.full(4, -1)
-    car_of[list(state.entry)] = np.arange(n)
     status = np.zeros((n, 4), int) if prev is None else prev.status.copy()
     frontier = np.full((n, 4), -1)
     for lane in range(4):
@@ -341,17 +366,13 @@ def level0_logpolicy(domain: Driving, greedy: np.ndarray, state: DrivingState, k
                      params: DrivingParams, cars: np.ndarray) -> np.ndarray:
     """``log pi0(a | s, g)`` of ``cars`` for every goal: (len(cars), 3 goals, 5 actions)."""
     cars = np.asarray(cars)
-    n = len(state.cell)
-    cell, head, entry = (np.array(x) for x in (state.cell, state.heading, state.entry))
-    active = np.array(state.active)
+    cell, head, entry, active, car_of = state_arrays(state)
     H = params.horizon
     sides = goal_exit(entry[cars][:, None], np.arange(N_GOALS)[None, :])              # (m, 3)
     acts = np.arange(N_ACTIONS)
     ego = roll(domain, greedy, cell[cars][:, None, None], head[cars][:, None, None],
                sides[:, :, None], acts[None, None, :], H)                               # (m,3,5,H)
     # the others: known cars repeat their last action; unknown lanes hold a phantom
-    car_of = np.full(4, -1)
-    car_of[entry] = np.arange(n)
     status = know.status[cars]                                                        # (m, 4)
     k = np.maximum(car_of, 0)[None, :].repeat(cars.size, 0)
     known = (status == KNOWN) & (car_of[None, :] >= 0) & active[k]
@@ -404,15 +425,11 @@ def level1_rollouts(domain: Driving, greedy: np.ndarray, state: DrivingState, kn
     and every phantom, all goals in one vectorised call (the other cars' predicted motion does not
     depend on car 0's goal, so it is rolled out once)."""
     goals = np.atleast_1d(np.asarray(goals))
-    n = len(state.cell)
-    cell, head, entry = (np.array(x) for x in (state.cell, state.heading, state.entry))
-    active = np.array(state.active)
+    cell, head, entry, active, car_of = state_arrays(state)
     H = params.target_horizon
     acts = np.arange(N_ACTIONS)
     side0 = goal_exit(entry[0], goals)                                                    # (G,)
     ego = roll(domain, greedy, cell[0], head[0], side0[:, None], acts[None, :], H)        # (G,5,H)
-    car_of = np.full(4, -1)
-    car_of[entry] = np.arange(n)
     k = np.maximum(car_of, 0)
     status = know.status[0]
     known = (status == KNOWN) & (car_of >= 0) & active[k]
@@ -489,9 +506,7 @@ class EpisodeTables:
         self.level0_evaluations = 0
         self.cue_prior = cue_prior(params.goal_cue_accuracy)
         self.exist_prior = existence_beliefs(params)
-        entry = np.array(episode.states[0].entry)
-        self.car_of = np.full(4, -1)
-        self.car_of[entry] = np.arange(n)
+        self.car_of = state_arrays(episode.states[0]).car_of
 
     def knowledge(self, t: int) -> Knowledge:
         """What every car knows before step ``t`` (computed in order on first use: the
@@ -541,9 +556,7 @@ class EpisodeTables:
             log_b -= log_b.max(-1, keepdims=True)
             b = np.exp(log_b)
             b /= b.sum(-1, keepdims=True)                                                  # (3,n,3)
-            lanes = np.full((N_GOALS, 4, N_GOALS), 1.0 / N_GOALS)
-            has = self.car_of >= 0
-            lanes[:, has] = b[:, self.car_of[has]]
+            lanes = lane_beliefs(b, self.car_of)
             # the observer's predictive of car 1's action at t given the cue
             if t < self.episode.n_steps and self.n_cars > 1 and self.episode.states[t].active[1]:
                 post = np.log(self.cue_prior) + obs[None, :]
@@ -693,8 +706,7 @@ def simulate_driving(domain: Driving, seed: int, *, params: DrivingParams | None
     log_b = np.log(np.full((n, N_GOALS), 1.0 / N_GOALS))
     if n > 1:
         log_b[1] = np.log(cprior)
-    car_of = np.full(4, -1)
-    car_of[list(state.entry)] = np.arange(n)
+    car_of = state_arrays(state).car_of
     for _ in range(domain.config.max_steps):
         if domain.done(state):
             break
@@ -707,9 +719,7 @@ def simulate_driving(domain: Driving, seed: int, *, params: DrivingParams | None
                 p = np.exp(lp0[i, goals[c]])
                 a[c] = rng.choice(N_ACTIONS, p=p / p.sum())
         b = np.exp(log_b - np.logaddexp.reduce(log_b, 1, keepdims=True))
-        lanes = np.full((1, 4, N_GOALS), 1.0 / N_GOALS)
-        has = car_of >= 0
-        lanes[0, has] = b[car_of[has]]
+        lanes = lane_beliefs(b, car_of)[None]
         p_lane = np.zeros((1, 4))
         p_lane[0, 1:] = ex_prior
         p_lane = existence_belief(p_lane, know.hidden_steps[0][None, :],

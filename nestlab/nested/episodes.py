@@ -31,6 +31,7 @@ import numpy as np
 
 from nestlab import checks
 from nestlab.nested import importance
+from nestlab.nested.domains.base import episode_steps
 from nestlab.nested.domains.construction import Construction, ConstructionState
 from nestlab.nested.planners import (
     N_ACTIONS,
@@ -71,9 +72,7 @@ class Episode(NamedTuple):
     features: np.ndarray
     seed: int
 
-    @property
-    def n_steps(self) -> int:
-        return int(self.actions.shape[0])
+    n_steps = property(episode_steps)
 
     @property
     def label(self) -> int:
@@ -143,6 +142,16 @@ def simulate_episode(domain: Construction, seed: int, *, params: AgentParams | N
                    seed)
 
 
+def _fill_missing(done: np.ndarray, ts, fill) -> np.ndarray:
+    """``ts`` as an array, after ``fill(steps)`` of its distinct steps (increasing) not yet
+    ``done`` — one call for all of them (nothing called when every step is done)."""
+    ts = np.asarray(ts)
+    todo = ts[~done[ts]]
+    if todo.size:
+        fill(np.unique(todo))
+    return ts
+
+
 class StepCache:
     """Per-episode memo shared by the level-1 and level-2 models of one inference run.
 
@@ -193,38 +202,30 @@ class StepCache:
 
     def stacked(self, agent: int, ts: np.ndarray) -> Successors:
         """``agent``'s successors stacked over all steps, rows ``ts`` guaranteed filled."""
-        ts = np.asarray(ts)
-        todo = ts[~self._filled[agent, ts]]
-        if todo.size:
-            for t in np.unique(todo):
-                self.succ(int(t), agent)
+        _fill_missing(self._filled[agent], ts,
+                      lambda todo: [self.succ(int(t), agent) for t in todo])
         return self._stack[agent]
+
+    def _columns(self, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(cols, goals)``: one column per (step in ``ts``, goal), steps major."""
+        return np.repeat(ts, self.n_goals), np.tile(self._goals, ts.size)
 
     def _fill_alice(self, ts: np.ndarray) -> None:
         """Alice's level-0 row of every step in ``ts`` (distinct, not yet filled), one call."""
-        G = self.n_goals
-        cols = np.repeat(ts, G)
-        goals = np.tile(self._goals, ts.size)
+        cols, goals = self._columns(ts)
         lp = level0_logpolicy(self.domain, self.stacked(0, ts), goals, self.params, cols)
-        self.level0[ts] = lp[self.episode.actions[cols, 0], np.arange(goals.size)].reshape(-1, G)
+        self.level0[ts] = lp[self.episode.actions[cols, 0],
+                             np.arange(goals.size)].reshape(-1, self.n_goals)
         self._alice_done[ts] = True
         self.evaluations += goals.size
 
     def alice_rows(self, ts: np.ndarray) -> np.ndarray:
         """Alice's level-0 log-likelihood rows ``log pi0(a^A_t | s_t, .)`` of steps ``ts``: (len, |G|)."""
-        ts = np.asarray(ts)
-        todo = ts[~self._alice_done[ts]]
-        if todo.size:
-            self._fill_alice(np.unique(todo))
-        return self.level0[ts]
+        return self.level0[_fill_missing(self._alice_done, ts, self._fill_alice)]
 
     def alice_loglik(self, ts: np.ndarray, goals: np.ndarray) -> np.ndarray:
         """``log pi0(a^A_t | s_t, g)`` for aligned arrays of steps and goals."""
-        ts = np.asarray(ts)
-        todo = ts[~self._alice_done[ts]]
-        if todo.size:
-            self._fill_alice(np.unique(todo))
-        return self.level0[ts, goals]
+        return self.level0[_fill_missing(self._alice_done, ts, self._fill_alice), goals]
 
     def alice_cum(self, ts: np.ndarray) -> np.ndarray:
         """Rows ``sum_{tau < t} log pi0(a^A_tau | s_tau, .)`` for the steps ``t`` in ``ts``
@@ -245,8 +246,7 @@ class StepCache:
     def _fill_bob(self, ts: np.ndarray) -> None:
         """Bob's help / hinder cost tables of every step in ``ts`` (distinct, not yet filled)."""
         G = self.n_goals
-        cols = np.repeat(ts, G)
-        goals = np.tile(self._goals, ts.size)
+        cols, goals = self._columns(ts)
         succ = self.stacked(1, ts)
         help_ = builder_cost(self.domain, succ, goals, cols).reshape(N_ACTIONS, ts.size, G)
         hinder = hinderer_cost(self.domain, succ, goals, cols,
@@ -259,10 +259,7 @@ class StepCache:
         """``log pi1(a | s_t, b, sigma)`` of Bob at steps ``ts`` (r,) under ``beliefs`` (r, |G|):
         (r, 6, 2), columns help and hinder (:func:`~nestlab.nested.planners.level1_logpolicy_many`
         with a dense belief over every goal)."""
-        ts = np.asarray(ts)
-        todo = ts[~self._bob_done[ts]]
-        if todo.size:
-            self._fill_bob(np.unique(todo))
+        ts = _fill_missing(self._bob_done, ts, self._fill_bob)
         q = -(1.0 + np.einsum("rsag,rg->ars", self.bob_cost[ts], beliefs))        # (6, r, 2)
         return boltzmann_logpolicy(q, beta=self.params.beta1,
                                    epsilon=self.params.epsilon).transpose(1, 0, 2)

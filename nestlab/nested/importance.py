@@ -51,6 +51,18 @@ def _check_k(k, n: int) -> int:
     return checks.integer("k", k, min=1, max=n)
 
 
+def _check_draw(log_q, k, rng, ndim: int, *, even: bool = False) -> np.ndarray:
+    """The checked ``log_q`` of a draw of ``k`` per proposal with ``rng`` (``even``: of even
+    length, the ``2 n`` hypotheses ``sigma * n + c`` of :func:`paired_top_k`)."""
+    log_q = _check_log_q(log_q, ndim)
+    if even and log_q.shape[-1] % 2:
+        raise ValueError(f"invalid log_q: length {log_q.shape[-1]}; valid: an even length 2 n "
+                         "(hypotheses sigma * n + c for two social goals)")
+    _check_k(k, log_q.shape[-1])
+    checks.instance("rng", rng, np.random.Generator)
+    return log_q
+
+
 #: ``exp(log_q - kappa)`` is clipped here before ``-expm1(-exp(.))``: above it the inclusion term
 #: is exactly 1 in floating point (``expm1(-exp(700)) == -1.0``), as it is for the overflow to
 #: ``inf`` it replaces — the same numbers, without an ``np.errstate`` context on every draw
@@ -104,11 +116,7 @@ def gumbel_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[n
             ``-inf``.
         TypeError: ``k`` not an integer, ``rng`` not a :class:`numpy.random.Generator`.
     """
-    log_q = _check_log_q(log_q, 1)
-    n = log_q.shape[0]
-    _check_k(k, n)
-    checks.instance("rng", rng, np.random.Generator)
-    return _gumbel_top_k(log_q, k, rng)
+    return _gumbel_top_k(_check_draw(log_q, k, rng, 1), k, rng)
 
 
 def _paired_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -161,23 +169,13 @@ def paired_top_k(log_q: np.ndarray, k: int, rng: np.random.Generator) -> tuple[n
             outside ``1..len(log_q)``.
         TypeError: ``k`` not an integer, ``rng`` not a :class:`numpy.random.Generator`.
     """
-    log_q = _check_log_q(log_q, 1)
-    if log_q.shape[0] % 2:
-        raise ValueError(f"invalid log_q: length {log_q.shape[0]}; valid: an even length 2 n "
-                         "(hypotheses sigma * n + c for two social goals)")
-    _check_k(k, log_q.shape[0])
-    checks.instance("rng", rng, np.random.Generator)
-    return _paired_top_k(log_q, k, rng)
+    return _paired_top_k(_check_draw(log_q, k, rng, 1, even=True), k, rng)
 
 
 def gumbel_top_k_rows(log_q: np.ndarray, k: int,
                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """:func:`gumbel_top_k` for every row of ``log_q`` (r, n) at once: ``(idx, log_incl)``, (r, k)."""
-    log_q = _check_log_q(log_q, 2)
-    r, n = log_q.shape
-    _check_k(k, n)
-    checks.instance("rng", rng, np.random.Generator)
-    return gumbel_top_k_rows_unchecked(log_q, k, rng)
+    return gumbel_top_k_rows_unchecked(_check_draw(log_q, k, rng, 2), k, rng)
 
 
 def gumbel_top_k_rows_unchecked(log_q: np.ndarray, k: int,

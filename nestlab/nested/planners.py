@@ -128,6 +128,38 @@ def _columns(succ: Successors, cols: np.ndarray | None, goal_idx: np.ndarray):
     return succ, s, np.arange(N_ACTIONS)[:, None]
 
 
+class _GoalView(NamedTuple):
+    """What both costs read of each (action, column); :func:`_columns`' ``succ``, ``s``, ``a``,
+    then (broadcasting to (6, m)) the goal's two blocks, the agent's cell and held block, the goal
+    blocks' cells and whether each lies on the ground."""
+
+    succ: Successors
+    s: np.ndarray
+    a: np.ndarray
+    gi: np.ndarray
+    gj: np.ndarray
+    p: np.ndarray
+    h: np.ndarray
+    bi: np.ndarray
+    bj: np.ndarray
+    on_i: np.ndarray
+    on_j: np.ndarray
+
+
+def _goal_view(domain: Construction, succ: Successors, cols: np.ndarray | None,
+               goal_idx: np.ndarray) -> _GoalView:
+    succ, s, a = _columns(succ, cols, goal_idx)
+    gi, gj = domain.goal_i[goal_idx][None, :], domain.goal_j[goal_idx][None, :]
+    return _GoalView(succ, s, a, gi, gj, succ.pos[s, a], succ.hold[s, a], succ.blocks[s, a, gi],
+                     succ.blocks[s, a, gj], succ.ground[s, a, gi], succ.ground[s, a, gj])
+
+
+def _by_hold(h, gi, gj, if_i, if_j, empty) -> np.ndarray:
+    """The cost by what the agent holds: ``if_i`` / ``if_j`` holding goal block i / j, ``empty``
+    empty-handed, ``empty + 1`` holding another block (one put-down first)."""
+    return np.where(h == gi, if_i, np.where(h == gj, if_j, np.where(h < 0, empty, empty + 1.0)))
+
+
 def _adjacent(domain: Construction, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (np.abs(domain.rows[a] - domain.rows[b]) + np.abs(domain.cols[a] - domain.cols[b])) == 1
 
@@ -146,18 +178,13 @@ def builder_cost(domain: Construction, succ: Successors, goal_idx: np.ndarray,
         (6, m) costs; 0 where the goal already holds.
     """
     n = domain.n_blocks
-    succ, s, a = _columns(succ, cols, goal_idx)
-    gi, gj = domain.goal_i[goal_idx][None, :], domain.goal_j[goal_idx][None, :]
-    p, h = succ.pos[s, a], succ.hold[s, a]
-    bi, bj = succ.blocks[s, a, gi], succ.blocks[s, a, gj]
-    on_i, on_j = succ.ground[s, a, gi], succ.ground[s, a, gj]
+    succ, s, a, gi, gj, p, h, bi, bj, on_i, on_j = _goal_view(domain, succ, cols, goal_idx)
     carry_i = succ.near[s, a, n, gj] + 1.0          # holding i: to a cell beside j, put down
     carry_j = succ.near[s, a, n, gi] + 1.0
     fetch_i = np.where(on_i, domain.dist[p, bi] + succ.near[s, a, gi, gj] + 1.0, BIG)
     fetch_j = np.where(on_j, domain.dist[p, bj] + succ.near[s, a, gj, gi] + 1.0, BIG)
     empty = np.minimum(fetch_i, fetch_j)
-    cost = np.where(h == gi, carry_i, np.where(h == gj, carry_j,
-                                               np.where(h < 0, empty, empty + 1.0)))
+    cost = _by_hold(h, gi, gj, carry_i, carry_j, empty)
     done = on_i & on_j & _adjacent(domain, bi, bj)
     return np.where(done, 0.0, np.minimum(cost, BIG))
 
@@ -169,20 +196,14 @@ def hinderer_cost(domain: Construction, succ: Successors, goal_idx: np.ndarray,
     Returns:
         (6, m) costs (0 when carrying a goal block far enough from its partner).
     """
-    succ, s, a = _columns(succ, cols, goal_idx)
-    gi, gj = domain.goal_i[goal_idx][None, :], domain.goal_j[goal_idx][None, :]
-    p, h = succ.pos[s, a], succ.hold[s, a]
-    bi, bj = succ.blocks[s, a, gi], succ.blocks[s, a, gj]
-    on_i, on_j = succ.ground[s, a, gi], succ.ground[s, a, gj]
+    _, _, _, gi, gj, p, h, bi, bj, on_i, on_j = _goal_view(domain, succ, cols, goal_idx)
     short = np.maximum(0.0, radius - domain.dist[bi, bj])     # how close the pair still is
     keep_i = np.maximum(0.0, radius - domain.dist[p, bj])
     keep_j = np.maximum(0.0, radius - domain.dist[p, bi])
     grab_i = np.where(on_i, domain.dist[p, bi] + short, BIG)
     grab_j = np.where(on_j, domain.dist[p, bj] + short, BIG)
     empty = np.minimum(grab_i, grab_j) + 1.0
-    cost = np.where(h == gi, keep_i, np.where(h == gj, keep_j,
-                                              np.where(h < 0, empty, empty + 1.0)))
-    return np.minimum(cost, BIG)
+    return np.minimum(_by_hold(h, gi, gj, keep_i, keep_j, empty), BIG)
 
 
 def boltzmann_logpolicy(q: np.ndarray, *, beta: float, epsilon: float) -> np.ndarray:

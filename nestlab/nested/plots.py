@@ -48,6 +48,14 @@ def _flat(ax, value, method, style="--"):
     ax.axhline(value, color=COLORS[method], ls=style, lw=1.2, label=LABELS[method])
 
 
+def _ms_against_k(ax, table: pd.DataFrame) -> float:
+    """Each particle method's ms per step against K on ``ax``; returns EI's (its first row)."""
+    for m in _PARTICLES:
+        s = table[table.method == m].sort_values("k")
+        ax.plot(s.k, s.ms_per_step, "o-", color=COLORS[m], label=LABELS[m])
+    return float(table[table.method == "ei"].ms_per_step.iloc[0])
+
+
 def _traces(traces: Mapping) -> Mapping:
     for m in checks.mapping("traces", traces):
         checks.choice("method (key of traces)", m, LABELS)
@@ -101,11 +109,7 @@ def plot_time_per_step(summary: pd.DataFrame, scaling: pd.DataFrame, *, axes=Non
         raise ValueError("invalid summary: no 'ei' row; valid: a summary() of a run_methods() "
                          "run with 'ei' among its methods")
     a1, a2, a3 = _row(axes, 3, width=13)
-    for m in _PARTICLES:
-        s = summary[summary.method == m].sort_values("k")
-        a1.plot(s.k, s.ms_per_step, "o-", color=COLORS[m], label=LABELS[m])
-    ei = summary[summary.method == "ei"]
-    _flat(a1, float(ei.ms_per_step.iloc[0]), "ei", "-")
+    _flat(a1, _ms_against_k(a1, summary), "ei", "-")
     a1.set(xlabel="particles K (level 2)", ylabel="ms per step")
     a1.legend(fontsize=8)
     for m in ("ei", "is"):
@@ -326,11 +330,7 @@ def plot_driving_time(table: pd.DataFrame, scaling: pd.DataFrame, *, axes=None) 
     checks.frame("scaling", scaling, ("method", "n_hyp", "ms_per_step", "evals_per_step",
                                       "rollouts_per_step"))
     a1, a2, a3 = _row(axes, 3, width=14)
-    for m in _PARTICLES:
-        s = table[table.method == m].sort_values("k")
-        a1.plot(s.k, s.ms_per_step, "o-", color=COLORS[m], label=LABELS[m])
-    ei = table[table.method == "ei"]
-    a1.axhline(float(ei.ms_per_step.iloc[0]), color=COLORS["ei"], label=LABELS["ei"])
+    a1.axhline(_ms_against_k(a1, table), color=COLORS["ei"], label=LABELS["ei"])
     a1.set(xlabel="particles K", ylabel="ms per step", xscale="log")
     a1.legend(fontsize=7)
     for m in ("ei", "is"):

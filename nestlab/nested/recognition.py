@@ -109,6 +109,14 @@ def torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def _check_settings(loss, hidden, epochs, seed) -> None:
+    """The training settings :func:`fit_recognition` and :func:`train_recognition` share."""
+    checks.choice("loss", loss, LOSSES)
+    checks.integer("hidden", hidden, min=1)
+    checks.integer("epochs", epochs, min=1)
+    checks.integer("seed", seed, min=0)
+
+
 def fit_recognition(data: TrainingSet, *, loss: str = "kl", hidden: int = 64, epochs: int = 40,
                     batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
                     progress: bool = False) -> tuple[dict[str, torch.Tensor], dict]:
@@ -121,13 +129,10 @@ def fit_recognition(data: TrainingSet, *, loss: str = "kl", hidden: int = 64, ep
         ValueError, TypeError: unknown ``loss``; non-positive sizes, epochs or ``lr``; ``data`` not
             a :class:`TrainingSet` of consistent shapes with at least one valid step.
     """
-    checks.choice("loss", loss, LOSSES)
+    _check_settings(loss, hidden, epochs, seed)
     checks.instance("data", data, TrainingSet)
-    checks.integer("hidden", hidden, min=1)
-    checks.integer("epochs", epochs, min=1)
     checks.integer("batch_size", batch_size, min=1)
     checks.real("lr", lr, min=0, inclusive=(False, True))
-    checks.integer("seed", seed, min=0)
     x = checks.array("data.x", data.x, ndim=3)
     checks.array("data.mask", data.mask, dtype="bool", shape=x.shape[:2])
     checks.array("data.soft", data.soft, ndim=3, shape=(*x.shape[:2], None), min=0, max=1 + 1e-6)
@@ -200,10 +205,7 @@ def train_recognition(data_fn: Callable[[], TrainingSet], config: dict, *, loss:
         raise TypeError(f"invalid type for data_fn: {type(data_fn).__name__}; valid types: a "
                         "zero-argument callable returning a TrainingSet")
     config = checks.mapping("config", config)
-    checks.choice("loss", loss, LOSSES)
-    checks.integer("hidden", hidden, min=1)
-    checks.integer("epochs", epochs, min=1)
-    checks.integer("seed", seed, min=0)
+    _check_settings(loss, hidden, epochs, seed)
     checks.boolean("cache", cache)
     # the torch version is part of the key: another build may sum in another order
     key = dict(config, loss=loss, hidden=hidden, epochs=epochs, train_seed=seed,

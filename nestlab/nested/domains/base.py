@@ -13,7 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Domain", "HypothesisModel"]
+__all__ = ["Domain", "HypothesisModel", "episode_steps"]
 
 
 @runtime_checkable
@@ -60,3 +60,11 @@ class HypothesisModel(Protocol):
 
     def step_loglik(self, t: int, idx: np.ndarray) -> np.ndarray:
         """Log-likelihood of step ``t``'s observed action(s) for hypotheses ``idx``."""
+
+
+def episode_steps(episode: Any) -> int:
+    """Number of steps of an episode record: the rows of its ``actions`` (one per step).
+
+    The ``n_steps`` property of both domains' episodes (``n_steps = property(episode_steps)``).
+    """
+    return int(episode.actions.shape[0])
