@@ -51,16 +51,17 @@ import pandas as pd
 
 from nestlab import checks
 from nestlab.actors.costs import COSTS, check_cost_params, has_closed_form
-from nestlab.actors.models import ActorParams
+from nestlab.actors.likelihood import distinct_choices
+from nestlab.actors.models import ActorParams, check_stimulus_range
 
 __all__ = ["DEFAULT_TRUTH_BOX", "DESIGNS", "Accuracy", "BatchFit", "ComparisonStudy",
            "DesignComparison", "StudyData", "WorkedExample", "accuracy", "batch_convergence",
-           "batch_to_inference_data", "check_families", "check_loo_ready", "claim_comparison",
-           "compare_families", "comparison_study", "confusion_matrix", "dataset_explorer",
-           "design_comparison", "design_conditions", "draw_truths", "fit_batch", "fit_convergence",
-           "fit_families", "gate_record", "gate_summary", "plot_confusion", "plot_designs",
-           "restrict", "simulate_design", "simulate_study", "study_policy", "style_gates",
-           "use_compile_cache", "wilson_interval", "win_rates", "worked_example"]
+           "batch_to_inference_data", "check_families", "check_loo_ready", "check_truth_box",
+           "claim_comparison", "compare_families", "comparison_study", "confusion_matrix",
+           "dataset_explorer", "design_comparison", "design_conditions", "draw_truths", "fit_batch",
+           "fit_convergence", "fit_families", "gate_record", "gate_summary", "plot_confusion",
+           "plot_designs", "restrict", "simulate_design", "simulate_study", "study_policy",
+           "style_gates", "use_compile_cache", "wilson_interval", "win_rates", "worked_example"]
 
 DESIGNS = ("two_noise", "one_noise")
 
@@ -79,13 +80,7 @@ def check_families(families: Sequence[str]) -> tuple[str, ...]:
 
 
 def _families(name: str, families: Any) -> tuple[str, ...]:
-    if isinstance(families, str):
-        families = [families]
-    fams = tuple(checks.choices(name, families, COSTS))
-    if len(set(fams)) != len(fams):
-        raise ValueError(f"invalid {name} {list(fams)}: a family repeats; valid: distinct "
-                         f"families among {', '.join(COSTS)}")
-    return fams
+    return distinct_choices(name, families, COSTS, what="family")
 
 
 def _check_sampler(**kw: Any) -> None:
@@ -229,12 +224,15 @@ def design_conditions(design: str = "two_noise", *, n_per_condition: int = 45,
     return np.array(levels), np.repeat(np.arange(len(levels)), n_per_condition).astype(np.int32)
 
 
-def _stimulus_range(s_low: Any, s_high: Any) -> tuple[float, float]:
-    lo = checks.real("s_low", s_low, min=0, inclusive=(False, True))
-    hi = checks.real("s_high", s_high, min=0, inclusive=(False, True))
-    if not lo < hi:
-        raise ValueError(f"invalid s_high {hi:g}: not above s_low {lo:g}; valid: s_low < s_high")
-    return lo, hi
+def _checked_design(design: Any, n_per_condition: Any, sigma_levels: Any, single_sigma: Any,
+                    s_low: Any, s_high: Any, seed: Any
+                    ) -> tuple[np.ndarray, np.ndarray, float, float, int]:
+    """``(sigmas, conditions, s_low, s_high, seed)`` of a simulated design, every one checked."""
+    s_low, s_high = check_stimulus_range(s_low, s_high)
+    seed = checks.integer("seed", seed, min=0)
+    sigmas, cond = design_conditions(design, n_per_condition=n_per_condition,
+                                     sigma_levels=sigma_levels, single_sigma=single_sigma)
+    return sigmas, cond, s_low, s_high, seed
 
 
 def simulate_design(family: str, *, cost_params: Mapping[str, float] | None = None,
@@ -252,10 +250,8 @@ def simulate_design(family: str, *, cost_params: Mapping[str, float] | None = No
     from nestlab.actors.models import simulate
 
     fam = _families("family", [family])[0]
-    s_low, s_high = _stimulus_range(s_low, s_high)
-    seed = checks.integer("seed", seed, min=0)
-    sigmas, cond = design_conditions(design, n_per_condition=n_per_condition,
-                                     sigma_levels=sigma_levels, single_sigma=single_sigma)
+    sigmas, cond, s_low, s_high, seed = _checked_design(
+        design, n_per_condition, sigma_levels, single_sigma, s_low, s_high, seed)
     s = np.random.default_rng(seed).uniform(s_low, s_high, cond.size)
     two = sigmas.size > 1
     sim = simulate(s, ActorParams(list(sigmas) if two else float(sigmas[0]), sigma0, mu0,
@@ -281,7 +277,7 @@ def draw_truths(family: str, n: int, *, rng: np.random.Generator,
     fam = COSTS[_families("family", [family])[0]]
     n = checks.integer("n", n, min=1)
     checks.instance("rng", rng, np.random.Generator)
-    box = dict(DEFAULT_TRUTH_BOX) | _truth_box(truth_box, ("sigma0", "mu0", "sigma_r")
+    box = dict(DEFAULT_TRUTH_BOX) | check_truth_box(truth_box, ("sigma0", "mu0", "sigma_r")
                                                + fam.params)
     out = {k: rng.uniform(*box[k], n) for k in ("sigma0", "mu0", "sigma_r")}
     for k in fam.params:
@@ -300,7 +296,7 @@ def draw_truths(family: str, n: int, *, rng: np.random.Generator,
     return out
 
 
-def _truth_box(truth_box: Any, names: Sequence[str]) -> dict[str, tuple[float, float]]:
+def check_truth_box(truth_box: Any, names: Sequence[str]) -> dict[str, tuple[float, float]]:
     """``truth_box`` checked: known names, each a ``(low, high)`` pair of positive numbers."""
     out = {}
     for k, v in checks.mapping("truth_box", {} if truth_box is None else truth_box,
@@ -338,10 +334,8 @@ def simulate_study(families: Sequence[str], n_datasets: int, *, design: str = "t
 
     fams = check_families(families)
     n_datasets = checks.integer("n_datasets", n_datasets, min=1)
-    s_low, s_high = _stimulus_range(s_low, s_high)
-    seed = checks.integer("seed", seed, min=0)
-    sigmas, cond = design_conditions(design, n_per_condition=n_per_condition,
-                                     sigma_levels=sigma_levels, single_sigma=single_sigma)
+    sigmas, cond, s_low, s_high, seed = _checked_design(
+        design, n_per_condition, sigma_levels, single_sigma, s_low, s_high, seed)
     rng = np.random.default_rng(seed)
     labels, truths, S, R = [], [], [], []
     for f in fams:

@@ -283,6 +283,43 @@ def _moments(log_a: Any, mu_post: Any, sd_post: Any, sigma_r: Any) -> list[np.nd
                          "shapes") from None
 
 
+def rotated_grid(md: Any, log_a: Any, mu_post: Any, sd_post: Any, sigma_r: Any, *, n_t: int,
+                 n_d: int, width: float, xp: Any) -> tuple[Any, Any, np.ndarray, Any]:
+    """Nodes and weights of the rotated quadrature of :func:`expected_cost_quadrature`.
+
+    Written once for numpy and ``jax.numpy`` (``xp``): the numerical solver
+    (:func:`nestlab.actors.solver.quadrature_condition`) integrates on the same grid.
+
+    Args:
+        md: ``log_a - mu_post``, the mean of ``d`` (passed as the caller computed it).
+        log_a, mu_post, sd_post, sigma_r: broadcast arrays of equal shape ``(...)``.
+
+    Returns:
+        ``(x, y, tw, w)``: ``x = log r`` and ``y = log s`` at the ``(..., n_t, 3 n_d)`` nodes, the
+        Gauss–Hermite weights ``tw`` ``(n_t,)`` of ``t`` and the weights ``w`` ``(..., 3 n_d)`` of
+        ``d`` (Legendre weight times the density of ``d``).
+    """
+    la, mu, sp, sr = log_a, mu_post, sd_post, sigma_r
+    S = sp ** 2 + sr ** 2
+    sdd = xp.sqrt(S)
+    mt = (sp ** 2 * la + sr ** 2 * mu) / S
+    sdt = xp.sqrt(sp ** 2 * sr ** 2 / S)
+    tn, tw, un, uw = _rotated_nodes(n_t, n_d)
+    lo, hi = md - width * sdd, md + width * sdd
+    zero = xp.clip(0.0, lo, hi)
+    # d is split at 0 (the kink) and at its mean md: Legendre nodes on each of 3 segments
+    edges = [lo, xp.minimum(zero, md), xp.maximum(zero, md), hi]
+    d = xp.concatenate([edges[i][..., None] + (edges[i + 1] - edges[i])[..., None] * un
+                        for i in range(3)], axis=-1)
+    dw = xp.concatenate([(edges[i + 1] - edges[i])[..., None] * uw for i in range(3)], axis=-1)
+    dens = xp.exp(-0.5 * ((d - md[..., None]) / sdd[..., None]) ** 2) / (
+        sdd[..., None] * math.sqrt(2 * math.pi))
+    t = mt[..., None] + sdt[..., None] * tn  # (..., n_t)
+    x = t[..., :, None] + (sr ** 2 / S)[..., None, None] * d[..., None, :]
+    y = t[..., :, None] - (sp ** 2 / S)[..., None, None] * d[..., None, :]
+    return x, y, tw, dw * dens
+
+
 def expected_cost_quadrature(name: str, log_a: np.ndarray, mu_post: np.ndarray,
                              sd_post: np.ndarray, sigma_r: np.ndarray,
                              cost_params: Mapping[str, Any] | None = None, *,
@@ -302,26 +339,9 @@ def expected_cost_quadrature(name: str, log_a: np.ndarray, mu_post: np.ndarray,
     check_cost_params(fam.name, cost_params)
     cp = {k: np.asarray(v, dtype=float)[..., None, None] * np.ones(la.shape)[..., None, None]
           for k, v in dict(cost_params or {}).items()}
-    S = sp ** 2 + sr ** 2
-    md, sdd = la - mu, np.sqrt(S)
-    mt = (sp ** 2 * la + sr ** 2 * mu) / S
-    sdt = np.sqrt(sp ** 2 * sr ** 2 / S)
-    tn, tw, un, uw = _rotated_nodes(n_t, n_d)
-    lo, hi = md - width * sdd, md + width * sdd
-    zero = np.clip(0.0, lo, hi)
-    # d is split at 0 (the kink) and at its mean md: Legendre nodes on each of 3 segments
-    b1, b2 = np.minimum(zero, md), np.maximum(zero, md)
-    edges = [lo, b1, b2, hi]
-    d = np.concatenate([edges[i][..., None] + (edges[i + 1] - edges[i])[..., None] * un
-                        for i in range(3)], axis=-1)
-    dw = np.concatenate([(edges[i + 1] - edges[i])[..., None] * uw for i in range(3)], axis=-1)
-    dens = np.exp(-0.5 * ((d - md[..., None]) / sdd[..., None]) ** 2) / (
-        sdd[..., None] * math.sqrt(2 * math.pi))
-    t = mt[..., None] + sdt[..., None] * tn  # (..., n_t)
-    x = t[..., :, None] + (sr ** 2 / S)[..., None, None] * d[..., None, :]
-    y = t[..., :, None] - (sp ** 2 / S)[..., None, None] * d[..., None, :]
+    x, y, tw, w = rotated_grid(la - mu, la, mu, sp, sr, n_t=n_t, n_d=n_d, width=width, xp=np)
     cost = fam.fn(np.exp(x), np.exp(y), cp, np)
-    return np.einsum("...td,t,...d->...", cost, tw, dw * dens)
+    return np.einsum("...td,t,...d->...", cost, tw, w)
 
 
 def expected_cost_mc(name: str, log_a: np.ndarray, mu_post: np.ndarray, sd_post: np.ndarray,

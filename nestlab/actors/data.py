@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from nestlab import checks
+from nestlab.actors.likelihood import distinct_choices
 
 SJ_FOLDER = "sohn-jazayeri-2021"
 SJ_TRIALS = "rsg_trials.csv"
@@ -95,10 +96,7 @@ def _scan(path: Path, required: Sequence[str]) -> list[str]:
     if dup:
         raise ValueError(f"{path.name}: duplicated column(s) {dup} in the header (line "
                          f"{lines[0][0]}); valid: each column named once")
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ValueError(f"{path.name}: missing column(s) {missing}; required columns: "
-                         f"{list(required)}")
+    checks.members("header", header, required, what="column", where=path.name)
     for line, row in lines[1:]:
         if len(row) != len(header):
             raise ValueError(f"{path.name}: line {line} has {len(row)} fields, the header "
@@ -645,10 +643,7 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
     fam = get_cost(cost)
     names = parameter_names(fam)
     datasets = checks.sequence("datasets", datasets, min_len=1)
-    free = tuple(checks.choices("free", list(free), names))
-    if len(set(free)) != len(free) or not free:
-        raise ValueError(f"invalid free {list(free)}: empty or a name repeats; valid: distinct "
-                         f"names among {', '.join(names)}")
+    free = distinct_choices("free", free, names)
     pc = check_per_condition(per_condition, fam)
     chains, warmup, draws, seed, n_nodes, target_accept = check_sampler(
         chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
@@ -667,10 +662,9 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
                              "valid: the same number of conditions in every data set")
         k = kd
         kn = checks.mapping(f"datasets[{i}].known", ds.known, keys=unknown)
-        missing = [p for p in unknown if p not in kn]
-        if missing:
-            raise ValueError(f"invalid datasets[{i}].known: no value for {missing}; valid: a "
-                             f"value per trial for every parameter not in free ({list(unknown)})")
+        checks.members(f"datasets[{i}].known", kn, unknown, what="key",
+                       valid=f"a value per trial for every parameter not in free "
+                             f"({list(unknown)})")
         known = {p: checks.array(f"datasets[{i}].known[{p!r}]", kn[p], shape=(s.size,),
                                  min=box[p][0], max=box[p][1]) for p in unknown}
         rows.append((s, r, c, known))
@@ -759,11 +753,7 @@ def convergence_record(idata: Any, *, var_names: Sequence[str] | None = None
 
 def _subjects_arg(name: str, values: Any, valid: Sequence[Any]) -> list:
     vals = checks.sequence(name, values, min_len=1)
-    out = checks.choices(name, list(vals), list(valid))
-    if len(set(out)) != len(out):
-        raise ValueError(f"invalid {name} {list(out)}: a subject repeats; valid: distinct "
-                         "subjects")
-    return list(out)
+    return list(distinct_choices(name, list(vals), list(valid), what="subject"))
 
 
 class MetamerStudy(NamedTuple):

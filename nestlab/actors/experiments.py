@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from nestlab import checks
-from nestlab.actors.models import ActorParams, simulate
+from nestlab.actors.models import ActorParams, check_stimulus_range, simulate
 
 __all__ = ["StudyFit", "accuracy_table", "claim_identifiability", "claim_inference", "converged",
            "convergence_table", "curve_explorer", "gated", "identifiability_study",
@@ -57,13 +57,6 @@ def accuracy_table(policies: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("cost")
 
 
-def _stimulus_range(s_low: Any, s_high: Any) -> None:
-    lo = checks.real("s_low", s_low, min=0, inclusive=(False, True))
-    hi = checks.real("s_high", s_high, min=0, inclusive=(False, True))
-    if not lo < hi:
-        raise ValueError(f"invalid s_high {hi:g}: not above s_low {lo:g}; valid: s_low < s_high")
-
-
 def reference_data(*, mu0: float = 1.5, sigma0: float = 0.15, sigma: float = 0.2,
                    sigma_r: float = 0.1, n_trials: int = 60, s_low: float = 0.1,
                    s_high: float = 5.0, cost: str = "quadratic",
@@ -71,7 +64,7 @@ def reference_data(*, mu0: float = 1.5, sigma0: float = 0.15, sigma: float = 0.2
                    ) -> dict[str, np.ndarray]:
     """The reference synthetic data set (spec Sec. 5): s ~ U(s_low, s_high), simulated responses."""
     n_trials = checks.integer("n_trials", n_trials, min=1)
-    _stimulus_range(s_low, s_high)
+    check_stimulus_range(s_low, s_high)
     seed = checks.integer("seed", seed, min=0)
     s = np.random.default_rng(seed).uniform(s_low, s_high, n_trials)
     return simulate(s, ActorParams(sigma, sigma0, mu0, sigma_r), cost=cost,
@@ -176,7 +169,7 @@ def identifiability_study(*, cost: str = "quadratic_effort", cost_param: str = "
     for k, v in (("chains", chains), ("warmup", warmup), ("draws", draws)):
         checks.integer(k, v, min=1)
     checks.integer("seed", seed, min=0)
-    _stimulus_range(s_low, s_high)
+    check_stimulus_range(s_low, s_high)
     n = n_per_condition * len(sigma_levels)
     rng = np.random.default_rng(seed)
     s = rng.uniform(s_low, s_high, n)
@@ -276,14 +269,9 @@ def record_recovery(recs: Mapping[str, Any]) -> None:
     checks.mapping("recs", recs)
     for label, r in recs.items():
         key = "analytic" if label == "closed form" else "network"
-        nestlab.record(f"recovery.{key}.mse", r.mse)
-        nestlab.record(f"recovery.{key}.coverage90", r.coverage90)
-        nestlab.record(f"recovery.{key}.coverage50", r.coverage50)
-        nestlab.record(f"recovery.{key}.seconds_per_dataset", r.seconds_per_dataset)
-        nestlab.record(f"recovery.{key}.seconds", r.seconds)
-        nestlab.record(f"recovery.{key}.cpu_seconds", r.cpu_seconds)
-        nestlab.record(f"recovery.{key}.compile_seconds", r.compile_seconds)
-        nestlab.record(f"recovery.{key}.chains", r.chains)
+        for field in ("mse", "coverage90", "coverage50", "seconds_per_dataset", "seconds",
+                      "cpu_seconds", "compile_seconds", "chains"):
+            nestlab.record(f"recovery.{key}.{field}", getattr(r, field))
         nestlab.record(f"recovery.{key}.n_converged", int(r.converged.sum()))
         nestlab.record(f"recovery.{key}.converged",
                        {f"dataset_{j}": bool(v) for j, v in enumerate(r.converged)})

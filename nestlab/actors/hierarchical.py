@@ -50,6 +50,7 @@ from nestlab.actors.likelihood import (
     resolve_policy,
     start_values,
 )
+from nestlab.actors.sampler import EXTRA_FIELDS, sample_stats
 
 __all__ = ["TRIAL_COLUMNS", "converged", "fit_hierarchical", "hierarchical_var_names",
            "shrinkage_table", "subject_posterior"]
@@ -314,7 +315,7 @@ def fit_hierarchical(trials: Any, *, cost: str, policy: str = "analytic", networ
                 chain_method=_chain_method(chains), progress_bar=progress_bar)
     t0 = time.perf_counter()
     mcmc.run(jax.random.PRNGKey(seed), *args,
-             extra_fields=("diverging", "num_steps", "accept_prob", "energy"))
+             extra_fields=tuple(EXTRA_FIELDS))
     jax.block_until_ready(mcmc.get_samples())
     seconds = time.perf_counter() - t0
     samples = mcmc.get_samples(group_by_chain=True)
@@ -333,10 +334,7 @@ def fit_hierarchical(trials: Any, *, cost: str, policy: str = "analytic", networ
         dims[f"pop_{p}"] = dims[f"tau_{p}"] = cd
     idata = D.to_inference_data(
         posterior=post,
-        sample_stats={"diverging": np.asarray(extra["diverging"]),
-                      "n_steps": np.asarray(extra["num_steps"]),
-                      "acceptance_rate": np.asarray(extra["accept_prob"]),
-                      "energy": np.asarray(extra["energy"])},
+        sample_stats=sample_stats(extra),
         log_likelihood={"r": ll}, posterior_predictive={"r": pp},
         observed_data={"r": r},
         constant_data={"s": s, "condition": cond, "subject_index": subj},

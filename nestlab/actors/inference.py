@@ -59,6 +59,7 @@ from nestlab.actors.likelihood import (
     sample_priors_numpy,
     start_values,
 )
+from nestlab.actors.sampler import sample_stats
 
 __all__ = ["LIKELIHOODS", "POLICIES", "FitSpec", "check_data", "fit", "make_model",
            "parameter_names"]
@@ -293,10 +294,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     dims.update({p: ["condition"] for p in pc if k > 1})
     return to_inference_data(
         posterior=post,
-        sample_stats={"diverging": np.asarray(extra["diverging"]),
-                      "n_steps": np.asarray(extra["num_steps"]),
-                      "acceptance_rate": np.asarray(extra["accept_prob"]),
-                      "energy": np.asarray(extra["energy"])},
+        sample_stats=sample_stats(extra),
         log_likelihood={"r": grouped(ll)},
         log_prior={p: grouped(v) for p, v in lp.items()},
         prior={p: np.asarray(prior[p])[None] for p in free},

@@ -45,10 +45,10 @@ from nestlab.actors.solver import SolverOptions, check_solver_cost, solver_actio
 
 __all__ = ["LIKELIHOODS", "POLICIES", "REPARAMS", "RIDGE_PARAMS", "FitSpec", "SamplerSettings",
            "action_fn", "check_data", "check_fixed", "check_per_condition", "check_reparam",
-           "check_sampler", "log_prior", "make_model", "parameter_names", "per_trial",
-           "pointwise_log_likelihood", "predict", "prior_sites", "priors", "resolve_policy",
-           "ridge_inverse", "ridge_pair", "ridge_slope", "ridge_transform", "sample_priors_numpy",
-           "start_values", "theta_from_sites"]
+           "check_sampler", "distinct_choices", "log_prior", "make_model", "parameter_names",
+           "per_trial", "pointwise_log_likelihood", "predict", "prior_sites", "priors",
+           "resolve_policy", "ridge_inverse", "ridge_pair", "ridge_slope", "ridge_transform",
+           "sample_priors_numpy", "start_values", "theta_from_sites"]
 
 #: "solver": a* solved numerically inside the model (nestlab.actors.solver), the non-amortized
 #: baseline of benchmarks/actors_amortization_bench.py
@@ -521,18 +521,30 @@ def resolve_policy(policy: str, cost: CostFamily, network: Any) -> tuple[Any, di
     return network, dict(network.box)
 
 
+def distinct_choices(name: str, values: Any, valid: Any, *, what: str = "name"
+                     ) -> tuple[Any, ...]:
+    """``values`` checked by :func:`nestlab.checks.choices`, none of them twice (a str: one value).
+
+    Example message: ``invalid families ['linex', 'linex']: a family repeats; valid: distinct
+    families among quadratic, linex``.
+
+    Args:
+        what: what the values are, singular, for the message (``"family"``, ``"subject"``).
+    """
+    options = list(valid.keys() if isinstance(valid, Mapping) else valid)
+    out = tuple(checks.choices(name, [values] if isinstance(values, str) else values, options))
+    if len(set(out)) != len(out):
+        raise ValueError(f"invalid {name} {list(out)}: a {what} repeats; valid: distinct "
+                         f"{what}s among {', '.join(map(str, options))}")
+    return out
+
+
 def check_per_condition(per_condition: Any, cost: CostFamily) -> tuple[str, ...]:
     """Names of the per-condition parameters (default ``("sigma",)``), checked."""
     names = parameter_names(cost)
     if per_condition is None:
         return ("sigma",)
-    if isinstance(per_condition, str):
-        per_condition = [per_condition]
-    pc = tuple(checks.choices("per_condition", per_condition, names))
-    if len(set(pc)) != len(pc):
-        raise ValueError(f"invalid per_condition {list(pc)}: a name repeats; valid: distinct "
-                         f"names among {', '.join(names)}")
-    return pc
+    return distinct_choices("per_condition", per_condition, names)
 
 
 def check_fixed(fixed: Any, cost: CostFamily, box: Mapping[str, Any], n_conditions: int,

@@ -32,6 +32,9 @@ from nestlab.actors.costs import (
     get_cost,
 )
 
+__all__ = ["METHODS", "PARAM_NAMES", "ActorParams", "Posterior", "check_stimulus_range",
+           "optimal_action", "posterior", "response_law", "sample_measurements", "simulate"]
+
 #: the actor's (perceptual / prior / motor) parameter names, in the network's input order
 PARAM_NAMES = ("sigma", "sigma0", "mu0", "sigma_r")
 
@@ -113,6 +116,22 @@ def _log_of(x: Any):
 
 def _check_positive_array(name: str, x: Any) -> np.ndarray:
     return checks.array(name, x, ndim=1, min=0, inclusive=(False, True))
+
+
+def check_stimulus_range(s_low: Any, s_high: Any) -> tuple[float, float]:
+    """``(s_low, s_high)`` as floats if both are positive and ``s_low < s_high``.
+
+    The stimulus range of a simulated design (``s ~ U(s_low, s_high)``, spec Sec. 1).
+
+    Raises:
+        TypeError: not a real number.
+        ValueError: not positive, or ``s_high <= s_low``.
+    """
+    lo = checks.real("s_low", s_low, min=0, inclusive=(False, True))
+    hi = checks.real("s_high", s_high, min=0, inclusive=(False, True))
+    if not lo < hi:
+        raise ValueError(f"invalid s_high {hi:g}: not above s_low {lo:g}; valid: s_low < s_high")
+    return lo, hi
 
 
 def sample_measurements(stimuli: Any, sigma: Any, *, rng: np.random.Generator) -> np.ndarray:

@@ -281,13 +281,24 @@ def _stratified_normal(shape: tuple[int, int], generator: torch.Generator, dtype
     return torch.special.ndtri(u.clamp(1e-6, 1 - 1e-6))
 
 
+def _log_posterior(theta: Mapping[str, torch.Tensor], m: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and sd of ``log s | m`` (spec Sec. 1) in the training losses' own arithmetic.
+
+    Not :func:`nestlab.actors.models.posterior`, which groups the operations differently:
+    training keeps its own rounding, so a rebuilt network reproduces the cached one.
+    """
+    v, v0 = theta["sigma"] ** 2, theta["sigma0"] ** 2
+    mu = (v * torch.log(theta["mu0"]) + v0 * torch.log(m)) / (v + v0)
+    sd = (v * v0 / (v + v0)).sqrt()
+    return mu, sd
+
+
 def expected_loss(net: PolicyNet, theta: Mapping[str, torch.Tensor], m: torch.Tensor, *,
                   n_mc: int, generator: torch.Generator) -> torch.Tensor:
     """Normalised Monte-Carlo posterior expected cost of the network's actions (Eq. 5)."""
     fam = get_cost(net.cost)
-    v, v0 = theta["sigma"] ** 2, theta["sigma0"] ** 2
-    mu = (v * torch.log(theta["mu0"]) + v0 * torch.log(m)) / (v + v0)
-    sd = (v * v0 / (v + v0)).sqrt()
+    mu, sd = _log_posterior(theta, m)
     a = net(m, theta)
     z = _stratified_normal((m.shape[0], n_mc), generator, m.dtype)
     eps = _stratified_normal((m.shape[0], n_mc), generator, m.dtype)
@@ -339,9 +350,7 @@ def expected_loss_quadrature(net: PolicyNet, theta: Mapping[str, torch.Tensor],
     MC draws cannot see.
     """
     fam = get_cost(net.cost)
-    v, v0 = theta["sigma"] ** 2, theta["sigma0"] ** 2
-    mu = (v * torch.log(theta["mu0"]) + v0 * torch.log(m)) / (v + v0)
-    sd = (v * v0 / (v + v0)).sqrt()
+    mu, sd = _log_posterior(theta, m)
     a = net(m, theta)
     e = _quadrature_expected_cost(net.cost, torch.log(a), mu, sd, theta["sigma_r"],
                                   {k: theta[k] for k in fam.params})

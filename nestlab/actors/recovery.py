@@ -62,15 +62,13 @@ def simulate_datasets(n_datasets: int, *, n_trials: int = 60, seed: int = 0,
                       truth_box: Mapping[str, tuple[float, float]] | None = None
                       ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Truths, stimuli (n_datasets, n_trials) and quadratic-cost responses."""
+    # local, as recovery_study's: compare brings pandas, which ``import recovery`` does without
+    from nestlab.actors.compare import check_truth_box
+
     n_datasets = checks.integer("n_datasets", n_datasets, min=1)
     n_trials = checks.integer("n_trials", n_trials, min=1)
     seed = checks.integer("seed", seed, min=0)
-    box = dict(DEFAULT_TRUTH_BOX)
-    for k, v in checks.mapping("truth_box", {} if truth_box is None else truth_box,
-                               keys=DEFAULT_TRUTH_BOX).items():
-        lo, hi = checks.sequence(f"truth_box[{k!r}]", v, min_len=2, max_len=2)
-        lo = checks.real(f"truth_box[{k!r}][0]", lo, min=0, inclusive=(False, True))
-        box[k] = (lo, checks.real(f"truth_box[{k!r}][1]", hi, min=lo))
+    box = dict(DEFAULT_TRUTH_BOX) | check_truth_box(truth_box, tuple(DEFAULT_TRUTH_BOX))
     rng = np.random.default_rng(seed)
     truth = {k: rng.uniform(*box[k], n_datasets) for k in ("sigma", "sigma0", "mu0", "sigma_r")}
     S = rng.uniform(0.1, 5.0, (n_datasets, n_trials))

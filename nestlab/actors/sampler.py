@@ -14,7 +14,11 @@ from typing import Any
 
 from nestlab import checks
 
-__all__ = ["batched_nuts", "over_devices"]
+__all__ = ["EXTRA_FIELDS", "batched_nuts", "over_devices", "sample_stats"]
+
+#: numpyro's per-draw sampler fields and their ArviZ ``sample_stats`` names
+EXTRA_FIELDS = {"diverging": "diverging", "num_steps": "n_steps", "accept_prob": "acceptance_rate",
+                "energy": "energy"}
 
 
 def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int, draws: int,
@@ -81,6 +85,18 @@ def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int,
     if batch == "map":
         return jax.jit(lambda keys, *args: jax.lax.map(lambda a: one(*a), (keys, *args)))
     return jax.jit(jax.vmap(one))
+
+
+def sample_stats(extra: Any) -> dict[str, Any]:
+    """ArviZ ``sample_stats`` of the :data:`EXTRA_FIELDS` of a fit, as numpy arrays.
+
+    ``extra``: ``{numpyro field: (chain, draw) array}`` — what ``batched_nuts(stats=True)``
+    returns and ``MCMC.get_extra_fields(group_by_chain=True)`` gives for
+    ``extra_fields=tuple(EXTRA_FIELDS)``.
+    """
+    import numpy as np
+
+    return {name: np.asarray(extra[field]) for field, name in EXTRA_FIELDS.items()}
 
 
 def over_devices(fn: Callable[..., Any], n_rows: int, *, in_specs: Any = None

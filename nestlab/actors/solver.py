@@ -47,14 +47,11 @@ measurement, as a generic inner optimiser (the only option for a non-homogeneous
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from nestlab import checks
-from nestlab.actors.costs import CostFamily, get_cost
+from nestlab.actors.costs import CostFamily, get_cost, rotated_grid
 
 __all__ = ["EXPECTATIONS", "NEWTON_ITERATIONS", "SOLVER_COSTS", "SolverOptions",
            "check_solver_cost", "optimality_condition", "quadrature_condition", "solver_action",
@@ -150,30 +147,11 @@ def quadrature_condition(cost: str | CostFamily, u: Any, mu_post: Any, sd_post: 
     names = fam.params
     u, mu, sp, sr, *cpv = jnp.broadcast_arrays(u, mu_post, sd_post, sigma_r,
                                                 *(cost_params[k] for k in names))
-    tn, tw = np.polynomial.hermite_e.hermegauss(n_t)
-    tw = tw / math.sqrt(2 * math.pi)
-    un, uw = np.polynomial.legendre.leggauss(n_d)
-    un, uw = (un + 1) / 2, uw / 2
-    S = sp ** 2 + sr ** 2
-    sdd = jnp.sqrt(S)
-    la = mu + u
-    mt = (sp ** 2 * la + sr ** 2 * mu) / S
-    sdt = jnp.sqrt(sp ** 2 * sr ** 2 / S)
-    lo, hi = u - width * sdd, u + width * sdd
-    zero = jnp.clip(0.0, lo, hi)
-    edges = [lo, jnp.minimum(zero, u), jnp.maximum(zero, u), hi]
-    d = jnp.concatenate([edges[i][..., None] + (edges[i + 1] - edges[i])[..., None] * un
-                         for i in range(3)], axis=-1)
-    dw = jnp.concatenate([(edges[i + 1] - edges[i])[..., None] * uw for i in range(3)], axis=-1)
-    dens = jnp.exp(-0.5 * ((d - u[..., None]) / sdd[..., None]) ** 2) / (
-        sdd[..., None] * math.sqrt(2 * math.pi))
-    t = mt[..., None] + sdt[..., None] * tn
-    x = t[..., :, None] + (sr ** 2 / S)[..., None, None] * d[..., None, :]
-    y = t[..., :, None] - (sp ** 2 / S)[..., None, None] * d[..., None, :]
+    x, y, tw, w = rotated_grid(u, mu + u, mu, sp, sr, n_t=n_t, n_d=n_d, width=width, xp=jnp)
     r, s = jnp.exp(x), jnp.exp(y)
     cp = {k: v[..., None, None] for k, v in zip(names, cpv, strict=True)}
     _, dcost = jax.jvp(lambda rr: fam.fn(rr, s, cp, jnp), (r,), (jnp.ones_like(r),))
-    return jnp.einsum("...td,t,...d->...", dcost * r, jnp.asarray(tw, r.dtype), dw * dens)
+    return jnp.einsum("...td,t,...d->...", dcost * r, jnp.asarray(tw, r.dtype), w)
 
 
 def _newton(cond, start, params, iterations: int):

@@ -35,7 +35,7 @@ def test_sohn_jazayeri_loader_converts_to_seconds(tmp_path):
 
 
 @pytest.mark.parametrize("rows,header,match", [
-    (SJ_ROWS, SJ_HEADER.replace(",tp_ms", ""), r"rsg_trials.csv: missing column\(s\) \['tp_ms'\]"),
+    (SJ_ROWS, SJ_HEADER.replace(",tp_ms", ""), r"rsg_trials.csv: invalid header: missing column\(s\) \['tp_ms'\]"),
     ([SJ_ROWS[0].replace("780.0", "-5.0")] + SJ_ROWS[1:], SJ_HEADER,
      "rsg_trials.csv: column 'tp_ms' must be finite and positive"),
     ([SJ_ROWS[0].replace("800.0", "0.0")] + SJ_ROWS[1:], SJ_HEADER, "'ts_ms' must be finite"),
@@ -166,7 +166,7 @@ def _ds(n=6, known=None, cond=None):
     ({"datasets": [("s", "r")]}, r"datasets\[0\]"),
     ({"free": ("mu0", "kappa")}, r"unknown free\[1\] 'kappa'"),
     ({"free": ("mu0", "mu0", "sigma0", "sigma_r", "delta")}, r"a name repeats"),
-    ({"datasets": [_ds(known={})]}, r"no value for \['sigma'\]"),
+    ({"datasets": [_ds(known={})]}, r"datasets\[0\].known: missing key\(s\) \['sigma'\]"),
     ({"datasets": [_ds(known={"sigma": np.full(6, 0.9)})]}, r"known\['sigma'\]"),
     ({"datasets": [_ds(known={"sigma": np.full(5, 0.1)})]}, r"known\['sigma'\]"),
     ({"datasets": [_ds(), _ds(cond=np.array([0, 1, 0, 1, 0, 1], np.int32))]},
