@@ -48,6 +48,14 @@ def _flat(ax, value, method, style="--"):
     ax.axhline(value, color=COLORS[method], ls=style, lw=1.2, label=LABELS[method])
 
 
+def _map_axes(ax):
+    """A map's axes (a grid or the intersection): no ticks, no grid; returns ``ax``."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    return ax
+
+
 def _ms_against_k(ax, table: pd.DataFrame) -> float:
     """Each particle method's ms per step against K on ``ax``; returns EI's (its first row)."""
     for m in _PARTICLES:
@@ -171,10 +179,7 @@ def plot_grid(domain: Construction, state: ConstructionState, *, goal: int | Non
         r, col = divmod(c, domain.W)
         ax.plot(col, r, "o", ms=14, mfc="none", mec="black", mew=2)
         ax.text(col + 0.3, r - 0.3, name, fontsize=9, weight="bold")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    return ax
+    return _map_axes(ax)
 
 
 def _frame_steps(episode) -> list[int]:
@@ -276,10 +281,7 @@ def plot_intersection(domain: Driving, state: DrivingState, *, half_angle: float
     if state.crashed:
         ax.text(0.02, 0.98, "collision", transform=ax.transAxes, color="red", va="top",
                 weight="bold")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    return ax
+    return _map_axes(ax)
 
 
 def plot_driving_frames(domain: Driving, episode: DrivingEpisode, *, half_angle: float,

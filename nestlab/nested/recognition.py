@@ -266,28 +266,40 @@ class OnlineGRU:
         The GRU cell of :class:`torch.nn.GRU` in float64, written with in-place ufuncs (the same
         operations in the same order as the textbook form, fewer temporaries).
         """
-        H2 = 2 * self.hidden
         gi = self.w_ih @ x
         gi += self.b_ih
         gh = self.w_hh @ self.h
         gh += self.b_hh
-        rz = gi[:H2] + gh[:H2]                          # reset and update gates: sigmoid
-        np.negative(rz, out=rz)
-        np.exp(rz, out=rz)
-        rz += 1.0
-        np.divide(1.0, rz, out=rz)
-        r, z = rz[:self.hidden], rz[self.hidden:]
-        n = r * gh[H2:]                                 # candidate: tanh(gi_n + r * gh_n)
-        n += gi[H2:]
-        np.tanh(n, out=n)
-        h = 1.0 - z                                     # h' = (1 - z) n + z h
-        h *= n
-        h += z * self.h
-        self.h = h
+        self.h = _gru_cell(gi, gh, self.h, self.hidden)
+        return self._readout(self.h)
+
+    def _readout(self, h: np.ndarray) -> np.ndarray:
+        """``log q`` of the head on hidden state ``h`` (a log-softmax of its logits)."""
         logits = self.w_out @ h
         logits += self.b_out
         logits -= logits.max()
         return logits - np.log(np.exp(logits).sum())
+
+
+def _gru_cell(gi: np.ndarray, gh: np.ndarray, h_prev, hidden: int) -> np.ndarray:
+    """The new hidden state of :class:`torch.nn.GRU`'s cell from the input and hidden
+    pre-activations ``gi``, ``gh`` (..., 3 hidden; gates r, z, n) and the previous state ``h_prev``
+    (..., hidden): one network (1-d) or several stacked (2-d), element-wise the same operations
+    in the same order, so every row is bit for bit what a single network gives."""
+    H2 = 2 * hidden
+    rz = gi[..., :H2] + gh[..., :H2]                    # reset and update gates: sigmoid
+    np.negative(rz, out=rz)
+    np.exp(rz, out=rz)
+    rz += 1.0
+    np.divide(1.0, rz, out=rz)
+    r, z = rz[..., :hidden], rz[..., hidden:]
+    n = r * gh[..., H2:]                                # candidate: tanh(gi_n + r * gh_n)
+    n += gi[..., H2:]
+    np.tanh(n, out=n)
+    h = 1.0 - z                                         # h' = (1 - z) n + z h
+    h *= n
+    h += z * h_prev
+    return h
 
 
 def advance_pair(net1: OnlineGRU, net2: OnlineGRU, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -303,7 +315,6 @@ def advance_pair(net1: OnlineGRU, net2: OnlineGRU, x: np.ndarray) -> tuple[np.nd
     H = net1.hidden
     if net2.hidden != H or net1.n_in != x.size or net2.n_in != x.size:
         return net1.advance(x), net2.advance(x)
-    H2 = 2 * H
     gi = np.empty((2, 3 * H))
     gh = np.empty((2, 3 * H))
     np.dot(net1.w_ih, x, out=gi[0])
@@ -312,26 +323,9 @@ def advance_pair(net1: OnlineGRU, net2: OnlineGRU, x: np.ndarray) -> tuple[np.nd
     np.dot(net2.w_hh, net2.h, out=gh[1])
     gi += _stacked(net1, net2, "b_ih")
     gh += _stacked(net1, net2, "b_hh")
-    rz = gi[:, :H2] + gh[:, :H2]
-    np.negative(rz, out=rz)
-    np.exp(rz, out=rz)
-    rz += 1.0
-    np.divide(1.0, rz, out=rz)
-    r, z = rz[:, :H], rz[:, H:]
-    n = r * gh[:, H2:]
-    n += gi[:, H2:]
-    np.tanh(n, out=n)
-    h = 1.0 - z
-    h *= n
-    h += z * np.stack([net1.h, net2.h])
+    h = _gru_cell(gi, gh, np.stack([net1.h, net2.h]), H)
     net1.h, net2.h = h[0], h[1]
-    out = []
-    for net, hk in ((net1, h[0]), (net2, h[1])):
-        logits = net.w_out @ hk
-        logits += net.b_out
-        logits -= logits.max()
-        out.append(logits - np.log(np.exp(logits).sum()))
-    return out[0], out[1]
+    return net1._readout(h[0]), net2._readout(h[1])
 
 
 def _stacked(net1: OnlineGRU, net2: OnlineGRU, name: str) -> np.ndarray:
