@@ -59,9 +59,9 @@ __all__ = ["DEFAULT_TRUTH_BOX", "DESIGNS", "Accuracy", "BatchFit", "ComparisonSt
            "batch_to_inference_data", "check_families", "check_loo_ready", "check_truth_box",
            "claim_comparison", "compare_families", "comparison_study", "confusion_matrix",
            "dataset_explorer", "design_comparison", "design_conditions", "draw_truths", "fit_batch",
-           "fit_convergence", "fit_families", "gate_record", "gate_summary", "plot_confusion",
-           "plot_designs", "restrict", "simulate_design", "simulate_study", "study_policy",
-           "style_gates", "use_compile_cache", "wilson_interval", "win_rates", "worked_example"]
+           "fit_convergence", "fit_families", "gate_record", "gate_summary", "restrict",
+           "simulate_design", "simulate_study", "study_policy", "style_gates", "use_compile_cache",
+           "wilson_interval", "win_rates", "worked_example"]
 
 DESIGNS = ("two_noise", "one_noise")
 
@@ -1019,33 +1019,6 @@ def win_rates(study: ComparisonStudy) -> pd.DataFrame:
         median_margin_in_dse=("margin_in_dse", "median"), mean_weight=("true_weight", "mean"))
 
 
-def plot_confusion(cm: pd.DataFrame, *, ax=None, title: str | None = None):
-    """Heat map of a :func:`confusion_matrix` (row-normalised colours, counts written in)."""
-    from nestlab.plots import figure
-
-    checks.instance("cm", cm, pd.DataFrame)
-    if cm.size == 0:
-        raise ValueError("invalid cm: an empty matrix; valid: the frame of confusion_matrix()")
-    if ax is None:
-        _, ax = figure(width=6.5, height=5.0)
-    frac = cm.div(cm.sum(axis=1).replace(0, 1), axis=0).to_numpy(dtype=float)
-    im = ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(cm.shape[1]), [str(c) for c in cm.columns], rotation=45, ha="right",
-                  fontsize=8)
-    ax.set_yticks(range(cm.shape[0]), [str(c) for c in cm.index], fontsize=8)
-    for i in range(cm.shape[0]):
-        for j in range(cm.shape[1]):
-            ax.text(j, i, str(int(cm.iloc[i, j])), ha="center", va="center", fontsize=8,
-                    color="white" if frac[i, j] > 0.6 else "black")
-    ax.set_xlabel("PSIS-LOO winner")
-    ax.set_ylabel("true family")
-    ax.grid(False)
-    if title:
-        ax.set_title(title, fontsize=9)
-    ax.figure.colorbar(im, ax=ax, fraction=0.046, label="fraction of data sets")
-    return ax
-
-
 # ------------------------------------------------------------------ notebook 14's summaries
 
 
@@ -1141,18 +1114,6 @@ def design_comparison(study: ComparisonStudy, families: Sequence[str], *, n_data
                               "runner-up ELPD gap": gap[k]} for k, a in acc.items()}).T
     return DesignComparison(studies, acc, gap, {k: gate_record(st) for k, st in studies.items()},
                             table)
-
-
-def plot_designs(designs: DesignComparison, *, axes: Any = None) -> Any:
-    """The confusion matrix of each design side by side; returns the axes."""
-    from nestlab.plots import figure
-
-    checks.instance("designs", designs, DesignComparison)
-    if axes is None:
-        _, axes = figure(1, len(designs.studies), width=12, height=4.4)
-    for ax, (name, st) in zip(axes, designs.studies.items(), strict=True):
-        plot_confusion(confusion_matrix(st), ax=ax, title=name.replace("_", " "))
-    return axes
 
 
 def dataset_explorer(study: ComparisonStudy):

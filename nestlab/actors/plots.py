@@ -10,7 +10,13 @@ import numpy as np
 from nestlab import checks
 from nestlab.actors.costs import COSTS, check_cost_params, cost_value, get_cost
 from nestlab.actors.models import ActorParams, optimal_action
-from nestlab.plots import PALETTE, figure
+from nestlab.plots import PALETTE, ensure_ax, ensure_axes, figure
+
+__all__ = ["DEFAULT_COST_PARAMS", "cost_table", "default_cost_params", "plot_actions",
+           "plot_central_tendency", "plot_confusion", "plot_costs", "plot_designs",
+           "plot_metamer_fits", "plot_network_vs_reference", "plot_noise_fits",
+           "plot_predicted_curve", "plot_ranks", "plot_recovery", "plot_shrinkage",
+           "plot_shrinkage_panels", "plot_training_curves"]
 
 DEFAULT_COST_PARAMS = {"beta": 0.8, "alpha": 0.7, "c": 0.5, "gamma": 1.0}
 
@@ -212,3 +218,187 @@ def plot_shrinkage(table: Any, *, name: str = "", ax=None):
     ax.set_ylabel(f"{name} (mean, interval)" if name else "estimate (mean, interval)")
     ax.legend(fontsize=7)
     return ax
+
+
+# ----------------------------------------------------------------------------- study figures
+# (the studies of recovery.py, compare.py and realdata.py compute; these draw what they return)
+
+#: the free parameters of the recovery study, one panel each
+_RECOVERY_PARAMS = ("mu0", "sigma0", "sigma_r")
+
+
+def plot_recovery(recs: Mapping[str, Any], *, axes: Any = None) -> Any:
+    """Posterior mean against truth per parameter, one marker per study (every data set).
+
+    Args:
+        recs: ``{label: Recovery}`` of :func:`nestlab.actors.recovery.recovery_study`.
+        axes: three matplotlib Axes (default: a new row through :func:`nestlab.plots.figure`).
+
+    Returns:
+        the array of three axes drawn on.
+    """
+    checks.mapping("recs", recs)
+    axes = np.ravel(ensure_axes(axes, 1, 3, width=12, height=3.4))
+    for ax, k in zip(axes, _RECOVERY_PARAMS, strict=True):
+        for i, (label, r) in enumerate(recs.items()):
+            ax.plot(r.truth[k], r.posterior_mean[k], "o" if i == 0 else "x", ms=3, label=label)
+        r0 = next(iter(recs.values()))
+        lim = [float(np.min(r0.truth[k])), float(np.max(r0.truth[k]))]
+        ax.plot(lim, lim, "k:", lw=0.8)
+        ax.set_xlabel(f"true {k}")
+        ax.set_ylabel("posterior mean")
+        ax.legend(fontsize=7)
+    return axes
+
+
+def plot_ranks(rec: Any, *, label: str = "closed form", axes: Any = None) -> Any:
+    """SBC rank ECDF differences of each parameter (converged data sets only).
+
+    Args:
+        rec: a :class:`~nestlab.actors.recovery.Recovery`.
+        label: the study's name, for the titles.
+        axes: three matplotlib Axes (default: a new row through :func:`nestlab.plots.figure`).
+
+    Returns:
+        the axes drawn on, or ``None`` (with a printed note) when no data set passed the gate.
+    """
+    from nestlab import diagnostics as D
+    from nestlab.actors.recovery import Recovery
+
+    checks.instance("rec", rec, Recovery)
+    n_ok = int(len(rec.ranks["mu0"]))
+    if not n_ok:
+        print("No data set passed the convergence gate: no SBC ranks to show.")
+        return None
+    axes = np.ravel(ensure_axes(axes, 1, 3, width=12, height=3.4))
+    for ax, k in zip(axes, _RECOVERY_PARAMS, strict=True):
+        D.plot_ecdf_ranks(rec.ranks[k], n_draws=rec.n_draws, ax=ax)
+        ax.set_title(f"SBC rank ECDF difference: {k} ({label}, {n_ok} data sets)", fontsize=8)
+    return axes
+
+
+def plot_confusion(cm: Any, *, ax=None, title: str | None = None):
+    """Heat map of a :func:`nestlab.actors.compare.confusion_matrix` (row-normalised colours,
+    counts written in)."""
+    import pandas as pd
+
+    checks.instance("cm", cm, pd.DataFrame)
+    if cm.size == 0:
+        raise ValueError("invalid cm: an empty matrix; valid: the frame of confusion_matrix()")
+    ax = ensure_ax(ax, width=6.5, height=5.0)
+    frac = cm.div(cm.sum(axis=1).replace(0, 1), axis=0).to_numpy(dtype=float)
+    im = ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(cm.shape[1]), [str(c) for c in cm.columns], rotation=45, ha="right",
+                  fontsize=8)
+    ax.set_yticks(range(cm.shape[0]), [str(c) for c in cm.index], fontsize=8)
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, str(int(cm.iloc[i, j])), ha="center", va="center", fontsize=8,
+                    color="white" if frac[i, j] > 0.6 else "black")
+    ax.set_xlabel("PSIS-LOO winner")
+    ax.set_ylabel("true family")
+    ax.grid(False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, label="fraction of data sets")
+    return ax
+
+
+def plot_designs(designs: Any, *, axes: Any = None) -> Any:
+    """The confusion matrix of each design of a
+    :func:`nestlab.actors.compare.design_comparison` side by side; returns the axes."""
+    from nestlab.actors.compare import DesignComparison, confusion_matrix
+
+    checks.instance("designs", designs, DesignComparison)
+    axes = np.ravel(ensure_axes(axes, 1, len(designs.studies), width=12, height=4.4))
+    for ax, (name, st) in zip(axes, designs.studies.items(), strict=True):
+        plot_confusion(confusion_matrix(st), ax=ax, title=name.replace("_", " "))
+    return axes
+
+
+def _gate_title(ax: Any, text: str, ok: bool) -> None:
+    """A panel's title, red with " - NOT CONVERGED" when its fit missed the gate."""
+    ax.set_title(text + ("" if ok else " - NOT CONVERGED"), fontsize=9,
+                 color="black" if ok else "#bb2222")
+
+
+def _subject_panels(studies: Mapping[Any, Any], axes: Any, tables: Any, title: Any) -> Any:
+    """One :func:`plot_central_tendency` panel per subject: ``tables(study)``, ``title(subject,
+    study) -> (text, converged)``."""
+    checks.mapping("studies", studies)
+    axes = ensure_axes(axes, 1, len(studies), name="axes")
+    for ax, (subj, st) in zip(np.ravel(axes), studies.items(), strict=True):
+        plot_central_tendency(tables(st), ax=ax)
+        _gate_title(ax, *title(subj, st))
+    return axes
+
+
+def plot_metamer_fits(studies: Mapping[Any, Any], *, axes: Any = None) -> Any:
+    """Central tendency of each S&J subject's ``original`` and ``metamer`` fits (one panel each).
+
+    Args:
+        studies: ``{subject: MetamerStudy}`` of :func:`nestlab.actors.data.metamer_study`.
+        axes: one matplotlib Axes per subject (default: a new row).
+    """
+    from nestlab.actors.data import central_tendency
+
+    return _subject_panels(
+        studies, axes,
+        lambda st: {f: central_tendency(st.fits[f]) for f in ("original", "metamer")},
+        lambda subj, st: (f"subject {subj} (deltaT = {st.delta_true:.2f} s)",
+                          st.numbers["converged"]["original"]
+                          and st.numbers["converged"]["metamer"]))
+
+
+def plot_noise_fits(studies: Mapping[Any, Any], *, axes: Any = None) -> Any:
+    """Central tendency of each Q&S subject's ``two_noise`` fit, per coherence (one panel each).
+
+    Args:
+        studies: ``{subject: NoiseStudy}`` of :func:`nestlab.actors.data.noise_study`.
+        axes: one matplotlib Axes per subject (default: a new row).
+    """
+    from nestlab.actors.data import QS_CONDITIONS, central_tendency
+
+    return _subject_panels(
+        studies, axes,
+        lambda st: {f"coherence {name}": central_tendency(st.fits["two_noise"], condition=i)
+                    for i, name in enumerate(QS_CONDITIONS)},
+        lambda subj, st: (f"subject {subj}", st.numbers["two_noise.converged"]))
+
+
+def plot_shrinkage_panels(studies: Mapping[str, Any], *, axes: Any = None) -> Any:
+    """:func:`plot_shrinkage` of every parameter of every hierarchical study.
+
+    Args:
+        studies: ``{name: HierarchicalStudy}`` of
+            :func:`nestlab.actors.realdata.hierarchical_studies`.
+        axes: a ``(parameters, studies)`` grid of matplotlib Axes (default: a new one).
+
+    One column per study, one row per parameter (empty panels hidden); a study whose
+    hierarchical fit missed the gate has red titles. ``None`` when there is no study.
+    """
+    studies = checks.mapping("studies", studies)
+    if not studies:
+        return None
+    for key, st in studies.items():
+        # by its fields: realdata (which defines the type) imports this module
+        if not all(hasattr(st, f) for f in ("name", "tables", "numbers")):
+            raise TypeError(f"invalid type for studies[{key!r}]: {type(st).__name__} "
+                            f"({checks.describe(st)}); valid types: HierarchicalStudy")
+    rows = max(len(st.tables) for st in studies.values())
+    width = sum(max(4.0, 0.32 * st.numbers["n_subjects"] + 1.5) for st in studies.values())
+    axes = ensure_axes(axes, rows, len(studies), name="axes", width=width, height=2.6 * rows)
+    for j, st in enumerate(studies.values()):
+        items = list(st.tables.items())
+        for i in range(rows):
+            ax = axes[i, j]
+            if i >= len(items):
+                ax.set_visible(False)
+                continue
+            label, t = items[i]
+            plot_shrinkage(t, name=label, ax=ax)
+            ax.tick_params(axis="x", labelsize=6, rotation=90)
+            if i:
+                ax.get_legend().remove()
+            _gate_title(ax, f"{st.name}: {label}", st.numbers["converged"])
+    return axes

@@ -3,7 +3,8 @@
 Notebook 13 calls these functions and shows what they return; the loaders, the per-subject
 studies and their claims live in :mod:`nestlab.actors.data`, the hierarchical model in
 :mod:`nestlab.actors.hierarchical`. Here are the pieces that join them: which subjects a run
-fits (:func:`load`), the tables and figures of the notebook, and the **hierarchical studies**
+fits (:func:`load`), the tables of the notebook (its figures are in
+:mod:`nestlab.actors.plots`), and the **hierarchical studies**
 (issue 15 item 4) — every subject of a data set fitted separately (one vmapped program,
 :func:`nestlab.actors.data.fit_datasets`) and with partial pooling
 (:func:`nestlab.actors.hierarchical.fit_hierarchical`), the two set side by side
@@ -26,8 +27,7 @@ from nestlab.actors import data as RD
 __all__ = ["HIERARCHICAL_PARAMS", "HierarchicalStudy", "RealData", "all_fits", "claim_all",
            "data_slope_means", "describe", "explorer", "gate_line", "hierarchical_claims",
            "hierarchical_convergence_table", "hierarchical_studies", "hierarchical_summary",
-           "load", "plot_metamer_fits", "plot_noise_fits", "plot_shrinkage_panels",
-           "qs_hierarchical", "record_summary", "ridge_line", "shrinkage_frame",
+           "load", "qs_hierarchical", "record_summary", "ridge_line", "shrinkage_frame",
            "sj_data_table", "sj_hierarchical"]
 
 #: the parameters whose shrinkage each hierarchical study shows: (name, condition index or None)
@@ -138,41 +138,6 @@ def gate_line(table: pd.DataFrame) -> str:
     RD.check_frame(table, ["converged"], name="table")
     return (f"{int(table['converged'].sum())} of {len(table)} fits pass the gate (r_hat <= 1.01, "
             "bulk/tail ESS >= 400, no divergences)")
-
-
-def _title(ax: Any, text: str, ok: bool) -> None:
-    ax.set_title(text + ("" if ok else " - NOT CONVERGED"), fontsize=9,
-                 color="black" if ok else "#bb2222")
-
-
-def plot_metamer_fits(studies: Mapping[Any, Any], *, axes: Any = None) -> Any:
-    """Central tendency of each S&J subject's ``original`` and ``metamer`` fits (one panel each)."""
-    from nestlab.actors.plots import plot_central_tendency
-    from nestlab.plots import ensure_axes
-
-    checks.mapping("studies", studies)
-    axes = ensure_axes(axes, 1, len(studies), name="axes")
-    for ax, (subj, st) in zip(np.ravel(axes), studies.items(), strict=True):
-        plot_central_tendency({f: RD.central_tendency(st.fits[f]) for f in ("original", "metamer")},
-                              ax=ax)
-        _title(ax, f"subject {subj} (deltaT = {st.delta_true:.2f} s)",
-               st.numbers["converged"]["original"] and st.numbers["converged"]["metamer"])
-    return axes
-
-
-def plot_noise_fits(studies: Mapping[Any, Any], *, axes: Any = None) -> Any:
-    """Central tendency of each Q&S subject's ``two_noise`` fit, per coherence (one panel each)."""
-    from nestlab.actors.plots import plot_central_tendency
-    from nestlab.plots import ensure_axes
-
-    checks.mapping("studies", studies)
-    axes = ensure_axes(axes, 1, len(studies), name="axes")
-    for ax, (subj, st) in zip(np.ravel(axes), studies.items(), strict=True):
-        plot_central_tendency({f"coherence {name}": RD.central_tendency(st.fits["two_noise"],
-                                                                        condition=i)
-                               for i, name in enumerate(RD.QS_CONDITIONS)}, ax=ax)
-        _title(ax, f"subject {subj}", st.numbers["two_noise.converged"])
-    return axes
 
 
 def ridge_line(studies: Mapping[Any, Any]) -> str:
@@ -376,38 +341,6 @@ def hierarchical_convergence_table(studies: Mapping[str, HierarchicalStudy]) -> 
                               "divergences")},
             "separate fits converged": f"{sum(sep.values())} of {len(sep)}"})
     return pd.DataFrame(rows).set_index(["study", "fit"])
-
-
-def plot_shrinkage_panels(studies: Mapping[str, HierarchicalStudy], *, axes: Any = None) -> Any:
-    """:func:`~nestlab.actors.plots.plot_shrinkage` of every parameter of every study.
-
-    One column per study, one row per parameter (empty panels hidden); a study whose
-    hierarchical fit missed the gate has red titles. ``None`` when there is no study.
-    """
-    from nestlab.actors.plots import plot_shrinkage
-    from nestlab.plots import ensure_axes
-
-    studies = checks.mapping("studies", studies)
-    if not studies:
-        return None
-    rows = max(len(st.tables) for st in studies.values())
-    width = sum(max(4.0, 0.32 * st.numbers["n_subjects"] + 1.5) for st in studies.values())
-    axes = ensure_axes(axes, rows, len(studies), name="axes", width=width, height=2.6 * rows)
-    for j, st in enumerate(studies.values()):
-        checks.instance(f"studies[{st.name!r}]", st, HierarchicalStudy)
-        items = list(st.tables.items())
-        for i in range(rows):
-            ax = axes[i, j]
-            if i >= len(items):
-                ax.set_visible(False)
-                continue
-            label, t = items[i]
-            plot_shrinkage(t, name=label, ax=ax)
-            ax.tick_params(axis="x", labelsize=6, rotation=90)
-            if i:
-                ax.get_legend().remove()
-            _title(ax, f"{st.name}: {label}", st.numbers["converged"])
-    return axes
 
 
 def shrinkage_frame(studies: Mapping[str, HierarchicalStudy]) -> pd.DataFrame:

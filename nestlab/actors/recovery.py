@@ -27,8 +27,8 @@ import numpy as np
 from nestlab import checks
 from nestlab.actors.models import ActorParams, simulate
 
-__all__ = ["DEFAULT_TRUTH_BOX", "FREE", "Recovery", "plot_ranks", "plot_recovery", "recovery_study",
-           "recovery_table", "simulate_datasets"]
+__all__ = ["DEFAULT_TRUTH_BOX", "FREE", "Recovery", "recovery_study", "recovery_table",
+           "simulate_datasets"]
 
 FREE = ("sigma0", "mu0", "sigma_r")
 DEFAULT_TRUTH_BOX = {"sigma": (0.1, 0.25), "sigma0": (0.1, 0.25), "sigma_r": (0.1, 0.25),
@@ -167,49 +167,3 @@ def recovery_table(recs: Mapping[str, Recovery]) -> Any:
             "coverage 90%": r.coverage90,
             "converged data sets": f"{int(r.converged.sum())} of {r.converged.size}"})
     return pd.concat(blocks, axis=1)
-
-
-def plot_recovery(recs: Mapping[str, Recovery], *, axes: Any = None) -> Any:
-    """Posterior mean against truth per parameter, one marker per study (every data set).
-
-    Returns:
-        the array of three axes drawn on (created through :func:`nestlab.plots.figure` unless
-        ``axes`` is given).
-    """
-    from nestlab.plots import figure
-
-    checks.mapping("recs", recs)
-    if axes is None:
-        _, axes = figure(1, 3, width=12, height=3.4)
-    for ax, k in zip(axes, ("mu0", "sigma0", "sigma_r"), strict=True):
-        for i, (label, r) in enumerate(recs.items()):
-            ax.plot(r.truth[k], r.posterior_mean[k], "o" if i == 0 else "x", ms=3, label=label)
-        r0 = next(iter(recs.values()))
-        lim = [float(np.min(r0.truth[k])), float(np.max(r0.truth[k]))]
-        ax.plot(lim, lim, "k:", lw=0.8)
-        ax.set_xlabel(f"true {k}")
-        ax.set_ylabel("posterior mean")
-        ax.legend(fontsize=7)
-    return axes
-
-
-def plot_ranks(rec: Recovery, *, label: str = "closed form", axes: Any = None) -> Any:
-    """SBC rank ECDF differences of each parameter (converged data sets only).
-
-    Returns:
-        the axes drawn on, or ``None`` (with a printed note) when no data set passed the gate.
-    """
-    from nestlab import diagnostics as D
-    from nestlab.plots import figure
-
-    checks.instance("rec", rec, Recovery)
-    n_ok = int(len(rec.ranks["mu0"]))
-    if not n_ok:
-        print("No data set passed the convergence gate: no SBC ranks to show.")
-        return None
-    if axes is None:
-        _, axes = figure(1, 3, width=12, height=3.4)
-    for ax, k in zip(axes, ("mu0", "sigma0", "sigma_r"), strict=True):
-        D.plot_ecdf_ranks(rec.ranks[k], n_draws=rec.n_draws, ax=ax)
-        ax.set_title(f"SBC rank ECDF difference: {k} ({label}, {n_ok} data sets)", fontsize=8)
-    return axes

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nestlab.actors import plots as AP
 from nestlab.actors import realdata as RS
 
 
@@ -46,8 +47,8 @@ def test_hierarchical_tables_and_summary():
     assert table.loc[("sj", "hierarchical"), "separate fits converged"] == "1 of 2"
     frame = RS.shrinkage_frame(studies)
     assert frame.index.names == ["study", "parameter", "subject"] and len(frame) == 4
-    assert RS.shrinkage_frame({}).empty and RS.plot_shrinkage_panels({}) is None
-    axes = RS.plot_shrinkage_panels(studies)
+    assert RS.shrinkage_frame({}).empty and AP.plot_shrinkage_panels({}) is None
+    axes = AP.plot_shrinkage_panels(studies)
     assert axes.shape == (1, 2)
     assert axes[0, 1].get_title().endswith("NOT CONVERGED")
 

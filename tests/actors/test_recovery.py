@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nestlab.actors import plots as AP
 from nestlab.actors import recovery as RC
 from nestlab.actors.recovery import recovery_study
 
@@ -52,7 +53,7 @@ def test_table_and_plots(rec):
     t = RC.recovery_table({"closed form": rec})
     assert isinstance(t, pd.DataFrame)
     assert t[("closed form", "converged data sets")].iloc[0] == f"{int(rec.converged.sum())} of 6"
-    axes = RC.plot_recovery({"closed form": rec})
+    axes = AP.plot_recovery({"closed form": rec})
     assert len(axes) == 3 and len(axes[0].lines) == 2  # the points and the diagonal
-    assert len(RC.plot_ranks(rec)) == 3
-    assert RC.plot_ranks(rec._replace(ranks={k: v[:0] for k, v in rec.ranks.items()})) is None
+    assert len(AP.plot_ranks(rec)) == 3
+    assert AP.plot_ranks(rec._replace(ranks={k: v[:0] for k, v in rec.ranks.items()})) is None
