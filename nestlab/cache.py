@@ -29,7 +29,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,6 +40,7 @@ from safetensors.torch import load_file, save_file
 from nestlab import checks
 from nestlab.paths import CACHE_ENV_VAR, DEFAULT_CACHE_DIR
 from nestlab.record import to_jsonable
+from nestlab.runner.files import replacing
 
 __all__ = ["CACHE_ENV_VAR", "DEFAULT_CACHE_DIR", "CacheEntry", "cache_dir", "content_key",
            "entry_path", "load_or_build"]
@@ -168,15 +168,10 @@ def _verified(path: Path, *, namespace: str, version: str, config: Mapping[str, 
 
 def _write(path: Path, tensors: Mapping[str, torch.Tensor], metadata: dict[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:12]}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path, prefix=f".{path.stem[:12]}.") as (fd, tmp):
+        os.close(fd)  # safetensors writes by file name
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, tmp,
                   metadata=metadata)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def load_or_build(

@@ -3,6 +3,8 @@
 * :func:`atomic_write_text` writes through a hidden temporary file in the same folder and
   :func:`os.replace`, so a reader sees the old file or the new one, never half of one; the file
   gets the mode a plain ``open()`` would give (``0666`` less the umask: ``0644`` usually).
+  :func:`replacing` is that temporary file and rename alone, for writers that take a file name
+  (:mod:`nestlab.cache` writes its safetensors entries through it).
 * :func:`folder_lock` holds an exclusive ``fcntl.flock`` on ``<folder>/.nestlab.lock`` so that
   concurrent ``nestlab run``\\ s into one folder publish and rebuild the index one at a time (the
   kernel releases the lock when a holder dies, even by ``kill -9``).
@@ -20,7 +22,8 @@ from typing import Any
 
 from nestlab.runner.errors import UsageError
 
-__all__ = ["LOCK_NAME", "atomic_write_text", "check_out_dir", "file_mode", "folder_lock"]
+__all__ = ["LOCK_NAME", "atomic_write_text", "check_out_dir", "file_mode", "folder_lock",
+           "replacing"]
 
 LOCK_NAME = ".nestlab.lock"
 
@@ -44,18 +47,38 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     The folder must exist. The file gets :func:`file_mode` (``mkstemp`` alone would leave 0600).
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+    with replacing(path) as (fd, _):
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
             os.fchmod(fh.fileno(), file_mode())
+    return path
+
+
+@contextlib.contextmanager
+def replacing(path: str | Path, *, prefix: str | None = None) -> Iterator[tuple[int, str]]:
+    """A fresh temporary file beside ``path`` that replaces ``path`` when the block succeeds.
+
+    The ``with`` block gets ``(fd, name)`` of a new ``mkstemp`` file (mode ``0600``) in
+    ``path``'s folder, hidden as ``<prefix>XXXX.tmp``, and owns the open descriptor ``fd``
+    (it must close it). When the block ends without an exception the file is moved onto
+    ``path`` with :func:`os.replace` (atomic on POSIX: a reader sees the old file or the new
+    one); whatever happens, the temporary file is gone afterwards.
+
+    Args:
+        path: the file to write; its folder must exist.
+        prefix: the temporary file's name prefix (default: ``.<path's name>.``).
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}." if prefix is None else prefix,
+                               suffix=".tmp", dir=path.parent)
+    try:
+        yield fd, tmp
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return path
 
 
 @contextlib.contextmanager
