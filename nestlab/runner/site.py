@@ -371,26 +371,45 @@ def _fmt_claim(value: Any) -> str:
     return "–" if value is None else _fmt(value)
 
 
-def _card(run: Mapping[str, Any]) -> str:
-    esc = html.escape
+def _run_fields(run: Mapping[str, Any]) -> tuple[str, str, Any, str]:
+    """A run's name, status, HTML link and runtime text, as its card and its table row show them.
+
+    Only an ``ok`` or ``failed`` run has a link (an incomplete one's HTML may be stale).
+    """
     name = str(run.get("name", "?"))
     status = str(run.get("status", "?"))
     outputs = run.get("outputs") if isinstance(run.get("outputs"), dict) else {}
     link = outputs.get("html") if status in ("ok", "failed") else None
-    title = run.get("title") if isinstance(run.get("title"), str) and run.get("title") else name
     runtime = run.get("runtime_s")
-    runtime_text = f"{runtime:.1f} s" if isinstance(runtime, int | float) else "–"
+    return name, status, link, f"{runtime:.1f} s" if isinstance(runtime, int | float) else "–"
+
+
+def _pairs_html(pairs: Sequence[tuple[str, str]]) -> str:
+    """``(label, value)`` pairs as a ``<dl>``; nothing for no pairs."""
+    esc = html.escape
+    return ("<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in pairs)
+            + "</dl>") if pairs else ""
+
+
+def _error_html(err: Any) -> str:
+    """``ename in cell In [N]: evalue`` of a run's error (escaped), or nothing without one."""
+    if not (isinstance(err, dict) and err):
+        return ""
+    esc = html.escape
+    where = f" in cell In [{err['cell']}]" if "cell" in err else ""
+    return f"<b>{esc(str(err.get('ename')))}</b>{esc(where)}: {esc(str(err.get('evalue'))[:500])}"
+
+
+def _card(run: Mapping[str, Any]) -> str:
+    esc = html.escape
+    name, status, link, runtime_text = _run_fields(run)
+    title = run.get("title") if isinstance(run.get("title"), str) and run.get("title") else name
     thumb = run.get("thumbnail") if status in ("ok", "failed") else None
     img = (f'<img class="thumb" src="{esc(str(thumb))}" alt="Headline figure of {esc(title)}">'
            if isinstance(thumb, str) else "")
-    nums = headline_numbers(run) if status in ("ok", "failed") else []
-    dl = ("<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in nums) + "</dl>") if nums else ""
-    err = run.get("error")
-    err_html = ""
-    if isinstance(err, dict) and err:
-        where = f" in cell In [{err['cell']}]" if "cell" in err else ""
-        err_html = (f"<div class='error'><b>{esc(str(err.get('ename')))}</b>{esc(where)}: "
-                    f"{esc(str(err.get('evalue'))[:500])}</div>")
+    dl = _pairs_html(headline_numbers(run) if status in ("ok", "failed") else [])
+    error = _error_html(run.get("error"))
+    err_html = f"<div class='error'>{error}</div>" if error else ""
     heading = f'<a href="{esc(str(link))}">{esc(title)}</a>' if link else esc(title)
     paper = _paper(name)[0]
     return (f"<article class='card' id='card-{esc(name)}'><h3>{heading}</h3>"
@@ -431,22 +450,13 @@ def render_index(runs: Sequence[Mapping[str, Any]], *, title: str = "nestlab rep
     esc = html.escape
     rows = []
     for run in runs:
-        name = str(run.get("name", "?"))
-        status = str(run.get("status", "?"))
-        outputs = run.get("outputs") if isinstance(run.get("outputs"), dict) else {}
-        link = outputs.get("html") if status in ("ok", "failed") else None
+        name, status, link, runtime_cell = _run_fields(run)
         name_cell = f'<a href="{esc(str(link))}">{esc(name)}</a>' if link else esc(name)
-        runtime = run.get("runtime_s")
-        runtime_cell = f"{runtime:.1f} s" if isinstance(runtime, int | float) else "–"
         results = run.get("results") if isinstance(run.get("results"), dict) else {}
-        heads = headline(results) if status in ("ok", "failed") else []
-        head_cell = ("<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in heads)
-                     + "</dl>") if heads else ""
+        head_cell = _pairs_html(headline(results) if status in ("ok", "failed") else [])
         err = run.get("error")
         if isinstance(err, dict) and err:
-            where = f" in cell In [{err['cell']}]" if "cell" in err else ""
-            head_cell += (f"<div><b>{esc(str(err.get('ename')))}</b>{esc(where)}: "
-                          f"{esc(str(err.get('evalue'))[:500])}</div>")
+            head_cell += f"<div>{_error_html(err)}</div>"
             if err.get("cell_source"):
                 head_cell += f"<pre>{esc(str(err['cell_source'])[:800])}</pre>"
         prof = run.get("profile") or "default"
