@@ -234,14 +234,9 @@ def infer_spec(default: Any) -> ParamSpec:
     """The spec of an undeclared parameter: the type of its default, no range."""
     if default is None:
         return ParamSpec("any", declared=False, text="any value")
-    if isinstance(default, bool):
-        return ParamSpec("bool", declared=False, text="bool")
-    if isinstance(default, int):
-        return ParamSpec("int", declared=False, text="int")
-    if isinstance(default, float):
-        return ParamSpec("float", declared=False, text="float")
-    if isinstance(default, str):
-        return ParamSpec("str", declared=False, text="str")
+    for scalar in (bool, int, float, str):  # bool first: a bool is also an int
+        if isinstance(default, scalar):
+            return ParamSpec(scalar.__name__, declared=False, text=scalar.__name__)
     if isinstance(default, list | tuple):
         elem = infer_spec(default[0]) if default else ParamSpec("any", declared=False)
         return ParamSpec("list", element=elem, min_len=0, declared=False,
