@@ -46,6 +46,19 @@ def _jobs(text: str) -> int:
     return int(t)
 
 
+def _add_run_options(cmd: argparse.ArgumentParser, *, no_progress: str) -> None:
+    """``--timeout``, ``--notebooks`` and ``--no-progress`` (``nestlab run`` and ``nestlab sweep``).
+
+    Args:
+        cmd: the sub-command's parser.
+        no_progress: the help of ``--no-progress`` (what the sub-command then still prints).
+    """
+    cmd.add_argument("--timeout", type=_timeout, default=None,
+                     help="per-cell timeout in seconds, >= 1 (default: none)")
+    cmd.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
+    cmd.add_argument("--no-progress", action="store_true", help=no_progress)
+
+
 def _add_scale_options(cmd: argparse.ArgumentParser) -> None:
     """``--jobs``, ``--scheduler`` and the TLS files (``nestlab run`` and ``nestlab sweep``)."""
     cmd.add_argument("--jobs", "-j", type=_jobs, default=1,
@@ -78,10 +91,7 @@ def _parser() -> argparse.ArgumentParser:
                      metavar=("KEY", "VALUE"),
                      help="override a parameter (repeatable); `nestlab list` shows the valid values")
     run.add_argument("--out", default="reports", help="output folder (default: reports/)")
-    run.add_argument("--timeout", type=_timeout, default=None,
-                     help="per-cell timeout in seconds, >= 1 (default: none)")
-    run.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
-    run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    _add_run_options(run, no_progress="hide progress bars")
     run.add_argument("--show-code", action="store_true",
                      help="export the reports with code inputs open (default: folded behind a toggle)")
     _add_scale_options(run)
@@ -96,10 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     swp.add_argument("--profile", help="parameter profile under the grid")
     swp.add_argument("--out", default="reports", help="reports folder (default: reports/)")
     swp.add_argument("--html", action="store_true", help="also write each run's HTML report")
-    swp.add_argument("--timeout", type=_timeout, default=None,
-                     help="per-cell timeout in seconds, >= 1 (default: none)")
-    swp.add_argument("--notebooks", default=None, help="notebooks folder (default: the suite's)")
-    swp.add_argument("--no-progress", action="store_true", help="print only the grid and the result")
+    _add_run_options(swp, no_progress="print only the grid and the result")
     _add_scale_options(swp)
     idx = sub.add_parser("index", help="rebuild OUT/index.html from the results there")
     idx.add_argument("--out", default="reports")
