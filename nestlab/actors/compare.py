@@ -54,14 +54,15 @@ from nestlab.actors.costs import COSTS, check_cost_params, has_closed_form
 from nestlab.actors.likelihood import distinct_choices
 from nestlab.actors.models import ActorParams, check_stimulus_range
 
-__all__ = ["DEFAULT_TRUTH_BOX", "DESIGNS", "Accuracy", "BatchFit", "ComparisonStudy",
-           "DesignComparison", "StudyData", "WorkedExample", "accuracy", "batch_convergence",
-           "batch_to_inference_data", "check_families", "check_loo_ready", "check_truth_box",
-           "claim_comparison", "compare_families", "comparison_study", "confusion_matrix",
-           "dataset_explorer", "design_comparison", "design_conditions", "draw_truths", "fit_batch",
-           "fit_convergence", "fit_families", "gate_record", "gate_summary", "restrict",
-           "simulate_design", "simulate_study", "study_policy", "style_gates", "use_compile_cache",
-           "wilson_interval", "win_rates", "worked_example"]
+__all__ = ["DEFAULT_TRUTH_BOX", "DESIGNS", "PROGRAM_CACHE_SIZE", "Accuracy", "BatchFit",
+           "ComparisonStudy", "DesignComparison", "StudyData", "WorkedExample", "accuracy",
+           "batch_convergence", "batch_to_inference_data", "check_families", "check_loo_ready",
+           "check_truth_box", "claim_comparison", "clear_program_cache", "compare_families",
+           "comparison_study", "confusion_matrix", "dataset_explorer", "design_comparison",
+           "design_conditions", "draw_truths", "fit_batch", "fit_convergence", "fit_families",
+           "gate_record", "gate_summary", "restrict", "simulate_design", "simulate_study",
+           "study_policy", "style_gates", "use_compile_cache", "wilson_interval", "win_rates",
+           "worked_example"]
 
 DESIGNS = ("two_noise", "one_noise")
 
@@ -495,8 +496,8 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     use_compile_cache()
     t0 = time.perf_counter()
     if ckey not in _COMPILED:
-        if len(_COMPILED) >= 16:
-            _COMPILED.clear()
+        if len(_COMPILED) >= PROGRAM_CACHE_SIZE:
+            clear_program_cache()
         prog = _build_batch_program(
             fam, pol, net, box, free, n_nodes=n_nodes, warmup=warmup, draws=draws,
             target_accept=target_accept, ll_batch=ll_batch, dense_mass=dense_mass,
@@ -522,6 +523,17 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
 
 #: compiled batch programs of this process, keyed by everything they close over and the shapes
 _COMPILED: dict[tuple, Any] = {}
+#: how many compiled batch programs are kept (then the store starts again empty)
+PROGRAM_CACHE_SIZE = 16
+
+
+def clear_program_cache() -> None:
+    """Forget every compiled batch program of this process.
+
+    The next :func:`fit_batch` of each shape compiles again — or loads the executable from the
+    persistent cache of :func:`use_compile_cache` when one is set, as it is after any study ran.
+    """
+    _COMPILED.clear()
 
 
 def use_compile_cache(directory: Any = None) -> str | None:
