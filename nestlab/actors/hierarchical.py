@@ -52,12 +52,14 @@ from nestlab.actors.likelihood import (
 )
 from nestlab.actors.sampler import EXTRA_FIELDS, sample_stats
 
-__all__ = ["TRIAL_COLUMNS", "converged", "fit_hierarchical", "hierarchical_var_names",
+__all__ = ["TARGET_ACCEPT", "TRIAL_COLUMNS", "converged", "fit_hierarchical", "hierarchical_var_names",
            "shrinkage_table", "subject_posterior"]
 
 #: columns a trials frame needs (as :func:`nestlab.actors.userdata.read_trials` and the
 #: loaders of :mod:`nestlab.actors.data` return them)
 TRIAL_COLUMNS = ("subject", "condition", "s", "r")
+#: default NUTS target acceptance of :func:`fit_hierarchical` (measured: see its docstring)
+TARGET_ACCEPT = 0.99
 #: keeps ``logit`` finite when a population median sits at its support's edge (float32)
 _EDGE = 1e-6
 
@@ -220,7 +222,7 @@ def fit_hierarchical(trials: Any, *, cost: str, policy: str = "analytic", networ
                      fixed: Mapping[str, Any] | None = None, known: Mapping[str, Any] | None = None,
                      per_condition: Any = None, condition_order: Any = None, chains: int = 4,
                      warmup: int = 1000, draws: int = 1000, seed: int = 0, n_nodes: int = 8,
-                     target_accept: float = 0.99, tau_scale: float = 0.5,
+                     target_accept: float = TARGET_ACCEPT, tau_scale: float = 0.5,
                      dense_mass: bool = False, progress_bar: bool = False):
     """Posterior of a population of Bayesian actors with partial pooling (non-centred).
 

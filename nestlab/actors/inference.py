@@ -20,6 +20,10 @@ quadratic_effort, absolute, offset_quadratic), from an amortized network evaluat
 (``policy="network"``; see :mod:`nestlab.actors.bridge`) or from the numerical solver inside
 the model (``policy="solver"``; see :mod:`nestlab.actors.solver`).
 
+``reparam="ridge"`` samples ``mu0`` and ``beta`` in the ridge coordinates of
+:mod:`nestlab.actors.likelihood` (same prior, same posterior; issue 15), as the batched fits of
+:func:`nestlab.actors.data.fit_datasets` do for notebook 13.
+
 Every fit's sampling and extra groups run as one compiled XLA program, cached by model and
 shape (not by data): a second fit of the same shape does not compile again (issue 15 item 6;
 ``benchmarks/actors_bench.py --sections fit`` measures it against the previous driver).
@@ -48,6 +52,7 @@ from nestlab.actors.likelihood import (
     check_data,
     check_fixed,
     check_per_condition,
+    check_reparam,
     check_sampler,
     log_prior,
     make_model,
@@ -61,9 +66,12 @@ from nestlab.actors.likelihood import (
 )
 from nestlab.actors.sampler import sample_stats
 
-__all__ = ["LIKELIHOODS", "POLICIES", "FitSpec", "check_data", "fit", "make_model",
-           "parameter_names"]
+__all__ = ["LIKELIHOODS", "POLICIES", "REPARAM_CHOICES", "FitSpec", "check_data", "fit",
+           "make_model", "parameter_names"]
 
+
+#: ``reparam`` of :func:`fit` -> ``FitSpec.reparam`` (``None``: the parameters' own coordinates)
+REPARAM_CHOICES = {None: "none", "ridge": "ridge"}
 
 #: compiled fit programs, most recently used last (see :func:`_program`)
 _PROGRAMS: OrderedDict = OrderedDict()
@@ -91,7 +99,8 @@ def _program_key(spec: FitSpec, network: Any, n_trials: int, chains: int, warmup
         net_key = ("id", id(network))
     return (spec.cost.name, id(spec.cost), spec.policy, spec.likelihood, spec.free, fixed,
             spec.n_conditions, tuple(sorted(spec.box.items())), spec.n_nodes, spec.per_condition,
-            net_key, n_trials, chains, warmup, draws, float(target_accept), prior_draws)
+            spec.reparam, net_key, n_trials, chains, warmup, draws, float(target_accept),
+            prior_draws)
 
 
 def _build_program(spec: FitSpec, network: Any, n_trials: int, chains: int, warmup: int,
@@ -125,7 +134,8 @@ def _build_program(spec: FitSpec, network: Any, n_trials: int, chains: int, warm
                jnp.ones(n_trials, jnp.float32))
     chain = batched_nuts(model, example, warmup=warmup, draws=draws,
                          target_accept=target_accept,
-                         init=lambda s, c, r: start_values(spec, r), stats=True, batch="none")
+                         init=lambda s, c, r: start_values(spec, r, s), stats=True,
+                         batch="none")
     keep = set(spec.free) | {"z"}
 
     def full(th, cond):
@@ -185,7 +195,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         conditions: Any = None, chains: int = 4, warmup: int = 1000, draws: int = 1000,
         seed: int = 0, network: Any = None, n_nodes: int = 24, target_accept: float = 0.85,
         prior_draws: int = 500, progress_bar: bool = False, keep_latent: bool = False,
-        per_condition: Any = None):
+        per_condition: Any = None, reparam: str | None = None):
     """Posterior over a Bayesian actor's parameters given (stimulus, response) trials.
 
     Args:
@@ -218,6 +228,14 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
             prior and cost offset (spec Sec. 5.6). Such parameters may be fixed to one value
             per condition (``fixed={"delta": [0.0, 0.15]}``). Their posterior has a
             ``condition`` dimension.
+        reparam: ``None`` (default) or ``"ridge"``: NUTS samples ``mu0`` and ``beta`` in the
+            ridge coordinates of :func:`nestlab.actors.likelihood.ridge_transform` (the
+            identified intercept and the position along the prior–cost ridge, spec Sec. 2),
+            with the same prior, so the posterior is the same and only the geometry the
+            sampler sees changes — for one noise level, where ``(mu0, beta)`` is a thin curved
+            ridge. Needs ``mu0`` and ``beta`` free and shared by the conditions (a cost with
+            ``beta``: quadratic_effort, absolute_effort). The posterior group holds ``mu0``
+            and ``beta`` as usual (not the ridge sites).
 
     Returns:
         ``arviz.InferenceData`` with groups posterior, sample_stats, log_likelihood, log_prior,
@@ -238,7 +256,8 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         ValueError: bad data, unknown cost / policy / likelihood / fixed parameter, a cost
             without closed form under ``policy="analytic"``, fixed values outside the box, or
             a sampler setting out of range (``0 < target_accept < 1``, ``n_nodes >= 2``,
-            ``prior_draws >= 1``, ``seed >= 0``) — all before sampling starts.
+            ``prior_draws >= 1``, ``seed >= 0``), an unknown ``reparam`` or ``"ridge"`` without
+            ``mu0`` and ``beta`` free and shared — all before sampling starts.
     """
     import jax
     import jax.numpy as jnp
@@ -261,7 +280,8 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     pc = check_per_condition(per_condition, fam)
     fx = check_fixed(fixed, fam, box, k, pc)
     free = tuple(p for p in parameter_names(cost) if p not in fx)
-    spec = FitSpec(fam, policy, likelihood, free, fx, k, box, n_nodes, pc)
+    spec = check_reparam(REPARAM_CHOICES[checks.choice("reparam", reparam, REPARAM_CHOICES)],
+                         FitSpec(fam, policy, likelihood, free, fx, k, box, n_nodes, pc))
     n = s.size
     rng = np.random.default_rng([seed, 7])
     prior = sample_priors_numpy(spec, prior_draws, rng)
@@ -305,7 +325,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         dims=dims,
         attrs={"cost": cost, "policy": policy, "likelihood": likelihood,
                "fixed": {p: np.asarray(v).tolist() for p, v in fx.items()},
-               "per_condition": list(pc) if k > 1 else [],
+               "per_condition": list(pc) if k > 1 else [], "reparam": spec.reparam,
                "n_nodes": n_nodes, "chains": chains, "warmup": warmup, "draws": draws,
                "chain_method": (f"{n_dev} devices, sequential on each" if n_dev > 1 else
                                 "sequential"), "sampling_seconds": sampling_seconds,

@@ -585,7 +585,7 @@ def check_reparam(reparam: Any, spec: FitSpec) -> FitSpec:
                 f"invalid reparam 'ridge' for cost {spec.cost.name!r} with free "
                 f"{list(spec.free)}" + (f" and per-condition {shared}" if shared else "")
                 + f"; valid: mu0 and one of {list(RIDGE_PARAMS)} free and shared by the "
-                "conditions, else reparam='none'")
+                "conditions, else no ridge coordinates")
     return spec._replace(reparam=reparam)
 
 

@@ -166,3 +166,48 @@ def test_program_key_separates_fixed_values():
 
     assert key(0.2) == key(0.2)
     assert key(0.2) != key(0.3) and key(0.2) != key(0.2, n=61)
+
+
+@pytest.fixture(scope="module")
+def effort_data():
+    """Two noise levels, quadratic_effort, from the closed-form response law (spec Sec. 2)."""
+    from nestlab.actors.models import response_law
+
+    rng = np.random.default_rng(4)
+    s = np.tile(np.array([0.8, 1.0, 1.2, 1.4, 1.6]), 12)
+    cond = np.repeat(np.array([0, 1], np.int32), 30)
+    r = np.empty_like(s)
+    for k, sig in enumerate((0.25, 0.1)):
+        mean, sd = response_law(s[cond == k], ActorParams(sig, 0.2, 1.3, 0.1), beta=0.85)
+        r[cond == k] = np.exp(mean + sd * rng.standard_normal(mean.shape))
+    return s, r, cond
+
+
+def test_ridge_fit_agrees_with_the_plain_fit(effort_data):
+    """reparam="ridge" changes the sampler's coordinates, not the posterior (same prior)."""
+    s, r, cond = effort_data
+    kw = dict(cost="quadratic_effort", conditions=cond, fixed={"sigma": [0.25, 0.1]}, chains=2,
+              warmup=300, draws=500, n_nodes=8, prior_draws=20, target_accept=0.9, seed=3)
+    plain, ridge = fit(s, r, **kw), fit(s, r, reparam="ridge", **kw)
+    assert plain.posterior.attrs["reparam"] == "none"
+    assert ridge.posterior.attrs["reparam"] == "ridge"
+    assert set(ridge.posterior.data_vars) == set(plain.posterior.data_vars) == {
+        "sigma0", "mu0", "sigma_r", "beta"}
+    # the same seed: equal draws would mean the ridge coordinates were not used at all
+    assert not np.allclose(plain.posterior["mu0"].values, ridge.posterior["mu0"].values)
+    a, b = D.posterior_summary(plain), D.posterior_summary(ridge)
+    # ~500 effective draws each: Monte-Carlo error of a mean ~ sd / 20 per fit
+    for name in a.index:
+        assert abs(a.loc[name, "mean"] - b.loc[name, "mean"]) < 0.3 * a.loc[name, "sd"], name
+
+
+def test_reparam_refusals(data):
+    s, r = data
+    with pytest.raises(ValueError, match="unknown reparam 'bogus'; valid choices: None, ridge"):
+        fit(s, r, cost="quadratic_effort", reparam="bogus")
+    with pytest.raises(ValueError, match="unknown reparam 'none'; valid choices: None, ridge"):
+        fit(s, r, cost="quadratic_effort", reparam="none")
+    with pytest.raises(ValueError, match=r"invalid reparam 'ridge' for cost 'quadratic'"):
+        fit(s, r, cost="quadratic", reparam="ridge")
+    with pytest.raises(ValueError, match=r"invalid reparam 'ridge'.*valid: mu0 and one of"):
+        fit(s, r, cost="quadratic_effort", fixed={"mu0": 1.5}, reparam="ridge")
