@@ -446,6 +446,17 @@ class Policy(NamedTuple):
         return _net_predict(self.net)(m, theta)
 
 
+def _check_training(cost: Any, config: Any, n_threads: Any, progress: Any
+                    ) -> tuple[str, TrainConfig, int]:
+    """``(cost name, config, n_threads)``: the arguments :func:`train_policy` and
+    :func:`load_policy` share, checked in the same order by both."""
+    cost = get_cost(cost).name
+    cfg = check_config(config)
+    n_threads = checks.integer("n_threads", n_threads, min=1)
+    checks.boolean("progress", progress)
+    return cost, cfg, n_threads
+
+
 def train_policy(cost: str, *, config: TrainConfig | None = None,
                  box: Mapping[str, tuple[float, float]] | None = None, n_threads: int = 1,
                  progress: bool = True, target_rmse: float | None = None,
@@ -477,10 +488,7 @@ def train_policy(cost: str, *, config: TrainConfig | None = None,
     """
     from tqdm.auto import tqdm
 
-    cost = get_cost(cost).name
-    cfg = check_config(config)
-    n_threads = checks.integer("n_threads", n_threads, min=1)
-    checks.boolean("progress", progress)
+    cost, cfg, n_threads = _check_training(cost, config, n_threads, progress)
     target_rmse = checks.finite_or_none("target_rmse", target_rmse, min=0, inclusive=(False, True))
     checks.choice("optimizer", optimizer, ("adam", "rmsprop"))
     checks.boolean("stop_at_target", stop_at_target)
@@ -561,10 +569,7 @@ def load_policy(cost: str, *, config: TrainConfig | None = None,
     """
     from nestlab.cache import load_or_build
 
-    cost = get_cost(cost).name
-    cfg = check_config(config)
-    n_threads = checks.integer("n_threads", n_threads, min=1)
-    checks.boolean("progress", progress)
+    cost, cfg, n_threads = _check_training(cost, config, n_threads, progress)
     checks.boolean("rebuild", rebuild)
     if cache_directory is not None:
         checks.path("cache_directory", cache_directory, must_exist=False)
