@@ -16,6 +16,8 @@ import numpy as np
 from nestlab import checks
 from nestlab.actors.policy import Ops, Policy, PolicyNet, forward, m_dependent_mlp, theta_names
 
+__all__ = ["JaxPolicy", "export_policy", "jax_forward", "jax_ops"]
+
 
 class JaxPolicy(NamedTuple):
     """An exported policy: numpy weights (``W{i}`` (in, out), ``b{i}``) and configuration."""

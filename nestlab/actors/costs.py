@@ -49,6 +49,10 @@ import numpy as np
 
 from nestlab import checks
 
+__all__ = ["ACTION_FLOOR", "COSTS", "EXTRA_COSTS", "CostFamily", "ParamPrior", "all_costs",
+           "check_cost_params", "closed_form_action", "cost_value", "expected_cost_mc",
+           "expected_cost_quadrature", "get_cost", "has_closed_form", "rotated_grid"]
+
 
 class ParamPrior(NamedTuple):
     """Prior (and training distribution) of one cost parameter, restricted to ``box``."""

@@ -34,6 +34,16 @@ import pandas as pd
 from nestlab import checks
 from nestlab.actors.likelihood import distinct_choices
 
+__all__ = ["METAMER_FITS", "QS_COHERENCES", "QS_CONDITIONS", "QS_DURATIONS", "QS_FILES",
+           "QS_FOLDER", "RIDGE", "SJ_CONDITIONS", "SJ_FOLDER", "SJ_SESSIONS", "SJ_TRIALS",
+           "Dataset", "MetamerStudy", "NoiseStudy", "StimulusPrior", "central_tendency",
+           "check_frame", "convergence_record", "convergence_table", "fit_datasets", "load_qu_shi",
+           "load_sohn_jazayeri", "load_sohn_jazayeri_sessions", "log_slope", "measurement_noise",
+           "metamer_claims", "metamer_studies", "metamer_study", "metamer_summary", "noise_claims",
+           "noise_studies", "noise_study", "noise_summary", "predictive_slope", "select",
+           "stimulus_prior", "study_table", "style_convergence", "style_study_table", "subjects",
+           "subsample", "to_arrays"]
+
 SJ_FOLDER = "sohn-jazayeri-2021"
 SJ_TRIALS = "rsg_trials.csv"
 SJ_SESSIONS = "rsg_sessions.csv"

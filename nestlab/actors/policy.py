@@ -46,6 +46,11 @@ from nestlab import checks
 from nestlab.actors.costs import COSTS, check_cost_params, get_cost
 from nestlab.actors.models import PARAM_NAMES, ActorParams, optimal_action
 
+__all__ = ["DEFAULT_BOX", "HEADS", "POLICY_VERSION", "QUADRATURE_TRAINED", "TORCH_OPS", "Ops",
+           "Policy", "PolicyNet", "TrainConfig", "Validation", "check_config", "evaluate",
+           "expected_loss", "expected_loss_quadrature", "forward", "load_policy", "m_dependent_mlp",
+           "make_box", "n_inputs", "sample_theta", "theta_names", "train_policy", "validation_set"]
+
 #: bump when the training routine or architecture changes (invalidates cached networks)
 POLICY_VERSION = "1"
 
