@@ -76,6 +76,10 @@ class Posterior(NamedTuple):
     wm: Any
 
 
+#: value types :func:`posterior` checks (torch and JAX values may be traced, so are not)
+_CONCRETE = (float, int, np.ndarray, np.generic)
+
+
 def posterior(m: Any, params: ActorParams) -> Posterior:
     """The actor's posterior ``log s | m ~ Normal(mu_post, sigma_post)`` (paper Sec. 2.1).
 
@@ -87,10 +91,16 @@ def posterior(m: Any, params: ActorParams) -> Posterior:
         :class:`Posterior` with ``mu`` (mean of log s), ``sd``, and the weights ``w0``, ``wm``.
 
     Raises:
-        TypeError: ``params`` is not an :class:`ActorParams` (values are not checked here: the
-            function runs inside torch and JAX programs, where they are traced).
+        TypeError: ``params`` is not an :class:`ActorParams`.
+        ValueError: concrete (Python or numpy) values out of range: a parameter or a measurement
+            that is not finite and positive. Torch and JAX values are not checked here: the
+            function runs inside their programs, where values are traced.
     """
     checks.instance("params", params, ActorParams)
+    if all(isinstance(v, _CONCRETE) for v in params):
+        params.validate()
+    if isinstance(m, _CONCRETE):
+        checks.array("m", m, min=0, inclusive=(False, True))
     v0 = params.sigma0 ** 2
     v = params.sigma ** 2
     w0 = v / (v0 + v)

@@ -22,6 +22,23 @@ def test_posterior_matches_conjugate_update():
     assert post.w0 + post.wm == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("params, m, match", [
+    (ActorParams(0.2, -0.1, 1.5, 0.1), 1.0, r"params\.sigma0.*-0\.1.*values > 0"),
+    (ActorParams(0.2, 0.1, np.nan, 0.1), 1.0, r"params\.mu0"),
+    (ActorParams(0.2, 0.1, 1.5, 0.1), np.array([1.0, 0.0]), r"invalid m"),
+])
+def test_posterior_refuses_concrete_values_out_of_range(params, m, match):
+    with pytest.raises(ValueError, match=match):
+        posterior(m, params)
+
+
+def test_posterior_leaves_traced_values_unchecked():
+    torch = pytest.importorskip("torch")
+    # torch (and JAX) values may be traced inside a program: not checked, computed as given
+    post = posterior(torch.tensor([1.0]), ActorParams(torch.tensor(0.2), 0.1, 1.5, 0.1))
+    assert torch.isfinite(post.mu).all()
+
+
 def test_simulate_is_seeded_and_validates():
     s = np.linspace(0.2, 5, 40)
     p = ActorParams(0.2, 0.15, 1.5, 0.1)
