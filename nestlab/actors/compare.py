@@ -197,7 +197,7 @@ def compare_families(fits: Mapping[str, Any]) -> pd.DataFrame:
     checks.mapping("fits", fits)
     for idata in fits.values():
         check_loo_ready(idata)
-    return D.compare(fits)
+    return D.loo_compare(fits)
 
 
 # ------------------------------------------------------------------ simulation study
@@ -762,7 +762,7 @@ def _study_table(data: StudyData, fits: Mapping[str, BatchFit], progress: bool) 
     frames = []
     for i in tqdm(range(len(data.family)), desc="PSIS-LOO + compare", disable=not progress):
         loos = {c: D.loo(bf.log_likelihood[i].astype(float)) for c, bf in fits.items()}
-        df = D.compare(loos)
+        df = D.loo_compare(loos)
         df.insert(0, "candidate", df.index)
         df.insert(0, "true_family", data.family[i])
         df.insert(0, "dataset", i)

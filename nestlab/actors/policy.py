@@ -33,6 +33,7 @@ retrain.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
@@ -46,13 +47,13 @@ from nestlab import checks
 from nestlab.actors.costs import COSTS, check_cost_params, get_cost
 from nestlab.actors.models import PARAM_NAMES, ActorParams, optimal_action
 
-__all__ = ["DEFAULT_BOX", "HEADS", "POLICY_VERSION", "QUADRATURE_TRAINED", "TORCH_OPS", "Ops",
-           "Policy", "PolicyNet", "TrainConfig", "Validation", "check_config", "evaluate",
+__all__ = ["CACHE_VERSION", "DEFAULT_BOX", "HEADS", "QUADRATURE_TRAINED", "TORCH_OPS", "Ops",
+           "Policy", "PolicyNet", "TrainConfig", "Validation", "check_config", "evaluate_policy",
            "expected_loss", "expected_loss_quadrature", "forward", "load_policy", "m_dependent_mlp",
            "make_box", "n_inputs", "sample_theta", "theta_names", "train_policy", "validation_set"]
 
 #: bump when the training routine or architecture changes (invalidates cached networks)
-POLICY_VERSION = "1"
+CACHE_VERSION = "1"
 
 HEADS = ("posterior", "reference", "generic")
 
@@ -67,8 +68,12 @@ DEFAULT_BOX: dict[str, tuple[float, float]] = {
 }
 
 
-class TrainConfig(NamedTuple):
-    """Hyper-parameters of :func:`train_policy` (all enter the cache key)."""
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters of :func:`train_policy` (all enter the cache key).
+
+    Validated on construction (``ValueError``/``TypeError`` naming ``config.<field>``).
+    """
 
     n_steps: int = 3000
     batch: int = 512
@@ -81,25 +86,25 @@ class TrainConfig(NamedTuple):
     eval_every: int = 250
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        for k in ("n_steps", "batch", "n_val", "eval_every"):
+            checks.integer(f"config.{k}", getattr(self, k), min=1)
+        checks.integer("config.n_mc", self.n_mc, min=2)
+        checks.integer("config.seed", self.seed, min=0)
+        checks.real("config.lr", self.lr, min=0, inclusive=(False, True))
+        checks.real("config.lr_final", self.lr_final, min=0)
+        for i, h in enumerate(checks.sequence("config.hidden", self.hidden, min_len=1)):
+            checks.integer(f"config.hidden[{i}]", h, min=1)
+        checks.choice("config.head", self.head, HEADS)
+
 
 def check_config(config: Any) -> TrainConfig:
-    """``config`` (``None``: the defaults) checked field by field; returns a :class:`TrainConfig`.
+    """``config`` (``None``: the defaults) as a :class:`TrainConfig` (validated when it was made).
 
     Raises:
-        TypeError: not a TrainConfig, or a field of the wrong type.
-        ValueError: a field out of range (naming it as ``config.<field>``).
+        TypeError: not a TrainConfig.
     """
-    cfg = TrainConfig() if config is None else checks.instance("config", config, TrainConfig)
-    for k in ("n_steps", "batch", "n_val", "eval_every"):
-        checks.integer(f"config.{k}", getattr(cfg, k), min=1)
-    checks.integer("config.n_mc", cfg.n_mc, min=2)
-    checks.integer("config.seed", cfg.seed, min=0)
-    checks.real("config.lr", cfg.lr, min=0, inclusive=(False, True))
-    checks.real("config.lr_final", cfg.lr_final, min=0)
-    for i, h in enumerate(checks.sequence("config.hidden", cfg.hidden, min_len=1)):
-        checks.integer(f"config.hidden[{i}]", h, min=1)
-    checks.choice("config.head", cfg.head, HEADS)
-    return cfg
+    return TrainConfig() if config is None else checks.instance("config", config, TrainConfig)
 
 
 def make_box(cost: str, box: Mapping[str, tuple[float, float]] | None = None
@@ -394,7 +399,8 @@ def validation_set(cost: str, *, box: Mapping[str, tuple[float, float]], n: int 
     return {**th, "m": m.numpy(), "a_star": a_star}
 
 
-def evaluate(predict, vset: Mapping[str, np.ndarray], *, cost: str, n_bins: int = 4) -> Validation:
+def evaluate_policy(predict, vset: Mapping[str, np.ndarray], *, cost: str,
+                    n_bins: int = 4) -> Validation:
     """Relative RMSE (RMSE / RMS of a*) and the worst region (one parameter's quantile bin).
 
     Args:
@@ -544,7 +550,7 @@ def train_policy(cost: str, *, config: TrainConfig | None = None,
             sched.step()
             t_train += time.perf_counter() - t0
             if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.n_steps:
-                rel = evaluate(_net_predict(net), sub, cost=cost).relative_rmse
+                rel = evaluate_policy(_net_predict(net), sub, cost=cost).relative_rmse
                 curve.append((step + 1, t_train, rel))
                 bar.set_postfix(rel_rmse=f"{rel:.4f}")
                 if target_rmse is not None and t_target is None and rel <= target_rmse:
@@ -553,7 +559,7 @@ def train_policy(cost: str, *, config: TrainConfig | None = None,
                         break
                 if max_seconds is not None and t_train >= max_seconds:
                     break
-        val = evaluate(_net_predict(net), vset, cost=cost)
+        val = evaluate_policy(_net_predict(net), vset, cost=cost)
     finally:
         torch.set_num_threads(prev_threads)
     info = {"train_seconds": t_train, "steps": step + 1,
@@ -565,21 +571,22 @@ def train_policy(cost: str, *, config: TrainConfig | None = None,
 
 def load_policy(cost: str, *, config: TrainConfig | None = None,
                 box: Mapping[str, tuple[float, float]] | None = None, n_threads: int = 1,
-                progress: bool = True, rebuild: bool = False,
+                progress: bool = True, cache: bool = True,
                 cache_directory: str | None = None) -> Policy:
     """Return a trained policy for ``cost`` from the cache, training it on a miss.
 
     The cache key covers the cost, the full training box, every hyper-parameter, the seed and
-    :data:`POLICY_VERSION`.
+    :data:`CACHE_VERSION`. ``cache=False`` retrains and overwrites the entry (the suite's
+    ``train_X(..., cache=)`` convention).
     """
     from nestlab.cache import load_or_build
 
     cost, cfg, n_threads = _check_training(cost, config, n_threads, progress)
-    checks.boolean("rebuild", rebuild)
+    checks.boolean("cache", cache)
     if cache_directory is not None:
         checks.path("cache_directory", cache_directory, must_exist=False)
     full_box = make_box(cost, box)
-    key = {"cost": cost, "box": full_box, **cfg._asdict()}
+    key = {"cost": cost, "box": full_box, **dataclasses.asdict(cfg)}
     if cost in QUADRATURE_TRAINED:  # trained by quadrature, not MC (see the module docstring)
         key["expectation"] = "quadrature"
 
@@ -588,8 +595,8 @@ def load_policy(cost: str, *, config: TrainConfig | None = None,
                                  progress=progress, target_rmse=0.01)
         return net.state_dict(), info
 
-    entry = load_or_build("actors.policy", key, build, version=POLICY_VERSION,
-                          directory=cache_directory, rebuild=rebuild)
+    entry = load_or_build("actors.policy", key, build, version=CACHE_VERSION,
+                          directory=cache_directory, rebuild=not cache)
     net = PolicyNet(cost, head=cfg.head, hidden=tuple(cfg.hidden), box=full_box)
     net.load_state_dict(entry.tensors)
     net.eval()

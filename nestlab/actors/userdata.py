@@ -208,7 +208,7 @@ class YourData(NamedTuple):
     """The trials of notebook 15 and, for the built-in demo, the truth they were drawn from."""
 
     trials: pd.DataFrame
-    path: str
+    path: str  # the user's file as given; for the demo, the CSV's file name beside the report
     truth: dict[str, Any] | None  # write_demo_csv's return value (None for a user's file)
     columns: dict[str, str]
     truth_values: dict[str, dict[str, Any]] | None  # truth_values(truth, conditions) or None
@@ -237,7 +237,10 @@ def load_data(data_path: Any = "", *, stimulus_col: str = "ts", response_col: st
             "subject_col": subject_col, "condition_col": condition_col}
     frame = read_trials(data_path, **cols)
     values = None if truth is None else truth_values(truth, frame.attrs["conditions"])
-    return YourData(frame, str(data_path), truth, cols, values)
+    # the demo CSV is written beside the report (into the runner's staging folder first, which is
+    # gone once the run ends), so its file name is what a results file can point to
+    shown = str(data_path) if truth is None else Path(truth["path"]).name
+    return YourData(frame, shown, truth, cols, values)
 
 
 def subject_arrays(trials: pd.DataFrame, subject: str
@@ -344,7 +347,7 @@ def flag_unconverged(table: pd.DataFrame):
 
 
 def loo_table(fits: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """Cost families ranked by PSIS-LOO over every trial of every subject (:func:`nestlab.diagnostics.compare`).
+    """Cost families ranked by PSIS-LOO over every trial of every subject (:func:`nestlab.diagnostics.loo_compare`).
 
     Each trial's leave-one-out density comes from its own subject's fit, so the per-trial
     log-likelihoods of the separate fits are set side by side (same chains and draws) and
@@ -360,7 +363,7 @@ def loo_table(fits: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
             check_loo_ready(idata)
         arrays[cost] = np.concatenate([np.asarray(i.log_likelihood["r"].values, float)
                                        for i in per.values()], axis=-1)
-    return D.compare(arrays)
+    return D.loo_compare(arrays)
 
 
 def loo_by_subject(fits: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:

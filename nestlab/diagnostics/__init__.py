@@ -12,9 +12,9 @@ diagnose) first and keyword-only options after it. One module a job:
 * :mod:`~nestlab.diagnostics.posterior` — :func:`posterior_summary`, :func:`interval_covers`,
   :func:`correlation`, :func:`pair_correlation` and :func:`identifiability` (posterior
   correlation of log-parameters, prior-to-posterior contraction, ``az.psens`` sensitivity);
-* :mod:`~nestlab.diagnostics.psis` — :func:`loo`, :func:`compare`, :func:`pareto_k_table`;
+* :mod:`~nestlab.diagnostics.psis` — :func:`loo`, :func:`loo_compare`, :func:`pareto_k_table`;
 * :mod:`~nestlab.diagnostics.plots` — :func:`plot_pair`, :func:`plot_ppc_vs_stimulus`,
-  :func:`plot_ecdf_ranks`, :func:`plot_compare`.
+  :func:`plot_ecdf_ranks`, :func:`plot_loo_compare`.
 
 The names of the observed response and the stimulus default to the actors' (:data:`RESPONSE`
 ``"r"``, :data:`STIMULUS` ``"s"``); every function that reads them takes them as keywords.
@@ -28,7 +28,12 @@ from nestlab.diagnostics.inference_data import (
     require_groups,
     to_inference_data,
 )
-from nestlab.diagnostics.plots import plot_compare, plot_ecdf_ranks, plot_pair, plot_ppc_vs_stimulus
+from nestlab.diagnostics.plots import (
+    plot_ecdf_ranks,
+    plot_loo_compare,
+    plot_pair,
+    plot_ppc_vs_stimulus,
+)
 from nestlab.diagnostics.posterior import (
     Identifiability,
     correlation,
@@ -37,10 +42,10 @@ from nestlab.diagnostics.posterior import (
     pair_correlation,
     posterior_summary,
 )
-from nestlab.diagnostics.psis import COMPARE_METHODS, Loo, compare, loo, pareto_k_table
+from nestlab.diagnostics.psis import LOO_COMPARE_METHODS, Loo, loo, loo_compare, pareto_k_table
 
-__all__ = ["COMPARE_METHODS", "ESS_MIN", "RESPONSE", "RHAT_MAX", "STIMULUS", "Convergence",
-           "Identifiability", "Loo", "compare", "convergence", "correlation", "ess_per_second",
-           "identifiability", "interval_covers", "loo", "pair_correlation", "parameter_names",
-           "pareto_k_table", "plot_compare", "plot_ecdf_ranks", "plot_pair",
+__all__ = ["ESS_MIN", "LOO_COMPARE_METHODS", "RESPONSE", "RHAT_MAX", "STIMULUS", "Convergence",
+           "Identifiability", "Loo", "convergence", "correlation", "ess_per_second",
+           "identifiability", "interval_covers", "loo", "loo_compare", "pair_correlation",
+           "parameter_names", "pareto_k_table", "plot_ecdf_ranks", "plot_loo_compare", "plot_pair",
            "plot_ppc_vs_stimulus", "posterior_summary", "require_groups", "to_inference_data"]

@@ -16,11 +16,11 @@ from nestlab.diagnostics.backend import import_arviz
 from nestlab.diagnostics.inference_data import RESPONSE, STIMULUS, require_groups, to_inference_data
 from nestlab.plots import PALETTE, apply_style, ensure_ax
 
-__all__ = ["plot_compare", "plot_ecdf_ranks", "plot_pair", "plot_ppc_vs_stimulus"]
+__all__ = ["plot_ecdf_ranks", "plot_loo_compare", "plot_pair", "plot_ppc_vs_stimulus"]
 
 #: arviz 0.23 passes a dict as ``alias_mapping`` to matplotlib, deprecated since matplotlib 3.11
 _ALIAS_MAPPING = ".*alias_mapping.*"
-#: the columns of :func:`nestlab.diagnostics.compare`'s frame that :func:`plot_compare` draws
+#: the columns of :func:`nestlab.diagnostics.loo_compare`'s frame that :func:`plot_loo_compare` draws
 _COMPARE_COLUMNS = ("rank", "elpd", "p_loo", "elpd_diff", "weight", "se", "dse", "warning")
 
 
@@ -127,10 +127,10 @@ def plot_ecdf_ranks(ranks: np.ndarray, *, n_draws: int, ax: Any = None, label: s
     return ax
 
 
-def plot_compare(frame: pd.DataFrame, *, ax: Any = None):
+def plot_loo_compare(frame: pd.DataFrame, *, ax: Any = None):
     """ELPD (with se) per model and each model's difference to the best (with dse).
 
-    Takes the frame of :func:`nestlab.diagnostics.compare`; drawn with ``az.plot_compare``.
+    Takes the frame of :func:`nestlab.diagnostics.loo_compare`; drawn with ``az.plot_compare``.
     """
     checks.frame("frame", frame, _COMPARE_COLUMNS)
     ax = ensure_ax(ax)

@@ -13,10 +13,10 @@ from nestlab import checks
 from nestlab.diagnostics.backend import import_arviz
 from nestlab.diagnostics.inference_data import RESPONSE, require_groups, to_inference_data
 
-__all__ = ["COMPARE_METHODS", "Loo", "compare", "loo", "pareto_k_table"]
+__all__ = ["LOO_COMPARE_METHODS", "Loo", "loo", "loo_compare", "pareto_k_table"]
 
-#: how ``az.compare`` may weight the models (the ``method`` of :func:`compare`)
-COMPARE_METHODS = ("stacking", "BB-pseudo-BMA", "pseudo-BMA")
+#: how ``az.compare`` may weight the models (the ``method`` of :func:`loo_compare`)
+LOO_COMPARE_METHODS = ("stacking", "BB-pseudo-BMA", "pseudo-BMA")
 #: ArviZ warns when a Pareto k is high; :class:`Loo` reports it in ``warning`` / ``n_bad_k``
 _PARETO_WARNING = ".*shape parameter of Pareto.*"
 
@@ -35,7 +35,7 @@ class Loo(NamedTuple):
         warning: ArviZ's flag that some ``k`` exceed ``good_k``.
         elpd_pointwise: per-observation LOO log predictive densities.
         n_samples, n_obs: posterior draws and observations used.
-        raw: the ``arviz`` ``ELPDData`` object (for :func:`compare`).
+        raw: the ``arviz`` ``ELPDData`` object (for :func:`loo_compare`).
     """
 
     elpd: float
@@ -126,14 +126,14 @@ def _loos(fits: Any, var_name: str) -> dict[str, Loo]:
             for name, f in checks.mapping("fits", fits).items()}
 
 
-def compare(fits: Mapping[str, Any], *, var_name: str = RESPONSE, method: str = "stacking"
-            ) -> pd.DataFrame:
+def loo_compare(fits: Mapping[str, Any], *, var_name: str = RESPONSE,
+                method: str = "stacking") -> pd.DataFrame:
     """Rank models by PSIS-LOO with ``az.compare``, as a tidy frame.
 
     Args:
         fits: ``{name: InferenceData | Loo | pointwise log-likelihood array}`` (at least two).
         var_name: the observed variable (default: the actors' response).
-        method: how ``az.compare`` computes model weights, one of :data:`COMPARE_METHODS`.
+        method: how ``az.compare`` computes model weights, one of :data:`LOO_COMPARE_METHODS`.
 
     Returns:
         One row per model, best first, indexed by name, with columns ``rank`` (0 = best),
@@ -145,7 +145,7 @@ def compare(fits: Mapping[str, Any], *, var_name: str = RESPONSE, method: str = 
         TypeError: ``fits`` not a mapping.
         ValueError: fewer than two models, or an unknown ``method``.
     """
-    checks.choice("method", method, COMPARE_METHODS)
+    checks.choice("method", method, LOO_COMPARE_METHODS)
     checks.mapping("fits", fits)
     if len(fits) < 2:
         raise ValueError(f"invalid fits: {len(fits)} model(s); valid: at least two models")

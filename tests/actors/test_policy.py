@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -5,7 +7,7 @@ import torch
 from nestlab.actors.policy import (
     PolicyNet,
     TrainConfig,
-    evaluate,
+    evaluate_policy,
     load_policy,
     make_box,
     sample_theta,
@@ -40,11 +42,11 @@ def test_theta_samples_stay_in_the_box():
 def test_short_training_improves_on_the_initial_network(head):
     box = make_box("quadratic")
     vset = validation_set("quadratic", box=box, n=500)
-    cfg = TINY._replace(head=head)
+    cfg = dataclasses.replace(TINY, head=head)
     torch.manual_seed(0)
     init = PolicyNet("quadratic", head=head, hidden=cfg.hidden, box=box)
     from nestlab.actors.policy import _net_predict
-    before = evaluate(_net_predict(init), vset, cost="quadratic").relative_rmse
+    before = evaluate_policy(_net_predict(init), vset, cost="quadratic").relative_rmse
     _, info = train_policy("quadratic", config=cfg, progress=False, validation=vset)
     after = info["validation"]["relative_rmse"]
     assert after < before

@@ -183,13 +183,16 @@ def test_output_dir_load_data_and_save_fits(tmp_path, monkeypatch):
     assert u.output_dir() == tmp_path / "out" and (tmp_path / "out").is_dir()
     assert u.output_dir(tmp_path / "x") == tmp_path / "x"
     data = u.load_data()  # the demo, written to $NESTLAB_OUT_DIR and read back
-    assert data.truth is not None and data.path.startswith(str(tmp_path / "out"))
+    # the demo's path is the file name beside the report (the staging folder does not last)
+    written = tmp_path / "out" / data.path
+    assert data.truth is not None and data.path == f"{u.STEM}.demo.csv" and written.is_file()
+    assert data.truth["path"] == str(written)
     assert len(data.trials) == 240 and data.parameter_truth("mu0") == {"s1": 0.9, "s2": 1.0,
                                                                        "s3": 1.1}
-    own = u.load_data(data.path)
-    assert own.truth is None and own.parameter_truth("mu0") is None
+    own = u.load_data(str(written))
+    assert own.truth is None and own.path == str(written) and own.parameter_truth("mu0") is None
     with pytest.raises(ValueError, match="missing column"):
-        u.load_data(data.path, stimulus_col="t_s")
+        u.load_data(str(written), stimulus_col="t_s")
     idata = _idata({"mu0": np.ones((2, 5))}, diverging=np.zeros((2, 5), bool))
     idata.posterior.attrs["program_cached"] = True  # fit() sets boolean attributes
     idata.attrs = {"flag": True}

@@ -48,13 +48,13 @@ def test_plot_compare_draws_every_model():
     fits = {name: stats.norm.logpdf(y[None, :], loc=mu[:, None], scale=sd)[None]
             for name, sd in (("right", 1.0), ("wide", 3.0))}
     _, given = figure()
-    ax = D.plot_compare(D.compare(fits), ax=given)
+    ax = D.plot_loo_compare(D.loo_compare(fits), ax=given)
     assert ax is given
     assert {"right", "wide"} <= {t.get_text() for t in ax.get_yticklabels()}
 
 
 @pytest.mark.parametrize(("call", "exc", "words"), [
-    (lambda: D.plot_compare(__import__("pandas").DataFrame({"rank": [0]})), ValueError,
+    (lambda: D.plot_loo_compare(__import__("pandas").DataFrame({"rank": [0]})), ValueError,
      ["frame", "missing column", "elpd"]),
     (lambda: D.plot_ecdf_ranks(np.arange(5), n_draws=0), ValueError, ["n_draws", "0"]),
     (lambda: D.plot_ecdf_ranks(np.arange(5), n_draws=10, ax="axes"), TypeError, ["ax", "str"]),

@@ -51,7 +51,7 @@ def test_compare_ranks_the_true_model_first_and_is_tidy(data):
     y, mu = data
     fits = {"right": _normal_loglik(y, mu, 1.0), "too_wide": _normal_loglik(y, mu, 3.0),
             "shifted": _normal_loglik(y, mu + 1.0, 1.0)}
-    df = D.compare(fits)
+    df = D.loo_compare(fits)
     assert list(df.columns) == ["rank", "elpd", "se", "p_loo", "elpd_diff", "dse", "weight",
                                 "warning", "n_bad_k", "max_k"]
     assert df.index[0] == "right" and set(df.index) == set(fits)
@@ -67,7 +67,7 @@ def test_compare_ranks_the_true_model_first_and_is_tidy(data):
 def test_compare_accepts_loo_objects(data):
     y, mu = data
     a, b = D.loo(_normal_loglik(y, mu, 1.0)), D.loo(_normal_loglik(y, mu, 2.0))
-    df = D.compare({"a": a, "b": b})
+    df = D.loo_compare({"a": a, "b": b})
     assert df.loc["a", "elpd"] == pytest.approx(a.elpd) and df.index[0] == "a"
 
 
@@ -89,9 +89,9 @@ def test_refusals(data):
     y, mu = data
     ll = _normal_loglik(y, mu, 1.0)
     with pytest.raises(ValueError, match="at least two"):
-        D.compare({"only": ll})
+        D.loo_compare({"only": ll})
     with pytest.raises(ValueError, match="stacking"):
-        D.compare({"a": ll, "b": ll}, method="aic")
+        D.loo_compare({"a": ll, "b": ll}, method="aic")
     bad = ll.copy()
     bad[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="invalid data: 1 of .* not finite"):
@@ -110,4 +110,4 @@ def test_the_observed_variable_is_a_keyword(data):
     assert D.loo(idata, var_name="y").elpd == pytest.approx(D.loo(ll).elpd, rel=1e-12)
     with pytest.raises(ValueError, match="unknown var_name 'r'; valid choices: y"):
         D.loo(idata)
-    assert D.compare({"a": idata, "b": idata}, var_name="y")["weight"].sum() == pytest.approx(1.0)
+    assert D.loo_compare({"a": idata, "b": idata}, var_name="y")["weight"].sum() == pytest.approx(1.0)
