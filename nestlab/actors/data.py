@@ -171,10 +171,7 @@ def _read(path: Path, columns: Mapping[str, str], *, dtype: Mapping[str, Any] | 
             x = col.to_numpy(float)
             bad = ~(np.isfinite(x) & (np.abs(x) <= _MAX_INT))
             bad[~bad] = x[~bad] % 1 != 0
-            if bad.any():
-                raise ValueError(f"{path.name}: column {c!r} must hold whole numbers of "
-                                 f"magnitude <= 2**53; {int(bad.sum())} row(s) do not (first "
-                                 f"at {_line(df, bad)}: {float(x[bad][0])!r})")
+            _refuse_rows(df, c, x, bad, path, "be whole numbers of magnitude <= 2**53")
     return df
 
 
@@ -186,21 +183,23 @@ def _require(ok: Any, path: Path, problem: str) -> None:
         raise ValueError(f"{path.name}: {problem}{where}")
 
 
+def _refuse_rows(df: pd.DataFrame, col: str, x: np.ndarray, bad: np.ndarray, path: Path,
+                 requirement: str) -> None:
+    """Refuse a column with flagged rows: how many, and the first one's line and value."""
+    if bad.any():
+        raise ValueError(f"{path.name}: column {col!r} must {requirement}; {int(bad.sum())} "
+                         f"row(s) are not, first at {_line(df, bad)}: {float(x[bad][0])!r}")
+
+
 def _positive(df: pd.DataFrame, col: str, path: Path) -> None:
     x = df[col].to_numpy(float)
-    bad = ~(np.isfinite(x) & (x > 0))
-    if bad.any():
-        raise ValueError(f"{path.name}: column {col!r} must be finite and positive (an interval); "
-                         f"{int(bad.sum())} row(s) are not, first at {_line(df, bad)}: "
-                         f"{float(x[bad][0])!r}")
+    _refuse_rows(df, col, x, ~(np.isfinite(x) & (x > 0)), path,
+                 "be finite and positive (an interval)")
 
 
 def _finite(df: pd.DataFrame, col: str, path: Path) -> None:
     x = df[col].to_numpy(float)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        raise ValueError(f"{path.name}: column {col!r} must be finite; {int(bad.sum())} row(s) "
-                         f"are not, first at {_line(df, bad)}: {float(x[bad][0])!r}")
+    _refuse_rows(df, col, x, ~np.isfinite(x), path, "be finite")
 
 
 def _in_set(df: pd.DataFrame, col: str, valid: Sequence[Any], path: Path) -> None:

@@ -43,6 +43,9 @@ def test_sohn_jazayeri_loader_converts_to_seconds(tmp_path):
      r"unknown value\(s\) \['shifted'\] \(first at line 2\); valid values: \['original', 'metamer'\]"),
     ([SJ_ROWS[1].replace(",150,", ",0,")] + SJ_ROWS[2:], SJ_HEADER, "must be 0 exactly"),
     ([SJ_ROWS[0].replace("800.0", "abc")] + SJ_ROWS[1:], SJ_HEADER, "'ts_ms' must be numeric"),
+    (SJ_ROWS[:2] + [SJ_ROWS[2].replace("2,1,1,", "2,1.5,1,")] + SJ_ROWS[3:], SJ_HEADER,
+     r"column 'session' must be whole numbers of magnitude <= 2\*\*53; 1 row\(s\) are not, "
+     r"first at line 4: 1\.5"),
 ])
 def test_sohn_jazayeri_loader_refuses_malformed_files(tmp_path, rows, header, match):
     p = _write(tmp_path, "rsg_trials.csv", header, rows)
