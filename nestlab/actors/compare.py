@@ -1139,8 +1139,8 @@ def dataset_explorer(study: ComparisonStudy):
     def show(dataset: int = 0):
         d = study.table[study.table["dataset"] == dataset].set_index("candidate")
         _, ax = figure(width=7, height=3.4)
-        D.plot_compare(d[["rank", "elpd", "se", "p_loo", "elpd_diff", "dse", "weight",
-                          "warning"]], ax=ax)
+        D.plot_loo_compare(d[["rank", "elpd", "se", "p_loo", "elpd_diff", "dse", "weight",
+                              "warning"]], ax=ax)
         truth = {k: round(v, 3) for k, v in study.data.truth[dataset].items()}
         ok = bool(study.converged[dataset])
         ax.set_title(f"data set {dataset}: true family {study.data.family[dataset]}, truth "

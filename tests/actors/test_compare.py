@@ -292,3 +292,15 @@ def test_fit_batch_returns_a_log_normal_cost_parameter_on_its_own_scale():
     assert "c" in fit.samples and "log_c" not in fit.samples
     c = np.asarray(fit.samples["c"])
     assert c.shape == (1, 1, 10) and np.all((c >= 0.05) & (c <= 1.5))
+
+
+def test_dataset_explorer_draws_one_data_sets_ranking(effort_study, capsys):
+    import matplotlib.pyplot as plt
+
+    show = C.dataset_explorer(effort_study["two_noise"])
+    show(1)
+    ax = plt.gcf().axes[0]
+    assert ax.get_title().startswith("data set 1: true family quadratic_effort")
+    assert len(ax.get_yticklabels()) == 2  # the two candidates, ranked
+    assert "elpd_diff" in capsys.readouterr().out
+    plt.close("all")
