@@ -22,7 +22,7 @@ the model (``policy="solver"``; see :mod:`nestlab.actors.solver`).
 
 ``reparam="ridge"`` samples ``mu0`` and ``beta`` in the ridge coordinates of
 :mod:`nestlab.actors.likelihood` (same prior, same posterior; issue 15), as the batched fits of
-:func:`nestlab.actors.data.fit_datasets` do for notebook 13.
+:func:`nestlab.actors.batch.fit_datasets` do for notebook 13.
 
 Every fit's sampling and extra groups run as one compiled XLA program, cached by model and
 shape (not by data): a second fit of the same shape does not compile again (issue 15 item 6;

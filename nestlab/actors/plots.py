@@ -337,7 +337,7 @@ def plot_metamer_fits(studies: Mapping[Any, Any], *, axes: Any = None) -> Any:
     """Central tendency of each S&J subject's ``original`` and ``metamer`` fits (one panel each).
 
     Args:
-        studies: ``{subject: MetamerStudy}`` of :func:`nestlab.actors.data.metamer_study`.
+        studies: ``{subject: MetamerStudy}`` of :func:`nestlab.actors.realdata.metamer_study`.
         axes: one matplotlib Axes per subject (default: a new row).
     """
     from nestlab.actors.data import central_tendency
@@ -354,7 +354,7 @@ def plot_noise_fits(studies: Mapping[Any, Any], *, axes: Any = None) -> Any:
     """Central tendency of each Q&S subject's ``two_noise`` fit, per coherence (one panel each).
 
     Args:
-        studies: ``{subject: NoiseStudy}`` of :func:`nestlab.actors.data.noise_study`.
+        studies: ``{subject: NoiseStudy}`` of :func:`nestlab.actors.realdata.noise_study`.
         axes: one matplotlib Axes per subject (default: a new row).
     """
     from nestlab.actors.data import QS_CONDITIONS, central_tendency

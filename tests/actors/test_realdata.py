@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nestlab.actors import batch as AB
 from nestlab.actors import plots as AP
 from nestlab.actors import realdata as RS
 
@@ -79,3 +80,81 @@ def test_load_refuses_an_unknown_subject(shared_data):
     data = RS.load(sj_subjects=[1, 5], qs_n_subjects=3)
     assert data.sj_subjects == [1, 5] and len(data.qs_subjects) == 3
     assert data.sj_n == 200 and "fitting subjects [1, 5]" in RS.describe(data)
+
+
+# ------------------------------------------------------------------ per-subject studies' claims
+
+
+def _conv(ok):
+    return {"converged": ok, "max_rhat": 1.0 if ok else 1.2, "min_ess_bulk": 900.0,
+            "min_ess_tail": 800.0 if ok else 50.0, "divergences": 0,
+            "problems": [] if ok else ["tail ESS 50 < 400"]}
+
+
+def _metamer(subj, *, ok, corr, shift, delta_mean, delta_iv):
+    fits = ("original", "metamer", "joint_cost_known", "joint_prior_known")
+    nums = {"delta_true": 0.15, "metamer.corr_mu0_delta": corr, "metamer.contraction_delta": 0.3,
+            "prior_shift_true": 1.5, "joint_cost_known.prior_shift_mean": shift,
+            "joint_cost_known.prior_shift_interval90": [shift - 0.1, shift + 0.1],
+            "joint_prior_known.delta_mean": [0.0, delta_mean],
+            "joint_prior_known.delta_interval90": [[-0.02, 0.02], delta_iv],
+            "slope.original": [0.6, 0.62], "slope.metamer": [0.5, 0.5],
+            "converged": dict.fromkeys(fits, True), "convergence": {f: _conv(True) for f in fits}}
+    if not ok:
+        nums["converged"]["metamer"] = False
+        nums["convergence"]["metamer"] = _conv(False)
+    return RS.MetamerStudy(subj, 0.15, {}, 0.1, dict.fromkeys(fits), nums)
+
+
+def test_metamer_claims_judge_converged_fits_only():
+    good = _metamer(1, ok=True, corr=0.95, shift=1.55, delta_mean=0.14, delta_iv=[0.1, 0.2])
+    # subject 5's metamer fit failed the gate: its (contrary) correlation must not count
+    bad = _metamer(5, ok=False, corr=0.1, shift=2.5, delta_mean=0.01, delta_iv=[0.0, 0.05])
+    rows = {r["claim"]: r for r in RS.metamer_claims({1: good, 5: bad})}
+    ridge = rows["S&J metamer: one condition cannot tell a prior shift from a cost offset"]
+    assert ridge["nestlab"] == 0.95 and ridge["verdict"] == "held"
+    assert "excluded (not converged: metamer): subject(s) 5" in ridge["note"]
+    # the joint fits of subject 5 converged: they count, and its prior shift misses
+    shift = rows["S&J: with the cost known, the prior shift is recovered"]
+    assert shift["verdict"] == "partly" and "excluded" not in shift["note"]
+    delta = rows["S&J: with the prior known, the cost offset deltaT is recovered"]
+    assert delta["verdict"] == "partly"
+    assert rows["S&J: with the prior known, no cost offset in the original condition"][
+        "verdict"] == "held"
+    slope = rows["S&J: a Bayesian observer reproduces the central tendency"]
+    assert slope["nestlab"] == pytest.approx(0.02) and slope["verdict"] == "held"
+    # nothing converged: no number, not held
+    rows = {r["claim"]: r for r in RS.metamer_claims({5: bad})}
+    ridge = rows["S&J metamer: one condition cannot tell a prior shift from a cost offset"]
+    assert ridge["nestlab"] is None and ridge["verdict"] == "not held"
+
+
+def _noise(subj, *, ok, p, corr2):
+    nums = {"p_sigma_low_gt_high": p, "two_noise.corr_mu0_beta": corr2,
+            "one_noise.corr_mu0_beta": -0.98, "two_noise.converged": ok,
+            "one_noise.converged": True, "two_noise.convergence": _conv(ok),
+            "one_noise.convergence": _conv(True)}
+    return RS.NoiseStudy(subj, {"two_noise": None, "one_noise": None}, nums)
+
+
+def test_noise_claims_and_the_red_convergence_table():
+    studies = {"a": _noise("a", ok=True, p=0.9, corr2=-0.5), "b": _noise("b", ok=True, p=0.2,
+                                                                          corr2=-0.95),
+               "c": _noise("c", ok=False, p=0.0, corr2=-0.99)}
+    rows = {r["claim"]: r for r in RS.noise_claims(studies)}
+    noise = rows["Q&S: perceptual noise is larger at 30 % than at 70 % coherence"]
+    assert noise["nestlab"] == 0.5 and noise["verdict"] == "partly"
+    assert "subject(s) c" in noise["note"]
+    sep = rows["Two noise levels separate the prior (mu0) from the cost (beta)"]
+    assert sep["nestlab"] == pytest.approx(0.725) and sep["verdict"] == "partly"
+    table = AB.convergence_table(studies)
+    assert not table.loc[("c", "two_noise"), "converged"]
+    assert int(table["converged"].sum()) == 5
+    css = AB.style_convergence(table).to_html().split("</style>")[0]
+    row = list(table.index).index(("c", "two_noise"))
+    assert "#bb2222" in css  # one red row: each of its cells, and no other
+    assert all(f"row{row}_col{j}" in css for j in range(table.shape[1]))
+    assert sum(f"row{i}_col" in css for i in range(len(table))) == 1
+    st = RS.style_study_table(RS.study_table(studies, keys=["two_noise.corr_mu0_beta",
+                                                            "one_noise.corr_mu0_beta"]), studies)
+    assert st.to_html().count("line-through") == 1  # c's two-noise number only

@@ -1,0 +1,293 @@
+"""Many data sets fitted at once, and the convergence gate of every fit (spec Sec. 5.3, 5.6).
+
+:func:`fit_datasets` fits one model to several data sets (one subject's trials each) with one
+compiled, vmapped NUTS program (:func:`nestlab.actors.sampler.batched_nuts` over the one model of
+:mod:`nestlab.actors.likelihood`); :func:`convergence_record` is the suite's gate on one fit
+(r-hat <= 1.01, bulk and tail ESS >= 400, no divergences) and :func:`convergence_table` /
+:func:`style_convergence` show it for every fit of a study, the failing ones in red.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from nestlab import checks
+from nestlab.actors.data import check_frame
+from nestlab.actors.likelihood import distinct_choices
+
+__all__ = ["Dataset", "convergence_record", "convergence_table", "fit_datasets",
+           "style_convergence"]
+
+
+class Dataset(NamedTuple):
+    """One data set of a :func:`fit_datasets` batch (one subject's trials).
+
+    Attributes:
+        s, r: stimuli and responses (1-d, positive, equal length).
+        cond: condition label per trial (``0..k-1``).
+        known: ``{parameter: value per trial}`` for every parameter that is not free — the
+            subject's fixed values passed as data, so subjects with different fixed values
+            (the Weber fraction, the design's cost offset, the experimental prior) share one
+            compiled program.
+    """
+
+    s: np.ndarray
+    r: np.ndarray
+    cond: np.ndarray
+    known: dict[str, np.ndarray]
+
+
+#: jitted study programs of this process, keyed by everything they close over (see
+#: :func:`_program`); jax compiles each once per shape of its arguments
+_PROGRAMS: dict[tuple, Any] = {}
+
+
+def _program(spec: Any, warmup: int, draws: int, dense_mass: bool, target_accept: float,
+             ll_batch: int):
+    """``run(keys, s, cond, r, known, noise)``: NUTS per row plus its extra groups, jitted.
+
+    The model is :func:`nestlab.actors.likelihood.make_model` in
+    :func:`nestlab.actors.sampler.batched_nuts`; each row's draws are turned into pointwise
+    log-likelihoods, log-priors and posterior-predictive responses inside the same program.
+    """
+    key = (spec.cost.name, spec.policy, spec.free, spec.n_conditions, spec.per_condition,
+           tuple(sorted(spec.box.items())), spec.n_nodes, spec.reparam, warmup, draws,
+           dense_mass, float(target_accept), ll_batch)
+    if key in _PROGRAMS:
+        return _PROGRAMS[key]
+    import jax
+    import jax.numpy as jnp
+
+    from nestlab.actors.likelihood import (
+        action_fn,
+        log_prior,
+        make_model,
+        per_trial,
+        pointwise_log_likelihood,
+        predict,
+        start_values,
+        theta_from_sites,
+    )
+    from nestlab.actors.sampler import batched_nuts
+
+    base = make_model(spec)
+    act = action_fn(spec, None)
+
+    def model(s, cond, r, known, noise):  # noise: predictive draws, unused by the density
+        base(s, cond, r, known)
+
+    def post(samples, s, cond, r, known, noise):
+        th = theta_from_sites(spec, samples, s, r)
+
+        def one(a):
+            t, nz = a
+            tt = per_trial(spec, t, cond, known)
+            return (pointwise_log_likelihood(spec, act, tt, s, r, known=known),
+                    log_prior(spec, t), predict(act, tt, s, nz))
+
+        ll, lp, pp = jax.lax.map(one, (th, noise), batch_size=ll_batch)
+        return th, ll, lp, pp
+
+    n = 3
+    known0 = {k: jnp.full(n, 0.1) for k in spec.fixed}  # names only: fixed holds the known set
+    example = (jnp.ones(n), jnp.zeros(n, jnp.int32), jnp.ones(n), known0,
+               jnp.zeros((draws, 2, n)))
+    run = batched_nuts(model, example, warmup=warmup, draws=draws, target_accept=target_accept,
+                       dense_mass=dense_mass, post=post,
+                       init=lambda s, cond, r, known, noise: start_values(spec, r, s))
+    if len(_PROGRAMS) >= 16:
+        _PROGRAMS.clear()
+    _PROGRAMS[key] = run
+    return run
+
+
+def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
+                 per_condition: Sequence[str] = ("sigma",), chains: int = 4, warmup: int = 1000,
+                 draws: int = 1000, seed: int = 0, dense_mass: bool = True,
+                 target_accept: float = 0.9, n_nodes: int = 24, prior_draws: int = 1000,
+                 ll_batch: int = 50, reparam: str = "none") -> list[Any]:
+    """Fit the same model to several data sets at once: one compiled program, vmapped.
+
+    Every (data set, chain) pair is one row of :func:`nestlab.actors.sampler.batched_nuts`,
+    so all the subjects of a study share one compilation (data sets of equal length share one
+    program; each distinct length compiles once). The model is
+    :func:`nestlab.actors.likelihood.make_model` (the priors and marginal likelihood of
+    :func:`nestlab.actors.inference.fit`, closed-form policy); the parameters not in ``free``
+    come per trial from each data set's ``known``. NUTS adapts a dense mass matrix by default:
+    the prior–cost ridges of these data (|corr| up to 0.99) are linear enough for it to
+    whiten them, which a diagonal mass matrix cannot.
+
+    Args:
+        datasets: :class:`Dataset` per subject (equal numbers of conditions).
+        cost: a cost family with a closed form.
+        free: the parameters sampled; every other parameter of the family must be in each
+            data set's ``known``.
+        per_condition: free parameters with one value per condition (when there are several).
+        chains, warmup, draws: NUTS settings per data set.
+        seed: PRNG seed (chains, predictive noise and prior draws).
+        dense_mass: adapt a dense (else diagonal) mass matrix.
+        target_accept: NUTS target acceptance probability.
+        n_nodes: Gauss–Hermite nodes of the marginal likelihood.
+        prior_draws: draws of the prior group (for contraction).
+        ll_batch: draws per block of the in-program log-likelihood (memory).
+        reparam: ``"none"`` or ``"ridge"``: sample ``mu0`` and ``beta`` in the ridge
+            coordinates of :func:`nestlab.actors.likelihood.ridge_transform` (same prior;
+            needs both free and shared by the conditions).
+
+    Returns:
+        one ``arviz.InferenceData`` per data set with groups posterior, sample_stats
+        (``diverging``), log_likelihood, log_prior, prior, posterior_predictive,
+        observed_data and constant_data (as :func:`~nestlab.actors.inference.fit` gives).
+
+    Raises:
+        ValueError: no data sets, an unknown or repeated parameter, a parameter neither free
+            nor known, a known value outside the training box or not one per trial, data sets
+            with different numbers of conditions, or a sampler setting out of range.
+    """
+    import time
+
+    import jax
+    import jax.numpy as jnp
+
+    from nestlab import diagnostics as D
+    from nestlab.actors.costs import get_cost
+    from nestlab.actors.likelihood import (
+        FitSpec,
+        check_data,
+        check_per_condition,
+        check_reparam,
+        check_sampler,
+        parameter_names,
+        resolve_policy,
+        sample_priors_numpy,
+    )
+
+    fam = get_cost(cost)
+    names = parameter_names(fam)
+    datasets = checks.sequence("datasets", datasets, min_len=1)
+    free = distinct_choices("free", free, names)
+    pc = check_per_condition(per_condition, fam)
+    chains, warmup, draws, seed, n_nodes, target_accept = check_sampler(
+        chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
+        target_accept=target_accept)
+    dense_mass = checks.boolean("dense_mass", dense_mass)
+    prior_draws = checks.integer("prior_draws", prior_draws, min=1)
+    ll_batch = checks.integer("ll_batch", ll_batch, min=1)
+    _, box = resolve_policy("analytic", fam, None)
+    unknown = tuple(p for p in names if p not in free)
+    rows, k = [], None
+    for i, ds in enumerate(datasets):
+        ds = checks.instance(f"datasets[{i}]", ds, Dataset)
+        s, r, c, kd = check_data(ds.s, ds.r, ds.cond)
+        if k is not None and kd != k:
+            raise ValueError(f"invalid datasets[{i}]: {kd} conditions, datasets[0] has {k}; "
+                             "valid: the same number of conditions in every data set")
+        k = kd
+        kn = checks.mapping(f"datasets[{i}].known", ds.known, keys=unknown)
+        checks.members(f"datasets[{i}].known", kn, unknown, what="key",
+                       valid=f"a value per trial for every parameter not in free "
+                             f"({list(unknown)})")
+        known = {p: checks.array(f"datasets[{i}].known[{p!r}]", kn[p], shape=(s.size,),
+                                 min=box[p][0], max=box[p][1]) for p in unknown}
+        rows.append((s, r, c, known))
+    # ``fixed`` only names the known parameters (their values are per-trial data)
+    spec = check_reparam(reparam, FitSpec(fam, "analytic", "marginal", free,
+                                          dict.fromkeys(unknown, 0.0), k, box, n_nodes, pc))
+    run = _program(spec, warmup, draws, dense_mass, target_accept, ll_batch)
+    rng = np.random.default_rng([seed, 7])
+    prior = sample_priors_numpy(spec, prior_draws, rng)
+    out: list[Any] = [None] * len(rows)
+    by_len: dict[int, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_len.setdefault(row[0].size, []).append(i)
+    keys = jax.random.split(jax.random.PRNGKey(seed), len(rows) * chains)
+    for n, idx in by_len.items():
+        rep = np.repeat(np.asarray(idx), chains)
+        S = np.stack([rows[i][0] for i in rep]).astype(np.float32)
+        C = np.stack([rows[i][2] for i in rep]).astype(np.int32)
+        R = np.stack([rows[i][1] for i in rep]).astype(np.float32)
+        K = {p: np.stack([rows[i][3][p] for i in rep]).astype(np.float32) for p in unknown}
+        noise = rng.standard_normal((rep.size, draws, 2, n)).astype(np.float32)
+        kk = keys[np.concatenate([np.arange(i * chains, (i + 1) * chains) for i in idx])]
+        t0, c0 = time.perf_counter(), time.process_time()
+        (th, ll, lp, pp), div = jax.block_until_ready(
+            run(kk, jnp.asarray(S), jnp.asarray(C), jnp.asarray(R),
+                {p: jnp.asarray(v) for p, v in K.items()}, jnp.asarray(noise)))
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+
+        def per_set(v, j):
+            v = np.asarray(v, dtype=float)
+            return v[j * chains:(j + 1) * chains]
+
+        for j, i in enumerate(idx):
+            s, r, c, known = rows[i]
+            dims = {"r": ["trial"]}
+            dims.update({p: ["condition"] for p in free if spec.is_per_condition(p)})
+            out[i] = D.to_inference_data(
+                posterior={p: per_set(th[p], j) for p in free},
+                sample_stats={"diverging": np.asarray(div, dtype=bool)[j * chains:
+                                                                      (j + 1) * chains]},
+                log_likelihood={"r": per_set(ll, j)},
+                log_prior={p: per_set(lp[p], j) for p in free},
+                prior={p: np.asarray(prior[p], dtype=float)[None] for p in free},
+                posterior_predictive={"r": per_set(pp, j)},
+                observed_data={"r": r}, constant_data={"s": s, "condition": c},
+                dims=dims,
+                attrs={"cost": fam.name, "policy": "analytic", "likelihood": "marginal",
+                       "free": list(free), "known": list(unknown),
+                       "per_condition": [p for p in free if spec.is_per_condition(p)],
+                       "n_nodes": n_nodes, "chains": chains, "warmup": warmup, "draws": draws,
+                       "dense_mass": dense_mass, "target_accept": target_accept,
+                       "reparam": reparam,
+                       "sampler": "vmapped functional NUTS (nestlab.actors.batch.fit_datasets)",
+                       "batch_seconds": secs, "batch_cpu_seconds": cpu,
+                       "batch_size": len(idx)})
+    return out
+
+
+def convergence_record(idata: Any, *, var_names: Sequence[str] | None = None
+                       ) -> dict[str, Any]:
+    """The suite's gate on one fit (r-hat <= 1.01, bulk and tail ESS >= 400, no divergences).
+
+    ``var_names``: the variables gated (default: every posterior variable).
+
+    Returns:
+        ``{"converged", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences",
+        "problems"}`` (JSON-ready).
+    """
+    from nestlab import diagnostics as D
+
+    c = D.convergence(idata, var_names=var_names)
+    return {"converged": bool(c.ok), "max_rhat": float(c.max_rhat),
+            "min_ess_bulk": float(c.min_ess_bulk), "min_ess_tail": float(c.min_ess_tail),
+            "divergences": int(c.n_divergent), "problems": list(c.problems)}
+
+
+def convergence_table(studies: Mapping[Any, Any]) -> pd.DataFrame:
+    """One row per (subject, fit): the gate and its numbers (r-hat, bulk/tail ESS, divergences)."""
+    checks.mapping("studies", studies)
+    rows = []
+    for subj, st in studies.items():
+        for fit_name, idata in st.fits.items():
+            conv = st.numbers.get("convergence", {}).get(fit_name) \
+                or st.numbers.get(f"{fit_name}.convergence") or convergence_record(idata)
+            rows.append({"subject": str(subj), "fit": fit_name, **{
+                k: conv[k] for k in ("converged", "max_rhat", "min_ess_bulk", "min_ess_tail",
+                                     "divergences")}})
+    return pd.DataFrame(rows).set_index(["subject", "fit"])
+
+
+def style_convergence(table: pd.DataFrame) -> Any:
+    """:func:`convergence_table` with every fit that misses the gate in red (a pandas Styler)."""
+    check_frame(table, ["converged"], name="table")
+
+    def red(row):
+        bad = not bool(row["converged"])
+        return ["color: #bb2222; font-weight: 600" if bad else ""] * len(row)
+
+    return table.style.apply(red, axis=1).format(
+        {"max_rhat": "{:.3f}", "min_ess_bulk": "{:.0f}", "min_ess_tail": "{:.0f}"})
