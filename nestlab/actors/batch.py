@@ -19,7 +19,7 @@ from nestlab import checks
 from nestlab.actors.data import check_frame
 from nestlab.actors.likelihood import distinct_choices
 
-__all__ = ["Dataset", "convergence_record", "convergence_table", "fit_datasets",
+__all__ = ["GATE_COLUMNS", "Dataset", "convergence_record", "convergence_table", "fit_datasets",
            "style_convergence"]
 
 
@@ -267,18 +267,42 @@ def convergence_record(idata: Any, *, var_names: Sequence[str] | None = None
             "divergences": int(c.n_divergent), "problems": list(c.problems)}
 
 
-def convergence_table(studies: Mapping[Any, Any]) -> pd.DataFrame:
-    """One row per (subject, fit): the gate and its numbers (r-hat, bulk/tail ESS, divergences)."""
-    checks.mapping("studies", studies)
-    rows = []
-    for subj, st in studies.items():
-        for fit_name, idata in st.fits.items():
-            conv = st.numbers.get("convergence", {}).get(fit_name) \
-                or st.numbers.get(f"{fit_name}.convergence") or convergence_record(idata)
-            rows.append({"subject": str(subj), "fit": fit_name, **{
-                k: conv[k] for k in ("converged", "max_rhat", "min_ess_bulk", "min_ess_tail",
-                                     "divergences")}})
-    return pd.DataFrame(rows).set_index(["subject", "fit"])
+#: the columns of :func:`convergence_table`, in order
+GATE_COLUMNS = ("converged", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences",
+                "problems")
+
+
+def convergence_table(fits: Mapping[Any, Any], *, names: Sequence[str] | None = None,
+                      var_names: Mapping[Any, Sequence[str]] | None = None) -> pd.DataFrame:
+    """The suite's gate for every fit of a notebook: one row per fit (the one gate table).
+
+    Args:
+        fits: ``{label: InferenceData or convergence_record dict}`` — a fit is gated here, a dict
+            record is shown as it was stored (``problems`` may be absent). Tuple labels (e.g. ``(subject, fit)``) give a
+            MultiIndex.
+        names: the index level name(s) (default ``"fit"``, or ``level_0, ...`` for tuples).
+        var_names: ``{label: variables}`` for fits gated on a subset (default: every posterior
+            variable).
+
+    Returns:
+        columns :data:`GATE_COLUMNS` (``problems`` as one text); :func:`style_convergence`
+        shows the fits that miss the gate in red.
+    """
+    checks.mapping("fits", fits)
+    var_names = checks.mapping("var_names", var_names or {}, keys=list(fits))
+    rows, labels = [], []
+    for label, fit in fits.items():
+        rec = fit if isinstance(fit, dict) else convergence_record(  # (InferenceData is a Mapping)
+            fit, var_names=var_names.get(label))
+        checks.members(f"fits[{label!r}]", rec, GATE_COLUMNS[:-1], what="key")
+        rows.append({**{k: rec[k] for k in GATE_COLUMNS[:-1]},
+                     "problems": "; ".join(rec.get("problems", []))})
+        labels.append(label)
+    if labels and all(isinstance(lab, tuple) for lab in labels):
+        index = pd.MultiIndex.from_tuples(labels, names=list(names) if names else None)
+    else:
+        index = pd.Index([str(lab) for lab in labels], name=(names[0] if names else "fit"))
+    return pd.DataFrame(rows, index=index, columns=list(GATE_COLUMNS))
 
 
 def style_convergence(table: pd.DataFrame) -> Any:

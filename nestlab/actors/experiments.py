@@ -5,8 +5,9 @@
 * :func:`likelihood_comparison` — marginal vs latent likelihood, ESS per second;
 * :func:`identifiability_study` — Sec. 5.4, one noise level vs fixing a parameter vs the
   two-noise design;
-* :func:`convergence_table`, :func:`converged`, :func:`gated` — the convergence gate of every
-  fit (shown in red where it fails) and the rule that a claim never uses an unconverged fit;
+* :func:`converged`, :func:`gated` — the convergence gate of every fit and the rule that a
+  claim never uses an unconverged fit (the gate table is
+  :func:`nestlab.actors.batch.convergence_table`);
 * :func:`pair_explorer`, :func:`claim_identifiability` — notebook 12's pair-plot explorer and
   its claims;
 * :func:`recovery_comparison`, :func:`record_recovery`, :func:`curve_explorer`,
@@ -26,7 +27,7 @@ from nestlab import checks
 from nestlab.actors.models import ActorParams, check_stimulus_range, simulate
 
 __all__ = ["StudyFit", "accuracy_table", "claim_identifiability", "claim_inference", "converged",
-           "convergence_table", "curve_explorer", "gated", "identifiability_study",
+           "curve_explorer", "gated", "identifiability_study",
            "likelihood_comparison", "pair_explorer", "posterior_agreement", "record_recovery",
            "recovery_comparison", "reference_data", "train_policies"]
 
@@ -206,28 +207,6 @@ def converged(fits: Mapping[str, Any]) -> dict[str, bool]:
 
     checks.mapping("fits", fits)
     return {str(k): bool(D.convergence(v).ok) for k, v in fits.items()}
-
-
-def convergence_table(fits: Mapping[str, Any]):
-    """One row per fit — max r-hat, min bulk / tail ESS, divergences, the gate and what failed —
-    with every fit that misses the gate in red (a pandas ``Styler``; ``.data`` is the frame)."""
-    from nestlab import diagnostics as D
-
-    checks.mapping("fits", fits)
-    rows = {}
-    for label, idata in fits.items():
-        c = D.convergence(idata)
-        rows[str(label)] = {"max r_hat": c.max_rhat, "min bulk ESS": c.min_ess_bulk,
-                            "min tail ESS": c.min_ess_tail, "divergences": c.n_divergent,
-                            "converged": c.ok, "problems": "; ".join(c.problems)}
-    frame = pd.DataFrame(rows).T
-
-    def colour(row):
-        style = "" if row["converged"] else "color: #bb2222; font-weight: 600"
-        return [style] * len(row)
-
-    return frame.style.apply(colour, axis=1).format(
-        {"max r_hat": "{:.3f}", "min bulk ESS": "{:.0f}", "min tail ESS": "{:.0f}"})
 
 
 def gated(value: Any, *ok: bool) -> Any:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from nestlab import checks
 from nestlab.actors import data as RD
-from nestlab.actors.batch import Dataset, convergence_record, fit_datasets
+from nestlab.actors.batch import Dataset, convergence_record, convergence_table, fit_datasets
 from nestlab.actors.data import (
     QS_CONDITIONS,
     SJ_CONDITIONS,
@@ -52,7 +52,7 @@ __all__ = ["HIERARCHICAL_PARAMS", "METAMER_FITS", "RIDGE", "HierarchicalStudy", 
            "hierarchical_studies", "hierarchical_summary", "load", "metamer_claims",
            "metamer_studies", "metamer_study", "metamer_summary", "noise_claims", "noise_studies",
            "noise_study", "noise_summary", "qs_hierarchical", "record_summary", "ridge_line",
-           "shrinkage_frame", "sj_data_table", "sj_hierarchical", "study_table",
+           "shrinkage_frame", "sj_data_table", "sj_hierarchical", "study_records", "study_table",
            "style_study_table"]
 
 #: the parameters whose shrinkage each hierarchical study shows: (name, condition index or None)
@@ -356,16 +356,15 @@ def hierarchical_summary(studies: Mapping[str, HierarchicalStudy]) -> dict[str, 
 
 
 def hierarchical_convergence_table(studies: Mapping[str, HierarchicalStudy]) -> pd.DataFrame:
-    """One row per study: the hierarchical fit's gate and how many separate fits passed theirs."""
-    rows = []
-    for k, st in checks.mapping("studies", studies).items():
-        c = st.numbers["convergence"]
-        sep = st.numbers["separate_converged"]
-        rows.append({"study": k, "fit": "hierarchical", **{
-            f: c[f] for f in ("converged", "max_rhat", "min_ess_bulk", "min_ess_tail",
-                              "divergences")},
-            "separate fits converged": f"{sum(sep.values())} of {len(sep)}"})
-    return pd.DataFrame(rows).set_index(["study", "fit"])
+    """One row per study: the hierarchical fit's gate (:func:`~nestlab.actors.batch.convergence_table`)
+    and how many separate fits passed theirs."""
+    checks.mapping("studies", studies)
+    table = convergence_table({(k, "hierarchical"): st.numbers["convergence"]
+                               for k, st in studies.items()}, names=("study", "fit"))
+    table["separate fits converged"] = [
+        f"{sum(sep.values())} of {len(sep)}"
+        for sep in (st.numbers["separate_converged"] for st in studies.values())]
+    return table
 
 
 def shrinkage_frame(studies: Mapping[str, HierarchicalStudy]) -> pd.DataFrame:
@@ -704,6 +703,19 @@ def noise_studies(trials: pd.DataFrame, subjects: Sequence[str], *,
 def noise_study(trials: pd.DataFrame, subject: str, **kwargs: Any) -> NoiseStudy:
     """:func:`noise_studies` of one subject (same keyword arguments)."""
     return noise_studies(trials, [subject], **kwargs)[str(subject)]
+
+
+def study_records(studies: Mapping[Any, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """``{(subject, fit): convergence_record}`` of every fit of :func:`metamer_studies` /
+    :func:`noise_studies` results (the records they stored), for
+    :func:`nestlab.actors.batch.convergence_table` (``names=("subject", "fit")``)."""
+    checks.mapping("studies", studies)
+    out = {}
+    for subj, st in studies.items():
+        for fit_name, idata in st.fits.items():
+            out[(str(subj), fit_name)] = st.numbers.get("convergence", {}).get(fit_name) \
+                or st.numbers.get(f"{fit_name}.convergence") or convergence_record(idata)
+    return out
 
 
 def _fit_ok(study: Any, fit: str) -> bool:

@@ -8,8 +8,8 @@ column. :func:`write_demo_csv` writes a small CSV from a KNOWN simulated actor (
 noise conditions) and returns the truth, so a notebook can run out of the box and be checked.
 
 The rest is the study of notebook ``15_actor_your_data``: :func:`load_data` (a CSV or the demo),
-:func:`fit_subjects` (every family, every subject), :func:`convergence_table` /
-:func:`flag_unconverged` (the gates, failures in red), :func:`loo_table` / :func:`loo_by_subject`
+:func:`fit_subjects` (every family, every subject), :func:`fit_gates` (the gates, shown with
+:func:`nestlab.actors.batch.style_convergence`), :func:`loo_table` / :func:`loo_by_subject`
 (PSIS-LOO over families), :func:`identifiability_table` (prior vs cost per subject),
 :func:`recovery_table` (against the demo truth) and :func:`save_fits` (``.nc`` next to the
 report).
@@ -35,8 +35,8 @@ from nestlab.actors.models import ActorParams, simulate
 
 __all__ = ["CONTRACTION_MIN", "DEMO_COLUMNS", "DEMO_SIGMAS", "DEMO_SUBJECTS", "HELP_GAIN",
            "OUT_ENV_VAR", "file_names", "RIDGE_CORR", "STEM", "IdentifiabilityStudy", "YourData",
-           "claim_demo", "convergence_table", "demo_recovery", "fit_population", "fit_subjects",
-           "flag_unconverged", "identifiability_study", "identifiability_table", "load_data",
+           "claim_demo", "demo_recovery", "fit_gates", "fit_population", "fit_subjects",
+           "identifiability_study", "identifiability_table", "load_data",
            "loo_by_subject", "loo_table", "output_dir", "parameterised_family", "read_trials",
            "recovery_table", "save_fits", "subject_arrays", "truth_values", "write_demo_csv"]
 
@@ -303,47 +303,29 @@ def fit_subjects(trials: pd.DataFrame, *, costs: Any, chains: int = 4, warmup: i
     return out
 
 
-def convergence_table(fits: Mapping[str, Mapping[str, Any]],
-                      hierarchical: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """The gates of every fit (r-hat <= 1.01, bulk and tail ESS >= 400, no divergences).
+def fit_gates(fits: Mapping[str, Mapping[str, Any]],
+              hierarchical: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The gates of every fit of notebook 15, through :func:`nestlab.actors.batch.convergence_table`.
 
     Args:
         fits: ``{label: {subject: InferenceData}}`` (e.g. :func:`fit_subjects`).
         hierarchical: ``{label: fit_hierarchical result}`` (fit ``"hierarchical <label>"``,
-            subject ``"(all)"``).
+            subject ``"(all)"``, gated on :func:`~nestlab.actors.hierarchical.hierarchical_var_names`).
 
     Returns:
-        one row per fit: ``fit``, ``subject``, ``converged``, ``max_rhat``, ``min_ess_bulk``,
-        ``min_ess_tail``, ``divergences``, ``problems``.
+        one row per fit: ``fit``, ``subject`` and :data:`nestlab.actors.batch.GATE_COLUMNS`
+        (:func:`nestlab.actors.batch.style_convergence` shows the failures in red).
     """
-    from nestlab import diagnostics as D
+    from nestlab.actors.batch import convergence_table
 
-    rows = []
-
-    def row(label, subj, idata, names):
-        c = D.convergence(idata, var_names=names)
-        rows.append({"fit": label, "subject": subj, "converged": bool(c.ok),
-                     "max_rhat": c.max_rhat, "min_ess_bulk": c.min_ess_bulk,
-                     "min_ess_tail": c.min_ess_tail, "divergences": c.n_divergent,
-                     "problems": "; ".join(c.problems)})
-
+    every, names = {}, {}
     for label, per in checks.mapping("fits", fits).items():
         for subj, idata in checks.mapping(f"fits[{label!r}]", per).items():
-            row(label, str(subj), idata, None)
+            every[(str(label), str(subj))] = idata
     for label, idata in checks.mapping("hierarchical", hierarchical or {}).items():
-        row(f"hierarchical {label}", "(all)", idata, hierarchical_var_names(idata))
-    return pd.DataFrame(rows)
-
-
-def flag_unconverged(table: pd.DataFrame):
-    """The table styled for a report: every fit that misses a gate in red."""
-    checks.frame("table", table, ("converged",))
-
-    def red(row):
-        style = "" if bool(row["converged"]) else "color: #bb2222; font-weight: 600"
-        return [style] * len(row)
-
-    return table.style.apply(red, axis=1).format(precision=3)
+        key = (f"hierarchical {label}", "(all)")
+        every[key], names[key] = idata, hierarchical_var_names(idata)
+    return convergence_table(every, names=("fit", "subject"), var_names=names).reset_index()
 
 
 def loo_table(fits: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:

@@ -67,3 +67,25 @@ def test_ridge_coordinates_give_the_same_posterior():
         sd = a.loc[name, "sd"]
         for col in ("mean", "q0.05", "q0.95"):
             assert abs(a.loc[name, col] - b.loc[name, col]) < 0.25 * sd, (name, col)
+
+
+def test_convergence_table_gates_fits_and_shows_stored_records():
+    from nestlab.diagnostics import to_inference_data
+
+    rng = np.random.default_rng(0)
+    good = to_inference_data(posterior={"mu0": rng.normal(1, 0.1, (4, 1000))},
+                             sample_stats={"diverging": np.zeros((4, 1000), bool)})
+    stuck = to_inference_data(posterior={"mu0": np.repeat(rng.normal(1, 0.1, (4, 1)), 1000, axis=1)
+                                         + rng.normal(0, 1e-3, (4, 1000))},
+                              sample_stats={"diverging": np.zeros((4, 1000), bool)})
+    record = {"converged": False, "max_rhat": 1.2, "min_ess_bulk": 10.0, "min_ess_tail": 9.0,
+              "divergences": 3, "problems": ["r_hat 1.2 > 1.01", "3 divergent"]}
+    table = AB.convergence_table({"good": good, "stuck": stuck, "stored": record})
+    assert list(table.columns) == list(AB.GATE_COLUMNS) and table.index.name == "fit"
+    assert table["converged"].tolist() == [True, False, False]
+    assert table.loc["stored", "problems"] == "r_hat 1.2 > 1.01; 3 divergent"
+    assert table.loc["stuck", "max_rhat"] > 1.01  # chains stuck apart: computed, not stored
+    css = AB.style_convergence(table).to_html().split("</style>")[0]
+    assert sum(f"row{i}_col" in css for i in range(3)) == 2  # two red rows
+    with pytest.raises(ValueError, match=r"fits\['bad'\]: missing key\(s\)"):
+        AB.convergence_table({"bad": {"converged": True}})

@@ -147,7 +147,9 @@ def test_noise_claims_and_the_red_convergence_table():
     assert "subject(s) c" in noise["note"]
     sep = rows["Two noise levels separate the prior (mu0) from the cost (beta)"]
     assert sep["nestlab"] == pytest.approx(0.725) and sep["verdict"] == "partly"
-    table = AB.convergence_table(studies)
+    table = AB.convergence_table(RS.study_records(studies), names=("subject", "fit"))
+    assert table.index.names == ["subject", "fit"] and "problems" in table.columns
+    assert table.loc[("c", "two_noise"), "problems"] == "tail ESS 50 < 400"
     assert not table.loc[("c", "two_noise"), "converged"]
     assert int(table["converged"].sum()) == 5
     css = AB.style_convergence(table).to_html().split("</style>")[0]

@@ -147,16 +147,19 @@ def test_loo_table_sums_subjects_and_ranks():
     assert by["winner"].tolist() == ["quadratic", "quadratic"]
 
 
-def test_convergence_table_flags_failures():
+def test_fit_gates_flag_failures():
+    from nestlab.actors.batch import GATE_COLUMNS, style_convergence
+
     rng = np.random.default_rng(2)
     ok = _idata({"mu0": rng.normal(1, 0.1, (4, 1000))}, diverging=np.zeros((4, 1000), bool))
     div = np.zeros((4, 1000), bool)
     div[0, 3] = True
     bad = _idata({"mu0": rng.normal(1, 0.1, (4, 1000))}, diverging=div)
-    tab = u.convergence_table({"quadratic": {"a": ok, "b": bad}})
-    assert tab["converged"].tolist() == [True, False]
+    tab = u.fit_gates({"quadratic": {"a": ok, "b": bad}})
+    assert list(tab.columns) == ["fit", "subject", *GATE_COLUMNS]
+    assert tab["subject"].tolist() == ["a", "b"] and tab["converged"].tolist() == [True, False]
     assert "1 divergent" in tab.loc[1, "problems"]
-    html = u.flag_unconverged(tab).to_html()
+    html = style_convergence(tab).to_html()
     assert "#bb2222" in html
 
 
