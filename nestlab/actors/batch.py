@@ -9,6 +9,7 @@ compiled, vmapped NUTS program (:func:`nestlab.actors.sampler.batched_nuts` over
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -16,8 +17,29 @@ import numpy as np
 import pandas as pd
 
 from nestlab import checks
+from nestlab import diagnostics as D
+from nestlab.actors.costs import get_cost
 from nestlab.actors.data import check_frame
-from nestlab.actors.likelihood import distinct_choices
+from nestlab.actors.likelihood import (
+    FitSpec,
+    action_fn,
+    check_data,
+    check_per_condition,
+    check_reparam,
+    check_sampler,
+    distinct_choices,
+    log_prior,
+    make_model,
+    parameter_names,
+    per_trial,
+    pointwise_log_likelihood,
+    predict,
+    resolve_policy,
+    sample_priors_numpy,
+    start_values,
+    theta_from_sites,
+)
+from nestlab.actors.sampler import batched_nuts
 
 __all__ = ["GATE_COLUMNS", "Dataset", "convergence_record", "convergence_table", "fit_datasets",
            "style_convergence"]
@@ -59,20 +81,8 @@ def _program(spec: Any, warmup: int, draws: int, dense_mass: bool, target_accept
            dense_mass, float(target_accept), ll_batch)
     if key in _PROGRAMS:
         return _PROGRAMS[key]
-    import jax
+    import jax  # local: JAX starts only when a study compiles
     import jax.numpy as jnp
-
-    from nestlab.actors.likelihood import (
-        action_fn,
-        log_prior,
-        make_model,
-        per_trial,
-        pointwise_log_likelihood,
-        predict,
-        start_values,
-        theta_from_sites,
-    )
-    from nestlab.actors.sampler import batched_nuts
 
     base = make_model(spec)
     act = action_fn(spec, None)
@@ -148,23 +158,8 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
             nor known, a known value outside the training box or not one per trial, data sets
             with different numbers of conditions, or a sampler setting out of range.
     """
-    import time
-
-    import jax
+    import jax  # local: JAX starts only when a study compiles
     import jax.numpy as jnp
-
-    from nestlab import diagnostics as D
-    from nestlab.actors.costs import get_cost
-    from nestlab.actors.likelihood import (
-        FitSpec,
-        check_data,
-        check_per_condition,
-        check_reparam,
-        check_sampler,
-        parameter_names,
-        resolve_policy,
-        sample_priors_numpy,
-    )
 
     fam = get_cost(cost)
     names = parameter_names(fam)
@@ -259,8 +254,6 @@ def convergence_record(idata: Any, *, var_names: Sequence[str] | None = None
         ``{"converged", "max_rhat", "min_ess_bulk", "min_ess_tail", "divergences",
         "problems"}`` (JSON-ready).
     """
-    from nestlab import diagnostics as D
-
     c = D.convergence(idata, var_names=var_names)
     return {"converged": bool(c.ok), "max_rhat": float(c.max_rhat),
             "min_ess_bulk": float(c.min_ess_bulk), "min_ess_tail": float(c.min_ess_tail),

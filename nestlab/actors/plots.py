@@ -377,14 +377,13 @@ def plot_shrinkage_panels(studies: Mapping[str, Any], *, axes: Any = None) -> An
     One column per study, one row per parameter (empty panels hidden); a study whose
     hierarchical fit missed the gate has red titles. ``None`` when there is no study.
     """
+    from nestlab.actors.realdata import HierarchicalStudy
+
     studies = checks.mapping("studies", studies)
     if not studies:
         return None
     for key, st in studies.items():
-        # by its fields: realdata (which defines the type) imports this module
-        if not all(hasattr(st, f) for f in ("name", "tables", "numbers")):
-            raise TypeError(f"invalid type for studies[{key!r}]: {type(st).__name__} "
-                            f"({checks.describe(st)}); valid types: HierarchicalStudy")
+        checks.instance(f"studies[{key!r}]", st, HierarchicalStudy)
     rows = max(len(st.tables) for st in studies.values())
     width = sum(max(4.0, 0.32 * st.numbers["n_subjects"] + 1.5) for st in studies.values())
     axes = ensure_axes(axes, rows, len(studies), name="axes", width=width, height=2.6 * rows)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from nestlab import checks
 
 __all__ = ["EXTRA_FIELDS", "batched_nuts", "over_devices", "sample_stats"]
@@ -94,8 +96,6 @@ def sample_stats(extra: Any) -> dict[str, Any]:
     returns and ``MCMC.get_extra_fields(group_by_chain=True)`` gives for
     ``extra_fields=tuple(EXTRA_FIELDS)``.
     """
-    import numpy as np
-
     return {name: np.asarray(extra[field]) for field, name in EXTRA_FIELDS.items()}
 
 
@@ -118,7 +118,6 @@ def over_devices(fn: Callable[..., Any], n_rows: int, *, in_specs: Any = None
     import math
 
     import jax
-    import numpy as np
 
     n_rows = checks.integer("n_rows", n_rows, min=1)
     n_dev = math.gcd(n_rows, jax.local_device_count())

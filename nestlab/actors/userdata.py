@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from nestlab import checks
+from nestlab.actors.batch import convergence_table
 from nestlab.actors.hierarchical import (
     TARGET_ACCEPT,
     fit_hierarchical,
@@ -316,8 +317,6 @@ def fit_gates(fits: Mapping[str, Mapping[str, Any]],
         one row per fit: ``fit``, ``subject`` and :data:`nestlab.actors.batch.GATE_COLUMNS`
         (:func:`nestlab.actors.batch.style_convergence` shows the failures in red).
     """
-    from nestlab.actors.batch import convergence_table
-
     every, names = {}, {}
     for label, per in checks.mapping("fits", fits).items():
         for subj, idata in checks.mapping(f"fits[{label!r}]", per).items():
