@@ -28,6 +28,7 @@ import time
 
 def bench(*, families: list[str], n_datasets: int, warmup: int, draws: int) -> dict:
     from nestlab.actors import compare as C
+    from nestlab.actors.batch import clear_program_cache
     from nestlab.actors.inference import fit
 
     data = C.simulate_study(families, n_datasets, seed=0)
@@ -41,7 +42,7 @@ def bench(*, families: list[str], n_datasets: int, warmup: int, draws: int) -> d
                 prior_draws=10, policy="analytic" if C.has_closed_form(fam) else "network")
         per_fit = time.perf_counter() - t0
         # a compile of this process (the persistent XLA cache, if set, may still serve it)
-        C.clear_program_cache()
+        clear_program_cache()
         t0 = time.perf_counter()
         bf = C.fit_batch(fam, data.stimuli, data.responses, conditions=data.conditions,
                          sigmas=data.sigmas, chains=1, dense_mass=False, init_jitter=0.0,

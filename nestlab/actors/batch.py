@@ -9,6 +9,7 @@ compiled, vmapped NUTS program (:func:`nestlab.actors.sampler.batched_nuts` over
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -34,15 +35,18 @@ from nestlab.actors.likelihood import (
     per_trial,
     pointwise_log_likelihood,
     predict,
+    prior_sites,
+    priors,
     resolve_policy,
     sample_priors_numpy,
     start_values,
     theta_from_sites,
 )
-from nestlab.actors.sampler import batched_nuts
+from nestlab.actors.sampler import batched_nuts, over_devices
 
-__all__ = ["GATE_COLUMNS", "Dataset", "convergence_record", "convergence_table", "fit_datasets",
-           "style_convergence"]
+__all__ = ["GATE_COLUMNS", "PROGRAM_CACHE_SIZE", "BatchRun", "Dataset", "clear_program_cache",
+           "convergence_record", "convergence_table", "fit_datasets", "run_batch",
+           "style_convergence", "use_compile_cache"]
 
 
 class Dataset(NamedTuple):
@@ -63,56 +67,213 @@ class Dataset(NamedTuple):
     known: dict[str, np.ndarray]
 
 
-#: jitted study programs of this process, keyed by everything they close over (see
-#: :func:`_program`); jax compiles each once per shape of its arguments
-_PROGRAMS: dict[tuple, Any] = {}
+class BatchRun(NamedTuple):
+    """The raw output of :func:`run_batch`, one row per (data set, chain).
+
+    ``theta``: ``{parameter: (rows, draws, ...)}``; ``log_likelihood`` and ``predictive``:
+    ``(rows, draws, n_trials)`` (``None`` without ``extras``); ``log_prior``: ``{parameter:
+    (rows, draws, ...)}`` (``None`` unless asked for); ``diverging``: ``(rows, draws)``;
+    ``compile_seconds`` (0 when the program was compiled before), ``run_seconds`` and
+    ``cpu_seconds`` (of the run)."""
+
+    theta: dict[str, np.ndarray]
+    log_likelihood: np.ndarray | None
+    log_prior: dict[str, np.ndarray] | None
+    predictive: np.ndarray | None
+    diverging: np.ndarray
+    compile_seconds: float
+    run_seconds: float
+    cpu_seconds: float
 
 
-def _program(spec: Any, warmup: int, draws: int, dense_mass: bool, target_accept: float,
-             ll_batch: int):
-    """``run(keys, s, cond, r, known, noise)``: NUTS per row plus its extra groups, jitted.
+#: compiled batch programs of this process, keyed by everything they close over and the shapes
+_COMPILED: dict[tuple, Any] = {}
+#: how many compiled batch programs are kept (then the store starts again empty)
+PROGRAM_CACHE_SIZE = 16
 
-    The model is :func:`nestlab.actors.likelihood.make_model` in
-    :func:`nestlab.actors.sampler.batched_nuts`; each row's draws are turned into pointwise
-    log-likelihoods, log-priors and posterior-predictive responses inside the same program.
+
+def clear_program_cache() -> None:
+    """Forget every compiled batch program of this process.
+
+    The next :func:`run_batch` of each shape compiles again — or loads the executable from the
+    persistent cache of :func:`use_compile_cache` when one is set, as it is after any study ran.
     """
-    key = (spec.cost.name, spec.policy, spec.free, spec.n_conditions, spec.per_condition,
-           tuple(sorted(spec.box.items())), spec.n_nodes, spec.reparam, warmup, draws,
-           dense_mass, float(target_accept), ll_batch)
-    if key in _PROGRAMS:
-        return _PROGRAMS[key]
+    _COMPILED.clear()
+
+
+def use_compile_cache(directory: Any = None) -> str | None:
+    """Keep XLA's compiled study programs on disk, so a second run skips compilation.
+
+    Sets JAX's persistent compilation cache to ``directory`` (default: ``xla/`` in the nestlab
+    cache, :func:`nestlab.cache.cache_dir`) unless one is configured already (then that one is
+    kept). The entries are XLA executables written by this machine's JAX, keyed by a hash of the
+    program, its compile options and the JAX version; compiling a NUTS program for one family
+    takes 15-170 s on the shared 2-core machine, loading it a second.
+
+    Returns:
+        the cache directory in use (``None`` if JAX refuses the setting).
+    """
+    import jax
+
+    from nestlab.cache import cache_dir
+
+    current = jax.config.jax_compilation_cache_dir
+    if current:
+        return str(current)
+    path = cache_dir(directory) / "xla"
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        jax.config.update("jax_compilation_cache_dir", str(path))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    except Exception:  # an older/newer JAX without the option: compile every run
+        return None
+    return str(path)
+
+
+def _weights_digest(net: Any) -> str:
+    """A key for the policy a program closes over (network weights, or solver options)."""
+    if net is None:
+        return ""
+    if not hasattr(net, "weights"):  # SolverOptions: a NamedTuple of numbers and names
+        return repr(net)
+    import hashlib
+
+    h = hashlib.sha256()
+    for k in sorted(net.weights):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(net.weights[k]).tobytes())
+    return h.hexdigest() + net.head
+
+
+def _build_program(spec: FitSpec, net: Any, known_names: tuple[str, ...], *, warmup: int,
+                   draws: int, target_accept: float, dense_mass: bool, max_tree_depth: int,
+                   ll_batch: int, extras: bool, with_log_prior: bool, jitter: bool):
+    """``run(keys, s, cond, r, known, noise, u)``: the model of
+    :func:`nestlab.actors.likelihood.make_model` in
+    :func:`nestlab.actors.sampler.batched_nuts`, one row per (data set, chain).
+
+    Each row starts at :func:`~nestlab.actors.likelihood.start_values`; with ``jitter`` its
+    ``u`` (one offset per free parameter, on the log scale of a positive one) moves that start,
+    clipped inside the prior's support, so the chains of a data set begin apart. Each row's draws
+    become pointwise log-likelihoods, posterior-predictive responses (and log-priors) inside the
+    same program.
+    """
     import jax  # local: JAX starts only when a study compiles
     import jax.numpy as jnp
 
-    base = make_model(spec)
-    act = action_fn(spec, None)
+    base = make_model(spec, net)
+    act = action_fn(spec, net)
+    sites = prior_sites(spec)
+    pri = priors(spec)
 
-    def model(s, cond, r, known, noise):  # noise: predictive draws, unused by the density
+    def model(s, cond, r, known, noise, u):  # noise, u: used by post / init, not the density
         base(s, cond, r, known)
 
-    def post(samples, s, cond, r, known, noise):
+    def init(s, cond, r, known, noise, u):
+        v = start_values(spec, r, s)
+        if not jitter:
+            return v
+        out = dict(v)
+        for j, k in enumerate(spec.free):
+            site = sites[k]
+            if site not in v:  # a ridge pair's parameter: sampled as ridge_u / ridge_v
+                continue
+            sup = pri[site].support
+            lo, hi = sup.lower_bound, sup.upper_bound
+            pad = 1e-3 * (hi - lo)
+            x = v[site] + u[j] if site != k else v[site] * jnp.exp(u[j])
+            out[site] = jnp.clip(x, lo + pad, hi - pad)
+        return out
+
+    def post(samples, s, cond, r, known, noise, u):
         th = theta_from_sites(spec, samples, s, r)
+        if not extras:
+            return th, None, None, None
 
         def one(a):
             t, nz = a
             tt = per_trial(spec, t, cond, known)
             return (pointwise_log_likelihood(spec, act, tt, s, r, known=known),
-                    log_prior(spec, t), predict(act, tt, s, nz))
+                    log_prior(spec, t) if with_log_prior else None, predict(act, tt, s, nz))
 
         ll, lp, pp = jax.lax.map(one, (th, noise), batch_size=ll_batch)
         return th, ll, lp, pp
 
     n = 3
-    known0 = {k: jnp.full(n, 0.1) for k in spec.fixed}  # names only: fixed holds the known set
-    example = (jnp.ones(n), jnp.zeros(n, jnp.int32), jnp.ones(n), known0,
-               jnp.zeros((draws, 2, n)))
-    run = batched_nuts(model, example, warmup=warmup, draws=draws, target_accept=target_accept,
-                       dense_mass=dense_mass, post=post,
-                       init=lambda s, cond, r, known, noise: start_values(spec, r, s))
-    if len(_PROGRAMS) >= 16:
-        _PROGRAMS.clear()
-    _PROGRAMS[key] = run
-    return run
+    example = (jnp.ones(n), jnp.zeros(n, jnp.int32), jnp.ones(n),
+               {k: jnp.full(n, 0.1) for k in known_names}, jnp.zeros((draws, 2, n)),
+               jnp.zeros(len(spec.free)))
+    return batched_nuts(model, example, warmup=warmup, draws=draws, target_accept=target_accept,
+                        init=init, post=post, dense_mass=dense_mass,
+                        max_tree_depth=max_tree_depth)
+
+
+def run_batch(spec: FitSpec, net: Any, keys: Any, s: np.ndarray, cond: np.ndarray,
+              r: np.ndarray, known: Mapping[str, np.ndarray], noise: np.ndarray,
+              offsets: np.ndarray | None = None, *, warmup: int, draws: int,
+              target_accept: float, dense_mass: bool = True, max_tree_depth: int = 10,
+              ll_batch: int = 50, extras: bool = True, with_log_prior: bool = False) -> BatchRun:
+    """NUTS on every row (one data set's chain) of equal-length data: the one batched driver.
+
+    One program per model and shape, compiled ahead of time and kept (:data:`_COMPILED`, and on
+    disk by :func:`use_compile_cache`); the rows are split evenly over JAX's CPU host devices
+    (:func:`nestlab.actors.sampler.over_devices`; :func:`nestlab.actors.configure` asks for 4),
+    so both cores work. :func:`fit_datasets` (real subjects, per-trial known values) and
+    :func:`nestlab.actors.compare.fit_batch` (simulated studies, any policy) are its front ends:
+    they check their arguments and build the rows; this runs them.
+
+    Args:
+        spec: the checked model (:class:`~nestlab.actors.likelihood.FitSpec`).
+        net: the policy's network or solver options (``None`` for the closed form).
+        keys: ``(rows, 2)`` PRNG keys, one per row.
+        s, cond, r: ``(rows, n_trials)`` stimuli, condition labels and responses.
+        known: ``{parameter: (rows, n_trials)}`` per-trial values of the parameters not free.
+        noise: ``(rows, draws, 2, n_trials)`` standard normals of the posterior predictive.
+        offsets: ``(rows, len(spec.free))`` starting-point offsets (``None``: every chain at
+            the data-informed start).
+        warmup, draws, target_accept, dense_mass, max_tree_depth: NUTS settings (checked by
+            the front end).
+        ll_batch: draws per block of the in-program log-likelihood (memory).
+        extras: compute the pointwise log-likelihood and posterior predictive.
+        with_log_prior: also the log-prior of each draw (``extras`` only).
+    """
+    import jax  # local: JAX starts only when a study compiles
+    import jax.numpy as jnp
+
+    rows = int(np.shape(s)[0])
+    known_names = tuple(sorted(known))
+    u = np.zeros((rows, len(spec.free)), np.float32) if offsets is None else offsets
+    args = (keys, jnp.asarray(s, jnp.float32), jnp.asarray(cond, jnp.int32),
+            jnp.asarray(r, jnp.float32), {k: jnp.asarray(known[k], jnp.float32) for k in known_names},
+            jnp.asarray(noise, jnp.float32), jnp.asarray(u, jnp.float32))
+    n_dev = math.gcd(rows, jax.local_device_count())
+    ckey = (spec.cost.name, spec.policy, spec.likelihood, spec.free,
+            tuple(sorted(spec.fixed.items())), spec.n_conditions, spec.per_condition,
+            tuple(sorted(spec.box.items())), spec.n_nodes, spec.reparam, _weights_digest(net),
+            known_names, warmup, draws, float(target_accept), dense_mass, max_tree_depth,
+            ll_batch, extras, with_log_prior, offsets is not None, np.shape(s), n_dev)
+    use_compile_cache()
+    t0 = time.perf_counter()
+    if ckey not in _COMPILED:
+        if len(_COMPILED) >= PROGRAM_CACHE_SIZE:
+            clear_program_cache()
+        prog = _build_program(spec, net, known_names, warmup=warmup, draws=draws,
+                              target_accept=target_accept, dense_mass=dense_mass,
+                              max_tree_depth=max_tree_depth, ll_batch=ll_batch, extras=extras,
+                              with_log_prior=with_log_prior, jitter=offsets is not None)
+        prog, _ = over_devices(prog, rows)
+        _COMPILED[ckey] = prog.lower(*args).compile()
+    compiled = _COMPILED[ckey]
+    t1, c1 = time.perf_counter(), time.process_time()
+    (th, ll, lp, pp), div = jax.block_until_ready(compiled(*args))
+    t2, c2 = time.perf_counter(), time.process_time()
+
+    def arr(a, dtype=float):
+        return None if a is None else np.asarray(a, dtype=dtype)
+
+    return BatchRun({k: arr(v) for k, v in th.items()}, arr(ll, np.float32),
+                    None if lp is None else {k: arr(v) for k, v in lp.items()},
+                    arr(pp, np.float32), arr(div, bool), t1 - t0, t2 - t1, c2 - c1)
 
 
 def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
@@ -159,7 +320,6 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
             with different numbers of conditions, or a sampler setting out of range.
     """
     import jax  # local: JAX starts only when a study compiles
-    import jax.numpy as jnp
 
     fam = get_cost(cost)
     names = parameter_names(fam)
@@ -192,7 +352,6 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
     # ``fixed`` only names the known parameters (their values are per-trial data)
     spec = check_reparam(reparam, FitSpec(fam, "analytic", "marginal", free,
                                           dict.fromkeys(unknown, 0.0), k, box, n_nodes, pc))
-    run = _program(spec, warmup, draws, dense_mass, target_accept, ll_batch)
     rng = np.random.default_rng([seed, 7])
     prior = sample_priors_numpy(spec, prior_draws, rng)
     out: list[Any] = [None] * len(rows)
@@ -202,17 +361,13 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
     keys = jax.random.split(jax.random.PRNGKey(seed), len(rows) * chains)
     for n, idx in by_len.items():
         rep = np.repeat(np.asarray(idx), chains)
-        S = np.stack([rows[i][0] for i in rep]).astype(np.float32)
-        C = np.stack([rows[i][2] for i in rep]).astype(np.int32)
-        R = np.stack([rows[i][1] for i in rep]).astype(np.float32)
-        K = {p: np.stack([rows[i][3][p] for i in rep]).astype(np.float32) for p in unknown}
         noise = rng.standard_normal((rep.size, draws, 2, n)).astype(np.float32)
         kk = keys[np.concatenate([np.arange(i * chains, (i + 1) * chains) for i in idx])]
-        t0, c0 = time.perf_counter(), time.process_time()
-        (th, ll, lp, pp), div = jax.block_until_ready(
-            run(kk, jnp.asarray(S), jnp.asarray(C), jnp.asarray(R),
-                {p: jnp.asarray(v) for p, v in K.items()}, jnp.asarray(noise)))
-        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+        run = run_batch(spec, None, kk, np.stack([rows[i][0] for i in rep]),
+                        np.stack([rows[i][2] for i in rep]), np.stack([rows[i][1] for i in rep]),
+                        {p: np.stack([rows[i][3][p] for i in rep]) for p in unknown}, noise,
+                        warmup=warmup, draws=draws, target_accept=target_accept,
+                        dense_mass=dense_mass, ll_batch=ll_batch, with_log_prior=True)
 
         def per_set(v, j):
             v = np.asarray(v, dtype=float)
@@ -223,13 +378,12 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
             dims = {"r": ["trial"]}
             dims.update({p: ["condition"] for p in free if spec.is_per_condition(p)})
             out[i] = D.to_inference_data(
-                posterior={p: per_set(th[p], j) for p in free},
-                sample_stats={"diverging": np.asarray(div, dtype=bool)[j * chains:
-                                                                      (j + 1) * chains]},
-                log_likelihood={"r": per_set(ll, j)},
-                log_prior={p: per_set(lp[p], j) for p in free},
+                posterior={p: per_set(run.theta[p], j) for p in free},
+                sample_stats={"diverging": run.diverging[j * chains:(j + 1) * chains]},
+                log_likelihood={"r": per_set(run.log_likelihood, j)},
+                log_prior={p: per_set(run.log_prior[p], j) for p in free},
                 prior={p: np.asarray(prior[p], dtype=float)[None] for p in free},
-                posterior_predictive={"r": per_set(pp, j)},
+                posterior_predictive={"r": per_set(run.predictive, j)},
                 observed_data={"r": r}, constant_data={"s": s, "condition": c},
                 dims=dims,
                 attrs={"cost": fam.name, "policy": "analytic", "likelihood": "marginal",
@@ -239,7 +393,9 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
                        "dense_mass": dense_mass, "target_accept": target_accept,
                        "reparam": reparam,
                        "sampler": "vmapped functional NUTS (nestlab.actors.batch.fit_datasets)",
-                       "batch_seconds": secs, "batch_cpu_seconds": cpu,
+                       "batch_seconds": run.compile_seconds + run.run_seconds,
+                       "batch_compile_seconds": run.compile_seconds,
+                       "batch_cpu_seconds": run.cpu_seconds,
                        "batch_size": len(idx)})
     return out
 

@@ -50,18 +50,25 @@ import numpy as np
 import pandas as pd
 
 from nestlab import checks
-from nestlab.actors.costs import COSTS, check_cost_params, has_closed_form
-from nestlab.actors.likelihood import distinct_choices
+from nestlab.actors.batch import run_batch
+from nestlab.actors.costs import COSTS, check_cost_params, get_cost, has_closed_form
+from nestlab.actors.likelihood import (
+    POLICIES,
+    FitSpec,
+    check_sampler,
+    distinct_choices,
+    resolve_policy,
+)
 from nestlab.actors.models import ActorParams, check_stimulus_range
 
 __all__ = ["DEFAULT_TRUTH_BOX", "DESIGNS", "PROGRAM_CACHE_SIZE", "Accuracy", "BatchFit",
            "ComparisonStudy", "DesignComparison", "StudyData", "WorkedExample", "accuracy",
            "batch_convergence", "batch_to_inference_data", "check_families", "check_loo_ready",
-           "check_truth_box", "claim_comparison", "clear_program_cache", "compare_families",
+           "check_truth_box", "claim_comparison", "compare_families",
            "comparison_study", "confusion_matrix", "dataset_explorer", "design_comparison",
            "design_conditions", "draw_truths", "fit_batch", "fit_convergence", "fit_families",
            "gate_record", "gate_summary", "restrict", "simulate_design", "simulate_study",
-           "study_policy", "style_gates", "use_compile_cache", "wilson_interval", "win_rates",
+           "study_policy", "style_gates", "wilson_interval", "win_rates",
            "worked_example"]
 
 DESIGNS = ("two_noise", "one_noise")
@@ -82,21 +89,6 @@ def check_families(families: Sequence[str]) -> tuple[str, ...]:
 
 def _families(name: str, families: Any) -> tuple[str, ...]:
     return distinct_choices(name, families, COSTS, what="family")
-
-
-def _check_sampler(**kw: Any) -> None:
-    """Common NUTS settings of the studies: positive iteration counts, seed >= 0, ..."""
-    for k, v in kw.items():
-        if k == "seed":
-            checks.integer(k, v, min=0)
-        elif k == "target_accept":
-            checks.real(k, v, min=0, max=1, inclusive=(False, False))
-        elif k == "n_nodes":
-            checks.integer(k, v, min=2, max=200)
-        elif k in ("progress",):
-            checks.boolean(k, v)
-        else:
-            checks.integer(k, v, min=1)
 
 
 def check_loo_ready(idata: Any) -> None:
@@ -173,8 +165,9 @@ def fit_families(stimuli: Any, responses: Any, *, families: Sequence[str] = tupl
     from nestlab.actors.inference import fit
 
     fams = check_families(families)
-    _check_sampler(chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
-                   n_threads=n_threads, progress=progress)
+    check_sampler(chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes)
+    checks.integer("n_threads", n_threads, min=1)
+    checks.boolean("progress", progress)
     if networks is not None:
         checks.mapping("networks", networks, keys=COSTS)
     out = {}
@@ -438,18 +431,20 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
 
     The rows are split evenly over JAX's CPU host devices (``jax.shard_map`` of the vmapped program;
     :func:`nestlab.actors.configure` asks for 4), so both cores of the machine work; compiled
-    programs go to the persistent cache of :func:`use_compile_cache`.
+    programs go to the persistent cache of :func:`nestlab.actors.batch.use_compile_cache`; the
+    driver is :func:`nestlab.actors.batch.run_batch`, shared with notebook 13's subject fits.
 
     Returns:
         :class:`BatchFit`; ``compile_seconds`` (XLA compilation) and ``run_seconds`` apart.
     """
-    import jax
-    import jax.numpy as jnp
+    import jax  # local: JAX starts only when a study compiles
 
     cost = _families("cost", [cost])[0]
-    _check_sampler(chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
-                   target_accept=target_accept, ll_batch=ll_batch,
-                   max_tree_depth=max_tree_depth)
+    chains, warmup, draws, seed, n_nodes, target_accept = check_sampler(
+        chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
+        target_accept=target_accept)
+    ll_batch = checks.integer("ll_batch", ll_batch, min=1)
+    max_tree_depth = checks.integer("max_tree_depth", max_tree_depth, min=1)
     dense_mass = checks.boolean("dense_mass", dense_mass)
     extras = checks.boolean("extras", extras)
     init_jitter = checks.real("init_jitter", init_jitter, min=0, max=2)
@@ -461,10 +456,6 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
                          f"(n_datasets={S.shape[0]}, n_conditions)")
     cond = checks.array("conditions", conditions, dtype="int", shape=(S.shape[1],), min=0,
                         max=sig.shape[-1] - 1).astype(np.int32)
-    from nestlab.actors.costs import get_cost
-    from nestlab.actors.likelihood import POLICIES, resolve_policy
-    from nestlab.actors.sampler import over_devices
-
     fam = get_cost(cost)
     pol = study_policy(cost) if policy is None else checks.choice("policy", policy, POLICIES)
     if pol == "analytic" and not has_closed_form(fam.name):
@@ -486,28 +477,10 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     noise = rng.standard_normal((rows, draws, 2, T)).astype(np.float32)
     u = (init_jitter * rng.standard_normal((rows, len(free)))).astype(np.float32)
     conds = np.broadcast_to(cond, S.shape).astype(np.int32)
-    args = (keys, jnp.asarray(S), jnp.asarray(conds), jnp.asarray(R), {"sigma": jnp.asarray(G)},
-            jnp.asarray(noise), jnp.asarray(u))
-    # rows split over JAX's CPU host devices (nestlab.actors.configure), one block each
-    n_dev = math.gcd(rows, jax.local_device_count())
-    ckey = (cost, pol, _weights_digest(net), tuple(sorted(box.items())), n_nodes, warmup,
-            draws, float(target_accept), dense_mass, max_tree_depth, ll_batch, extras,
-            S.shape, n_dev)
-    use_compile_cache()
-    t0 = time.perf_counter()
-    if ckey not in _COMPILED:
-        if len(_COMPILED) >= PROGRAM_CACHE_SIZE:
-            clear_program_cache()
-        prog = _build_batch_program(
-            fam, pol, net, box, free, n_nodes=n_nodes, warmup=warmup, draws=draws,
-            target_accept=target_accept, ll_batch=ll_batch, dense_mass=dense_mass,
-            max_tree_depth=max_tree_depth, extras=extras)
-        prog, _ = over_devices(prog, rows)
-        _COMPILED[ckey] = prog.lower(*args).compile()
-    compiled = _COMPILED[ckey]
-    t1 = time.perf_counter()
-    (th, ll, pp), div = jax.block_until_ready(compiled(*args))
-    t2 = time.perf_counter()
+    spec = FitSpec(fam, pol, "marginal", free, {}, 1, dict(box), n_nodes)
+    run = run_batch(spec, net, keys, S, conds, R, {"sigma": G}, noise, u, warmup=warmup,
+                    draws=draws, target_accept=target_accept, dense_mass=dense_mass,
+                    max_tree_depth=max_tree_depth, ll_batch=ll_batch, extras=extras)
 
     def per_set(a, dtype=float):
         if a is None:
@@ -515,139 +488,10 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
         a = np.asarray(a, dtype=dtype)
         return a.reshape((n, chains) + a.shape[1:])
 
-    div = per_set(div, bool)
-    return BatchFit(cost, pol, {k: per_set(th[k]) for k in free},
-                    per_set(ll, np.float32), div.sum(axis=(1, 2)), div,
-                    per_set(pp, np.float32), t1 - t0, t2 - t1)
-
-
-#: compiled batch programs of this process, keyed by everything they close over and the shapes
-_COMPILED: dict[tuple, Any] = {}
-#: how many compiled batch programs are kept (then the store starts again empty)
-PROGRAM_CACHE_SIZE = 16
-
-
-def clear_program_cache() -> None:
-    """Forget every compiled batch program of this process.
-
-    The next :func:`fit_batch` of each shape compiles again — or loads the executable from the
-    persistent cache of :func:`use_compile_cache` when one is set, as it is after any study ran.
-    """
-    _COMPILED.clear()
-
-
-def use_compile_cache(directory: Any = None) -> str | None:
-    """Keep XLA's compiled study programs on disk, so a second run skips compilation.
-
-    Sets JAX's persistent compilation cache to ``directory`` (default: ``xla/`` in the nestlab
-    cache, :func:`nestlab.cache.cache_dir`) unless one is configured already (then that one is
-    kept). The entries are XLA executables written by this machine's JAX, keyed by a hash of the
-    program, its compile options and the JAX version; compiling a NUTS program for one family
-    takes 15-170 s on the shared 2-core machine, loading it a second.
-
-    Returns:
-        the cache directory in use (``None`` if JAX refuses the setting).
-    """
-    import jax
-
-    from nestlab.cache import cache_dir
-
-    current = jax.config.jax_compilation_cache_dir
-    if current:
-        return str(current)
-    path = cache_dir(directory) / "xla"
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        jax.config.update("jax_compilation_cache_dir", str(path))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    except Exception:  # an older/newer JAX without the option: compile every run
-        return None
-    return str(path)
-
-
-def _weights_digest(net: Any) -> str:
-    if net is None:
-        return ""
-    if not hasattr(net, "weights"):  # SolverOptions: a NamedTuple of numbers and names
-        return repr(net)
-    import hashlib
-
-    h = hashlib.sha256()
-    for k in sorted(net.weights):
-        h.update(k.encode())
-        h.update(np.ascontiguousarray(net.weights[k]).tobytes())
-    return h.hexdigest() + net.head
-
-
-def _build_batch_program(cost: Any, policy: str, net: Any, box: Mapping[str, Any],
-                         free: tuple[str, ...], *, n_nodes: int, warmup: int, draws: int,
-                         target_accept: float, ll_batch: int, dense_mass: bool,
-                         max_tree_depth: int, extras: bool = True):
-    """The model of :mod:`nestlab.actors.likelihood` in :func:`~nestlab.actors.sampler.batched_nuts`.
-
-    ``run(keys, s, cond, r, known, noise, u)``; ``u``: the row's starting-point offsets; each
-    row's draws are turned into pointwise log-likelihoods and posterior-predictive responses
-    inside the same compiled program.
-    """
-    import jax
-    import jax.numpy as jnp
-
-    from nestlab.actors.likelihood import (
-        FitSpec,
-        action_fn,
-        make_model,
-        per_trial,
-        pointwise_log_likelihood,
-        predict,
-        prior_sites,
-        priors,
-        start_values,
-        theta_from_sites,
-    )
-    from nestlab.actors.sampler import batched_nuts
-
-    spec = FitSpec(cost, policy, "marginal", free, {}, 1, dict(box), n_nodes)
-    base = make_model(spec, net)
-    act = action_fn(spec, net)
-    sites = prior_sites(spec)
-    pri = priors(spec)
-
-    def model(s, cond, r, known, noise, u):  # noise, u: used by post / init, not the density
-        base(s, cond, r, known)
-
-    def init(s, cond, r, known, noise, u):
-        v = start_values(spec, r)
-        out = {}
-        for j, k in enumerate(free):
-            site = sites[k]
-            sup = pri[site].support
-            lo, hi = sup.lower_bound, sup.upper_bound
-            pad = 1e-3 * (hi - lo)
-            x = v[site] + u[j] if site != k else v[site] * jnp.exp(u[j])
-            out[site] = jnp.clip(x, lo + pad, hi - pad)
-        return out
-
-    def post(samples, s, cond, r, known, noise, u):
-        # parameters by name, from a log_ site or the ridge coordinates where needed
-        th = theta_from_sites(spec, samples, s, r)
-        if not extras:
-            return th, None, None
-
-        def pointwise(t):
-            return pointwise_log_likelihood(spec, act, per_trial(spec, t, cond, known), s, r,
-                                            known=known)
-
-        ll = jax.lax.map(pointwise, th, batch_size=ll_batch)
-        pp = jax.lax.map(lambda a: predict(act, per_trial(spec, a[0], cond, known), s, a[1]),
-                         (th, noise), batch_size=ll_batch)
-        return th, ll, pp
-
-    n = 3
-    example = (jnp.ones(n), jnp.zeros(n, jnp.int32), jnp.ones(n), {"sigma": jnp.full(n, 0.1)},
-               jnp.zeros((draws, 2, n)), jnp.zeros(len(free)))
-    return batched_nuts(model, example, warmup=warmup, draws=draws, target_accept=target_accept,
-                        init=init, post=post, dense_mass=dense_mass,
-                        max_tree_depth=max_tree_depth)
+    div = per_set(run.diverging, bool)
+    return BatchFit(cost, pol, {k: per_set(run.theta[k]) for k in free},
+                    per_set(run.log_likelihood, np.float32), div.sum(axis=(1, 2)), div,
+                    per_set(run.predictive, np.float32), run.compile_seconds, run.run_seconds)
 
 
 def _gate_frame(samples: Mapping[str, np.ndarray], divergences: np.ndarray, rhat_max: Any,
@@ -841,9 +685,11 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
     if len(cands) < 2:
         raise ValueError(f"invalid candidates {list(cands)}: need at least two families to "
                          "compare")
-    _check_sampler(warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes, n_threads=n_threads,
-                   chains=chains, max_tree_depth=max_tree_depth, progress=progress,
-                   target_accept=target_accept)
+    check_sampler(chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
+                  target_accept=target_accept)
+    checks.integer("n_threads", n_threads, min=1)
+    checks.integer("max_tree_depth", max_tree_depth, min=1)
+    checks.boolean("progress", progress)
     data = simulate_study(fams, n_datasets, design=design, n_per_condition=n_per_condition,
                           sigma_levels=sigma_levels, single_sigma=single_sigma,
                           truth_box=truth_box, seed=seed)

@@ -597,15 +597,16 @@ class SamplerSettings(NamedTuple):
     draws: int
     seed: int
     n_nodes: int
-    target_accept: float
+    target_accept: float | None
 
 
 def check_sampler(*, chains: Any, warmup: Any, draws: Any, seed: Any, n_nodes: Any,
-                  target_accept: Any) -> SamplerSettings:
+                  target_accept: Any = None) -> SamplerSettings:
     """The NUTS settings every fit takes, checked in one dialect (``nestlab.checks``).
 
     ``chains, warmup, draws >= 1``; ``0 <= seed < 2**32``; ``2 <= n_nodes <= 200``
-    (Gauss–Hermite nodes); ``0 < target_accept < 1``.
+    (Gauss–Hermite nodes); ``0 < target_accept < 1`` (``None``: left to the fit it is passed
+    on to, and returned as ``None``).
 
     Raises:
         TypeError: a value of the wrong type (e.g. ``chains=2.0``).
@@ -616,4 +617,5 @@ def check_sampler(*, chains: Any, warmup: Any, draws: Any, seed: Any, n_nodes: A
         checks.integer("draws", draws, min=1),
         checks.integer("seed", seed, min=0, max=2**32 - 1),
         checks.integer("n_nodes", n_nodes, min=2, max=200),
+        None if target_accept is None else
         checks.real("target_accept", target_accept, min=0, max=1, inclusive=(False, False)))
