@@ -66,12 +66,9 @@ from nestlab.actors.likelihood import (
 )
 from nestlab.actors.sampler import sample_stats
 
-__all__ = ["LIKELIHOODS", "POLICIES", "REPARAM_CHOICES", "FitSpec", "check_data", "fit",
+__all__ = ["LIKELIHOODS", "POLICIES", "FitSpec", "check_data", "fit",
            "make_model", "parameter_names"]
 
-
-#: ``reparam`` of :func:`fit` -> ``FitSpec.reparam`` (``None``: the parameters' own coordinates)
-REPARAM_CHOICES = {None: "none", "ridge": "ridge"}
 
 #: compiled fit programs, most recently used last (see :func:`_program`)
 _PROGRAMS: OrderedDict = OrderedDict()
@@ -195,7 +192,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
         conditions: Any = None, chains: int = 4, warmup: int = 1000, draws: int = 1000,
         seed: int = 0, network: Any = None, n_nodes: int = 24, target_accept: float = 0.85,
         prior_draws: int = 500, progress_bar: bool = False, keep_latent: bool = False,
-        per_condition: Any = None, reparam: str | None = None):
+        per_condition: Any = None, reparam: str = "none"):
     """Posterior over a Bayesian actor's parameters given (stimulus, response) trials.
 
     Args:
@@ -228,8 +225,9 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
             prior and cost offset (spec Sec. 5.6). Such parameters may be fixed to one value
             per condition (``fixed={"delta": [0.0, 0.15]}``). Their posterior has a
             ``condition`` dimension.
-        reparam: ``None`` (default) or ``"ridge"``: NUTS samples ``mu0`` and ``beta`` in the
-            ridge coordinates of :func:`nestlab.actors.likelihood.ridge_transform` (the
+        reparam: ``"none"`` (default: the parameters' own coordinates) or ``"ridge"``
+            (:data:`nestlab.actors.likelihood.REPARAMS`, the spelling of every fit): NUTS
+            samples ``mu0`` and ``beta`` in the ridge coordinates of :func:`nestlab.actors.likelihood.ridge_transform` (the
             identified intercept and the position along the prior–cost ridge, spec Sec. 2),
             with the same prior, so the posterior is the same and only the geometry the
             sampler sees changes — for one noise level, where ``(mu0, beta)`` is a thin curved
@@ -280,8 +278,7 @@ def fit(stimuli: Any, responses: Any, *, cost: str, policy: str = "analytic",
     pc = check_per_condition(per_condition, fam)
     fx = check_fixed(fixed, fam, box, k, pc)
     free = tuple(p for p in parameter_names(cost) if p not in fx)
-    spec = check_reparam(REPARAM_CHOICES[checks.choice("reparam", reparam, REPARAM_CHOICES)],
-                         FitSpec(fam, policy, likelihood, free, fx, k, box, n_nodes, pc))
+    spec = check_reparam(reparam, FitSpec(fam, policy, likelihood, free, fx, k, box, n_nodes, pc))
     n = s.size
     rng = np.random.default_rng([seed, 7])
     prior = sample_priors_numpy(spec, prior_draws, rng)

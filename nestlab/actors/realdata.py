@@ -498,8 +498,8 @@ METAMER_FITS = {
 def metamer_studies(trials: pd.DataFrame, sessions: pd.DataFrame, subjects: Sequence[int], *,
                     n_per_condition: int | None = 200, chains: int = 4, warmup: int = 1000,
                     draws: int = 1000, seed: int = 0, target_accept: float = 0.95,
-                    n_nodes: int = 12, ridge_draws: int | None = None
-                    ) -> dict[int, MetamerStudy]:
+                    n_nodes: int = 12, ridge_draws: int | None = None,
+                    ridge_target_accept: float | None = None) -> dict[int, MetamerStudy]:
     """Prior vs cost on the Sohn & Jazayeri metamer data (spec Sec. 5.6), several subjects.
 
     The actor is log-normal with ``sigma`` fixed at the subject's fitted Weber fraction; the
@@ -528,6 +528,9 @@ def metamer_studies(trials: pd.DataFrame, sessions: pd.DataFrame, subjects: Sequ
         ridge_draws: draws per chain of the ``metamer`` fit, whose posterior is the long
             prior–cost ridge (default ``2 * draws``; measured: 4 x (800 + 1000) left subject
             5's tail ESS at 350, below the gate, where the other fits reach >= 1000).
+        ridge_target_accept: NUTS target acceptance of the ``metamer`` fit (default
+            ``target_accept``; the ridge's narrow width wants small steps: measured at 0.95,
+            4 x (800 + 2000), 6 and 1 divergent transitions for subjects 1 and 5).
 
     Returns:
         ``{subject: MetamerStudy}`` in the order given.
@@ -567,8 +570,12 @@ def metamer_studies(trials: pd.DataFrame, sessions: pd.DataFrame, subjects: Sequ
           "target_accept": target_accept, "n_nodes": n_nodes}
     ridge_draws = 2 * draws if ridge_draws is None else checks.integer("ridge_draws",
                                                                          ridge_draws, min=1)
+    ridge_kw = kw | {"draws": ridge_draws}
+    if ridge_target_accept is not None:
+        ridge_kw["target_accept"] = checks.real("ridge_target_accept", ridge_target_accept,
+                                                min=0, max=1, inclusive=(False, False))
     fitted = {k: fit_datasets(sets[k], cost="offset_quadratic", free=free, per_condition=pc,
-                              **(kw | {"draws": ridge_draws} if k == "metamer" else kw))
+                              **(ridge_kw if k == "metamer" else kw))
               for k, (free, pc) in METAMER_FITS.items()}
     out = {}
     for j, subj in enumerate(subs):

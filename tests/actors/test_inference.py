@@ -203,10 +203,10 @@ def test_ridge_fit_agrees_with_the_plain_fit(effort_data):
 
 def test_reparam_refusals(data):
     s, r = data
-    with pytest.raises(ValueError, match="unknown reparam 'bogus'; valid choices: None, ridge"):
+    with pytest.raises(ValueError, match="unknown reparam 'bogus'; valid choices: none, ridge"):
         fit(s, r, cost="quadratic_effort", reparam="bogus")
-    with pytest.raises(ValueError, match="unknown reparam 'none'; valid choices: None, ridge"):
-        fit(s, r, cost="quadratic_effort", reparam="none")
+    with pytest.raises(TypeError, match="invalid type for reparam: NoneType.*one of none, ridge"):
+        fit(s, r, cost="quadratic_effort", reparam=None)
     with pytest.raises(ValueError, match=r"invalid reparam 'ridge' for cost 'quadratic'"):
         fit(s, r, cost="quadratic", reparam="ridge")
     with pytest.raises(ValueError, match=r"invalid reparam 'ridge'.*valid: mu0 and one of"):
