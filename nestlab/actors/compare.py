@@ -61,7 +61,7 @@ from nestlab.actors.likelihood import (
 )
 from nestlab.actors.models import ActorParams, check_stimulus_range
 
-__all__ = ["DEFAULT_TRUTH_BOX", "DESIGNS", "PROGRAM_CACHE_SIZE", "Accuracy", "BatchFit",
+__all__ = ["DEFAULT_TRUTH_BOX", "DESIGNS", "Accuracy", "BatchFit",
            "ComparisonStudy", "DesignComparison", "StudyData", "WorkedExample", "accuracy",
            "batch_convergence", "batch_to_inference_data", "check_families", "check_loo_ready",
            "check_truth_box", "claim_comparison", "compare_families",
