@@ -44,6 +44,7 @@ from nestlab.actors.data import (
     subsample,
     to_arrays,
 )
+from nestlab.actors.hierarchical import TARGET_ACCEPT, fit_hierarchical
 from nestlab.actors.likelihood import distinct_choices
 
 __all__ = ["HIERARCHICAL_PARAMS", "METAMER_FITS", "RIDGE", "HierarchicalStudy", "MetamerStudy",
@@ -280,8 +281,8 @@ def _sampler(chains: int, warmup: int, draws: int, seed: int, target_accept: flo
 
 
 def qs_hierarchical(trials: pd.DataFrame, *, subjects: Sequence[str] | None = None,
-                    n_per_condition: int | None = 40, chains: int = 4, warmup: int = 500,
-                    draws: int = 500, seed: int = 0, target_accept: float = 0.95,
+                    n_per_condition: int | None = 40, chains: int = 4, warmup: int = 1000,
+                    draws: int = 2000, seed: int = 0, target_accept: float = TARGET_ACCEPT,
                     n_nodes: int = 16) -> HierarchicalStudy:
     """Qu & Shi: every subject, two noise levels, quadratic cost; separate and pooled.
 
@@ -293,8 +294,6 @@ def qs_hierarchical(trials: pd.DataFrame, *, subjects: Sequence[str] | None = No
     ``sigma``); ``n_per_condition`` random trials per condition and subject (seeded);
     ``n_nodes`` Gauss–Hermite nodes as in the per-subject study.
     """
-    from nestlab.actors.hierarchical import fit_hierarchical
-
     RD.check_frame(trials, ["subject", "condition", "s", "r"], name="trials")
     subs = RD.subjects(trials) if subjects is None else list(subjects)
     frames = [RD.subsample(RD.select(trials, subject=s), n_per_condition, seed=seed) for s in subs]
@@ -312,16 +311,14 @@ def qs_hierarchical(trials: pd.DataFrame, *, subjects: Sequence[str] | None = No
 
 def sj_hierarchical(trials: pd.DataFrame, sessions: pd.DataFrame, *,
                     subjects: Sequence[int] | None = None, n_per_condition: int | None = 100,
-                    chains: int = 4, warmup: int = 500, draws: int = 500, seed: int = 0,
-                    target_accept: float = 0.95, n_nodes: int = 12) -> HierarchicalStudy:
+                    chains: int = 4, warmup: int = 1000, draws: int = 2000, seed: int = 0,
+                    target_accept: float = TARGET_ACCEPT, n_nodes: int = 12) -> HierarchicalStudy:
     """Sohn & Jazayeri: every subject's original condition; separate and pooled.
 
     The ``original`` fit of :func:`metamer_studies` (quadratic cost,
     ``sigma`` known per subject: the authors' Weber fraction, ``mu0, sigma0, sigma_r`` free)
     for every subject, alone and pooled.
     """
-    from nestlab.actors.hierarchical import fit_hierarchical
-
     RD.check_frame(trials, ["subject", "condition", "s", "r"], name="trials")
     subs = RD.subjects(trials) if subjects is None else list(subjects)
     frames = []
@@ -377,8 +374,8 @@ def shrinkage_frame(studies: Mapping[str, HierarchicalStudy]) -> pd.DataFrame:
 
 
 def hierarchical_studies(data: RealData, *, enabled: bool = True, n_subjects: int = 0,
-                         n_per_condition: int = 40, chains: int = 4, warmup: int = 500,
-                         draws: int = 500, seed: int = 0, target_accept: float = 0.95
+                         n_per_condition: int = 40, chains: int = 4, warmup: int = 1000,
+                         draws: int = 2000, seed: int = 0, target_accept: float = TARGET_ACCEPT
                          ) -> dict[str, HierarchicalStudy]:
     """:func:`sj_hierarchical` and :func:`qs_hierarchical` on the trials of ``data``.
 
@@ -387,7 +384,9 @@ def hierarchical_studies(data: RealData, *, enabled: bool = True, n_subjects: in
         enabled: ``False`` returns ``{}`` (the notebook's switch).
         n_subjects: the first ``n_subjects`` subjects of each data set (0: all).
         n_per_condition: random trials per condition per subject (0: all).
-        chains, warmup, draws, seed, target_accept: sampler settings of every fit.
+        chains, warmup, draws, seed, target_accept: sampler settings of every fit (the
+            defaults are notebook 13's: at 4 x (1000 + 1000) the pooled Q&S fit missed the gate,
+            r-hat 1.0104 and tail ESS 321; at 1000 + 2000 it passes).
 
     Returns:
         ``{"sj": HierarchicalStudy, "qs": HierarchicalStudy}`` (or ``{}``).
@@ -499,7 +498,7 @@ def metamer_studies(trials: pd.DataFrame, sessions: pd.DataFrame, subjects: Sequ
                     n_per_condition: int | None = 200, chains: int = 4, warmup: int = 1000,
                     draws: int = 1000, seed: int = 0, target_accept: float = 0.95,
                     n_nodes: int = 12, ridge_draws: int | None = None,
-                    ridge_target_accept: float | None = None) -> dict[int, MetamerStudy]:
+                    ridge_target_accept: float = 0.99) -> dict[int, MetamerStudy]:
     """Prior vs cost on the Sohn & Jazayeri metamer data (spec Sec. 5.6), several subjects.
 
     The actor is log-normal with ``sigma`` fixed at the subject's fitted Weber fraction; the
@@ -528,9 +527,9 @@ def metamer_studies(trials: pd.DataFrame, sessions: pd.DataFrame, subjects: Sequ
         ridge_draws: draws per chain of the ``metamer`` fit, whose posterior is the long
             prior–cost ridge (default ``2 * draws``; measured: 4 x (800 + 1000) left subject
             5's tail ESS at 350, below the gate, where the other fits reach >= 1000).
-        ridge_target_accept: NUTS target acceptance of the ``metamer`` fit (default
-            ``target_accept``; the ridge's narrow width wants small steps: measured at 0.95,
-            4 x (800 + 2000), 6 and 1 divergent transitions for subjects 1 and 5).
+        ridge_target_accept: NUTS target acceptance of the ``metamer`` fit (the ridge's narrow
+            width wants small steps: measured at 0.95, 4 x (800 + 2000), 6 and 1 divergent
+            transitions for subjects 1 and 5; none at 0.99).
 
     Returns:
         ``{subject: MetamerStudy}`` in the order given.
@@ -570,10 +569,9 @@ def metamer_studies(trials: pd.DataFrame, sessions: pd.DataFrame, subjects: Sequ
           "target_accept": target_accept, "n_nodes": n_nodes}
     ridge_draws = 2 * draws if ridge_draws is None else checks.integer("ridge_draws",
                                                                          ridge_draws, min=1)
-    ridge_kw = kw | {"draws": ridge_draws}
-    if ridge_target_accept is not None:
-        ridge_kw["target_accept"] = checks.real("ridge_target_accept", ridge_target_accept,
-                                                min=0, max=1, inclusive=(False, False))
+    ridge_kw = kw | {"draws": ridge_draws,
+                     "target_accept": checks.real("ridge_target_accept", ridge_target_accept,
+                                                  min=0, max=1, inclusive=(False, False))}
     fitted = {k: fit_datasets(sets[k], cost="offset_quadratic", free=free, per_condition=pc,
                               **(ridge_kw if k == "metamer" else kw))
               for k, (free, pc) in METAMER_FITS.items()}

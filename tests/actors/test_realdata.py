@@ -82,6 +82,14 @@ def test_load_refuses_an_unknown_subject(shared_data):
     assert data.sj_n == 200 and "fitting subjects [1, 5]" in RS.describe(data)
 
 
+@pytest.mark.parametrize("bad", [0.0, 1.0, 1.5])
+def test_metamer_studies_refuse_a_ridge_target_accept_outside_0_1(shared_data, bad):
+    data = RS.load(sj_subjects=[1], n_per_condition=20)
+    with pytest.raises(ValueError, match="ridge_target_accept"):  # before any fit compiles
+        RS.metamer_studies(data.sj_trials, data.sj_sessions, [1], n_per_condition=20,
+                           ridge_target_accept=bad)
+
+
 # ------------------------------------------------------------------ per-subject studies' claims
 
 
