@@ -45,7 +45,7 @@ from nestlab.actors.likelihood import (
 from nestlab.actors.sampler import batched_nuts, over_devices
 
 __all__ = ["GATE_COLUMNS", "PROGRAM_CACHE_SIZE", "BatchRun", "Dataset", "clear_program_cache",
-           "convergence_record", "convergence_table", "fit_datasets", "run_batch",
+           "convergence_record", "convergence_table", "fit_datasets", "gate_arrays", "run_batch",
            "style_convergence", "use_compile_cache"]
 
 
@@ -84,6 +84,9 @@ class BatchRun(NamedTuple):
     compile_seconds: float
     run_seconds: float
     cpu_seconds: float
+    #: per data set (``rows // chains``): the runs it took to pass the gate (``1``: the first;
+    #: ``retries + 1`` may still miss it; see :func:`run_batch`)
+    attempts: np.ndarray | None = None
 
 
 #: compiled batch programs of this process, keyed by everything they close over and the shapes
@@ -212,7 +215,8 @@ def run_batch(spec: FitSpec, net: Any, keys: Any, s: np.ndarray, cond: np.ndarra
               r: np.ndarray, known: Mapping[str, np.ndarray], noise: np.ndarray,
               offsets: np.ndarray | None = None, *, warmup: int, draws: int,
               target_accept: float, dense_mass: bool = True, max_tree_depth: int = 10,
-              ll_batch: int = 50, extras: bool = True, with_log_prior: bool = False) -> BatchRun:
+              ll_batch: int = 50, extras: bool = True, with_log_prior: bool = False,
+              chains: int = 1, retries: int = 0) -> BatchRun:
     """NUTS on every row (one data set's chain) of equal-length data: the one batched driver.
 
     One program per model and shape, compiled ahead of time and kept (:data:`_COMPILED`, and on
@@ -236,7 +240,141 @@ def run_batch(spec: FitSpec, net: Any, keys: Any, s: np.ndarray, cond: np.ndarra
         ll_batch: draws per block of the in-program log-likelihood (memory).
         extras: compute the pointwise log-likelihood and posterior predictive.
         with_log_prior: also the log-prior of each draw (``extras`` only).
+        chains: consecutive rows per data set (row = data set * chains + chain): the gate of
+            ``retries`` judges a data set by its chains together.
+        retries: how many times a data set whose chains miss the gate (:func:`gate_arrays`:
+            r-hat <= 1.01, bulk and tail ESS >= 400 over the free parameters, no divergence)
+            is run again, each time with warm-up and draws doubled (2x, 4x, ...), new PRNG
+            keys and the same starting offsets; the longer chains are thinned back to
+            ``draws`` (every ``2**k``-th draw, the predictive's noise unchanged; a divergence
+            anywhere in a thinned block counts), so every data set keeps the same shape. The
+            failing data sets are padded to a power of two, which bounds the programs compiled.
+            ``attempts`` records the runs each data set took; one that still misses the gate
+            after the last keeps that run and fails the front end's gate as before.
     """
+    checks.integer("chains", chains, min=1)
+    retries = checks.integer("retries", retries, min=0, max=8)
+    rows = int(np.shape(s)[0])
+    if rows % chains:
+        raise ValueError(f"invalid chains: {chains} does not divide the {rows} rows; valid: "
+                         "rows = data sets * chains")
+    run = _run_once(spec, net, keys, s, cond, r, known, noise, offsets, warmup=warmup,
+                    draws=draws, target_accept=target_accept, dense_mass=dense_mass,
+                    max_tree_depth=max_tree_depth, ll_batch=ll_batch, extras=extras,
+                    with_log_prior=with_log_prior)
+    attempts = np.ones(rows // chains, np.int32)
+    if not retries:
+        return run._replace(attempts=attempts)
+    import jax
+
+    free = [k for k in spec.free if k in run.theta]
+    for a in range(1, retries + 1):
+        ok = gate_arrays({k: _per_set(run.theta[k], chains) for k in free},
+                         _per_set(run.diverging, chains).sum(axis=(1, 2)))["converged"]
+        bad = np.flatnonzero(~ok.to_numpy(dtype=bool))
+        if not bad.size:
+            break
+        f = 2 ** a
+        sets = np.concatenate([bad, np.full((1 << (bad.size - 1).bit_length()) - bad.size,
+                                            bad[-1])])
+        idx = (sets[:, None] * chains + np.arange(chains)).ravel()
+        keys_a = jax.vmap(lambda k, a=a: jax.random.fold_in(k, a))(keys[idx])
+        sub = _run_once(spec, net, keys_a, s[idx], cond[idx], r[idx],
+                        {k: v[idx] for k, v in known.items()}, np.repeat(noise[idx], f, axis=1),
+                        None if offsets is None else offsets[idx], warmup=warmup * f,
+                        draws=draws * f, target_accept=target_accept, dense_mass=dense_mass,
+                        max_tree_depth=max_tree_depth, ll_batch=ll_batch, extras=extras,
+                        with_log_prior=with_log_prior)
+        keep = idx[:bad.size * chains]
+
+        def splice(old, new, div=False, keep=keep, f=f):
+            return _splice(old, new, keep, f, draws, div)
+
+        run = BatchRun(
+            {k: splice(v, sub.theta[k]) for k, v in run.theta.items()},
+            splice(run.log_likelihood, sub.log_likelihood),
+            None if run.log_prior is None else {k: splice(v, sub.log_prior[k])
+                                                for k, v in run.log_prior.items()},
+            splice(run.predictive, sub.predictive), splice(run.diverging, sub.diverging, True),
+            run.compile_seconds + sub.compile_seconds, run.run_seconds + sub.run_seconds,
+            run.cpu_seconds + sub.cpu_seconds)
+        attempts[bad] = a + 1
+    return run._replace(attempts=attempts)
+
+
+def _splice(old: np.ndarray | None, new: np.ndarray, keep: np.ndarray, f: int, draws: int,
+            div: bool) -> np.ndarray | None:
+    """``old`` with rows ``keep`` replaced by the first ``keep.size`` rows of ``new`` (``f``
+    times as many draws), thinned to every ``f``-th draw (``div``: any flag in each block)."""
+    if old is None:
+        return None
+    new = np.asarray(new)[:keep.size]
+    new = (new.reshape((keep.size, draws, f) + new.shape[2:]).any(axis=2) if div
+           else new[:, f - 1::f])
+    out = np.array(old, copy=True)
+    out[keep] = new
+    return out
+
+
+def _per_set(a: np.ndarray, chains: int) -> np.ndarray:
+    """``(rows, ...)`` -> ``(rows // chains, chains, ...)``."""
+    a = np.asarray(a)
+    return a.reshape((a.shape[0] // chains, chains) + a.shape[1:])
+
+
+def gate_arrays(samples: Mapping[str, np.ndarray], divergences: Any, *,
+                rhat_max: float | None = None, ess_min: float | None = None) -> pd.DataFrame:
+    """The suite's convergence gate on raw draws, one row per data set (ArviZ's estimators).
+
+    Args:
+        samples: ``{parameter: (data sets, chains, draws, ...)}``; trailing axes (one value
+            per condition) are gated element by element.
+        divergences: ``(data sets,)`` divergent transitions after warm-up, all chains.
+        rhat_max, ess_min: the thresholds (default :data:`nestlab.diagnostics.RHAT_MAX`, 1.01,
+            and :data:`~nestlab.diagnostics.ESS_MIN`, 400); met unrounded.
+
+    Returns:
+        columns ``max_rhat`` (over parameters; r-hat is not gated with one chain),
+        ``min_ess_bulk``, ``min_ess_tail``, ``divergences`` and ``converged``.
+    """
+    import arviz as az
+    import xarray as xr
+
+    rhat_max = D.RHAT_MAX if rhat_max is None else checks.real("rhat_max", rhat_max, min=1.0)
+    ess_min = D.ESS_MIN if ess_min is None else checks.real("ess_min", ess_min, min=0.0)
+    checks.mapping("samples", samples)
+    if not samples:
+        raise ValueError("invalid samples: empty; valid: at least one parameter's draws")
+    arrays = {}
+    for k, v in samples.items():
+        v = np.asarray(v, dtype=float)
+        if v.ndim < 3:
+            raise ValueError(f"invalid samples[{k!r}]: shape {v.shape}; valid: (data sets, "
+                             "chains, draws, ...)")
+        v = v.reshape(v.shape[:3] + (-1,))
+        for j in range(v.shape[3]):
+            arrays[k if v.shape[3] == 1 else f"{k}[{j}]"] = (("dataset", "chain", "draw"),
+                                                             v[..., j])
+    ds = xr.Dataset(arrays)
+    with np.errstate(all="ignore"):
+        rhat = az.rhat(ds).to_array().max("variable").values
+        bulk = az.ess(ds, method="bulk").to_array().min("variable").values
+        tail = az.ess(ds, method="tail").to_array().min("variable").values
+    n_chains = next(iter(arrays.values()))[1].shape[1]
+    ok_rhat = (rhat <= rhat_max) if n_chains > 1 else np.ones_like(rhat, dtype=bool)
+    div = np.asarray(divergences).astype(int)
+    conv = ok_rhat & (bulk >= ess_min) & (tail >= ess_min) & (div == 0)
+    return pd.DataFrame({"max_rhat": rhat, "min_ess_bulk": bulk, "min_ess_tail": tail,
+                         "divergences": div, "converged": conv},
+                        index=pd.RangeIndex(len(rhat), name="dataset"))
+
+
+def _run_once(spec: FitSpec, net: Any, keys: Any, s: np.ndarray, cond: np.ndarray,
+              r: np.ndarray, known: Mapping[str, np.ndarray], noise: np.ndarray,
+              offsets: np.ndarray | None, *, warmup: int, draws: int, target_accept: float,
+              dense_mass: bool, max_tree_depth: int, ll_batch: int, extras: bool,
+              with_log_prior: bool) -> BatchRun:
+    """One compiled run of every row (the body of :func:`run_batch`)."""
     import jax  # local: JAX starts only when a study compiles
     import jax.numpy as jnp
 
@@ -280,7 +418,7 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
                  per_condition: Sequence[str] = ("sigma",), chains: int = 4, warmup: int = 1000,
                  draws: int = 1000, seed: int = 0, dense_mass: bool = True,
                  target_accept: float = 0.9, n_nodes: int = 24, prior_draws: int = 1000,
-                 ll_batch: int = 50, reparam: str = "none") -> list[Any]:
+                 ll_batch: int = 50, reparam: str = "none", retries: int = 0) -> list[Any]:
     """Fit the same model to several data sets at once: one compiled program, vmapped.
 
     Every (data set, chain) pair is one row of :func:`nestlab.actors.sampler.batched_nuts`,
@@ -308,6 +446,9 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
         reparam: ``"none"`` or ``"ridge"``: sample ``mu0`` and ``beta`` in the ridge
             coordinates of :func:`nestlab.actors.likelihood.ridge_transform` (same prior;
             needs both free and shared by the conditions).
+        retries: fit a data set whose chains miss the gate again, up to this many times, with
+            chains twice as long each time (:func:`run_batch`); its ``attrs["attempts"]``
+            records the runs it took.
 
     Returns:
         one ``arviz.InferenceData`` per data set with groups posterior, sample_stats
@@ -332,6 +473,7 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
     dense_mass = checks.boolean("dense_mass", dense_mass)
     prior_draws = checks.integer("prior_draws", prior_draws, min=1)
     ll_batch = checks.integer("ll_batch", ll_batch, min=1)
+    retries = checks.integer("retries", retries, min=0, max=8)
     _, box = resolve_policy("analytic", fam, None)
     unknown = tuple(p for p in names if p not in free)
     rows, k = [], None
@@ -367,7 +509,8 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
                         np.stack([rows[i][2] for i in rep]), np.stack([rows[i][1] for i in rep]),
                         {p: np.stack([rows[i][3][p] for i in rep]) for p in unknown}, noise,
                         warmup=warmup, draws=draws, target_accept=target_accept,
-                        dense_mass=dense_mass, ll_batch=ll_batch, with_log_prior=True)
+                        dense_mass=dense_mass, ll_batch=ll_batch, with_log_prior=True,
+                        chains=chains, retries=retries)
 
         def per_set(v, j):
             v = np.asarray(v, dtype=float)
@@ -396,7 +539,7 @@ def fit_datasets(datasets: Sequence[Dataset], *, cost: str, free: Sequence[str],
                        "batch_seconds": run.compile_seconds + run.run_seconds,
                        "batch_compile_seconds": run.compile_seconds,
                        "batch_cpu_seconds": run.cpu_seconds,
-                       "batch_size": len(idx)})
+                       "batch_size": len(idx), "attempts": int(run.attempts[j])})
     return out
 
 

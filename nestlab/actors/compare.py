@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from nestlab import checks
-from nestlab.actors.batch import run_batch
+from nestlab.actors.batch import gate_arrays, run_batch
 from nestlab.actors.costs import COSTS, check_cost_params, get_cost, has_closed_form
 from nestlab.actors.likelihood import (
     POLICIES,
@@ -361,6 +361,8 @@ class BatchFit(NamedTuple):
     predictive: np.ndarray | None  # (n_datasets, chains, draws, n_trials) posterior predictive
     compile_seconds: float
     run_seconds: float
+    #: (n_datasets,) runs each data set took (``retries`` of :func:`fit_batch`; 1: the first)
+    attempts: np.ndarray | None = None
 
     def select(self, rows: Any) -> BatchFit:
         """The same fit restricted to some data sets (an index array or slice)."""
@@ -370,7 +372,7 @@ class BatchFit(NamedTuple):
         return self._replace(samples={k: v[rows] for k, v in self.samples.items()},
                              log_likelihood=sub(self.log_likelihood),
                              divergences=self.divergences[rows], diverging=self.diverging[rows],
-                             predictive=sub(self.predictive))
+                             predictive=sub(self.predictive), attempts=sub(self.attempts))
 
 
 def study_policy(cost: str, policy: str | None = None) -> str:
@@ -387,7 +389,7 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
               chains: int = 4, warmup: int = 400, draws: int = 300, seed: int = 0,
               n_nodes: int = 8, target_accept: float = 0.85, dense_mass: bool = True,
               max_tree_depth: int = 8, init_jitter: float = 0.3, ll_batch: int = 50,
-              extras: bool = True) -> BatchFit:
+              extras: bool = True, retries: int = 0) -> BatchFit:
     """Fit family ``cost`` to many data sets at once, ``chains`` chains each, compiled once.
 
     numpyro's functional NUTS (:func:`nestlab.actors.sampler.batched_nuts`) on the model of
@@ -428,6 +430,9 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
         extras: compute the pointwise log-likelihood and posterior predictive (PSIS-LOO, PPC)
             in the same program; ``False`` samples only (``log_likelihood`` and ``predictive``
             are then ``None``).
+        retries: run a data set whose chains miss the gate again, up to this many times, with
+            chains twice as long each time, thinned back to ``draws`` (see
+            :func:`nestlab.actors.batch.run_batch`; ``attempts`` records the runs per data set).
 
     The rows are split evenly over JAX's CPU host devices (``jax.shard_map`` of the vmapped program;
     :func:`nestlab.actors.configure` asks for 4), so both cores of the machine work; compiled
@@ -480,7 +485,8 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     spec = FitSpec(fam, pol, "marginal", free, {}, 1, dict(box), n_nodes)
     run = run_batch(spec, net, keys, S, conds, R, {"sigma": G}, noise, u, warmup=warmup,
                     draws=draws, target_accept=target_accept, dense_mass=dense_mass,
-                    max_tree_depth=max_tree_depth, ll_batch=ll_batch, extras=extras)
+                    max_tree_depth=max_tree_depth, ll_batch=ll_batch, extras=extras,
+                    chains=chains, retries=retries)
 
     def per_set(a, dtype=float):
         if a is None:
@@ -491,32 +497,8 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     div = per_set(run.diverging, bool)
     return BatchFit(cost, pol, {k: per_set(run.theta[k]) for k in free},
                     per_set(run.log_likelihood, np.float32), div.sum(axis=(1, 2)), div,
-                    per_set(run.predictive, np.float32), run.compile_seconds, run.run_seconds)
-
-
-def _gate_frame(samples: Mapping[str, np.ndarray], divergences: np.ndarray, rhat_max: Any,
-                ess_min: Any) -> pd.DataFrame:
-    import arviz as az
-    import xarray as xr
-
-    from nestlab import diagnostics as D
-
-    rhat_max = D.RHAT_MAX if rhat_max is None else checks.real("rhat_max", rhat_max, min=1.0)
-    ess_min = D.ESS_MIN if ess_min is None else checks.real("ess_min", ess_min, min=0.0)
-    # (dataset, chain, draw) -> a Dataset with chain/draw dims and "dataset" as an extra dim
-    ds = xr.Dataset({k: (("dataset", "chain", "draw"), np.asarray(v, dtype=float))
-                     for k, v in samples.items()})
-    with np.errstate(all="ignore"):
-        rhat = az.rhat(ds).to_array().max("variable").values
-        bulk = az.ess(ds, method="bulk").to_array().min("variable").values
-        tail = az.ess(ds, method="tail").to_array().min("variable").values
-    n_chains = next(iter(samples.values())).shape[1]
-    ok_rhat = (rhat <= rhat_max) if n_chains > 1 else np.ones_like(rhat, dtype=bool)
-    div = np.asarray(divergences).astype(int)
-    conv = ok_rhat & (bulk >= ess_min) & (tail >= ess_min) & (div == 0)
-    return pd.DataFrame({"max_rhat": rhat, "min_ess_bulk": bulk, "min_ess_tail": tail,
-                         "divergences": div, "converged": conv},
-                        index=pd.RangeIndex(len(rhat), name="dataset"))
+                    per_set(run.predictive, np.float32), run.compile_seconds, run.run_seconds,
+                    run.attempts)
 
 
 def batch_convergence(bf: BatchFit, *, rhat_max: float | None = None,
@@ -529,7 +511,7 @@ def batch_convergence(bf: BatchFit, *, rhat_max: float | None = None,
     ``converged``: r_hat <= ``rhat_max`` (1.01), both ESS >= ``ess_min`` (400), no divergence.
     """
     checks.instance("bf", bf, BatchFit)
-    return _gate_frame(bf.samples, bf.divergences, rhat_max, ess_min)
+    return gate_arrays(bf.samples, bf.divergences, rhat_max=rhat_max, ess_min=ess_min)
 
 
 def fit_convergence(fits: Mapping[str, Any], *, rhat_max: float | None = None,
@@ -549,7 +531,8 @@ def fit_convergence(fits: Mapping[str, Any], *, rhat_max: float | None = None,
                    if post[k].ndim == 2}
         div = (np.asarray(idata.sample_stats["diverging"].values).sum()
                if hasattr(idata, "sample_stats") and "diverging" in idata.sample_stats else 0)
-        rows.append(_gate_frame(samples, np.array([div]), rhat_max, ess_min).iloc[0]
+        rows.append(gate_arrays(samples, np.array([div]), rhat_max=rhat_max,
+                                ess_min=ess_min).iloc[0]
                     .rename(name))
     out = pd.DataFrame(rows)
     out["converged"] = out["converged"].astype(bool)
@@ -620,6 +603,7 @@ def _gates(fits: Mapping[str, BatchFit]) -> pd.DataFrame:
     for c, bf in fits.items():
         g = batch_convergence(bf).reset_index()
         g.insert(1, "candidate", c)
+        g["attempts"] = 1 if bf.attempts is None else bf.attempts
         frames.append(g)
     return pd.concat(frames, ignore_index=True)
 
@@ -645,7 +629,8 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
                      max_tree_depth: int = 8,
                      n_threads: int = 1, progress: bool = True,
                      worked: Mapping[str, Any] | None = None,
-                     worked_candidates: Sequence[str] | None = None) -> ComparisonStudy:
+                     worked_candidates: Sequence[str] | None = None,
+                     retries: int = 0) -> ComparisonStudy:
     """How often does PSIS-LOO pick the true cost family? (spec Sec. 5.5)
 
     Simulates ``n_datasets`` data sets from every family in ``families``
@@ -673,6 +658,9 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
             effort fit at 4 x (500 + 1000) had r-hat 1.017, bulk / tail ESS 280 / 88 at 0.85
             and 1.003, 740 / 953 at 0.95 (same seed, no divergences); the absolute + effort
             fit had one divergence at 0.85.
+        retries: refit a data set whose chains miss the gate, up to this many times, with
+            chains twice as long each time (:func:`fit_batch`); ``seconds`` counts the data
+            sets refitted per candidate (``retried``).
 
     Returns:
         :class:`ComparisonStudy`; see :func:`confusion_matrix`, :func:`win_rates` and
@@ -690,6 +678,7 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
     checks.integer("n_threads", n_threads, min=1)
     checks.integer("max_tree_depth", max_tree_depth, min=1)
     checks.boolean("progress", progress)
+    retries = checks.integer("retries", retries, min=0, max=8)
     data = simulate_study(fams, n_datasets, design=design, n_per_condition=n_per_condition,
                           sigma_levels=sigma_levels, single_sigma=single_sigma,
                           truth_box=truth_box, seed=seed)
@@ -721,14 +710,16 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
         bf = fit_batch(c, Sj, Rj, conditions=data.conditions, sigmas=data.sigmas, network=net,
                        policy=pol, chains=chains, warmup=warmup, draws=draws,
                        seed=seed + 1000 * (j + 1), n_nodes=n_nodes, dense_mass=dense_mass,
-                       max_tree_depth=max_tree_depth, target_accept=target_accept)
+                       max_tree_depth=max_tree_depth, target_accept=target_accept,
+                       retries=retries)
         if worked is not None:
             worked_fits[c] = batch_to_inference_data(
                 bf, len(Sj) - 1, stimuli=ws, responses=wr, conditions=data.conditions,
                 sigmas=data.sigmas)
         rows[c] = {"policy": pol, "in_study": in_study, "data_sets": len(Sj),
                    "compile_seconds": bf.compile_seconds, "run_seconds": bf.run_seconds,
-                   "run_seconds_per_dataset": bf.run_seconds / len(Sj)}
+                   "run_seconds_per_dataset": bf.run_seconds / len(Sj),
+                   "retried": int((bf.attempts > 1).sum())}
         if in_study:
             fits[c] = bf.select(slice(0, n)) if worked is not None else bf
     t0 = time.perf_counter()
@@ -913,14 +904,15 @@ def worked_example(study: ComparisonStudy, families: Sequence[str], true_family:
 
 def gate_summary(study: ComparisonStudy) -> pd.DataFrame:
     """Per candidate of a study: fits, whether all converged, the worst r-hat / ESS, how many
-    fits had divergences."""
+    fits had divergences and how many were refitted with longer chains (``retries``)."""
     checks.instance("study", study, ComparisonStudy)
     g = study.gates
     out = g.groupby("candidate", sort=False).agg(
         fits=("dataset", "size"), n_converged=("converged", "sum"),
         worst_rhat=("max_rhat", "max"), worst_bulk_ess=("min_ess_bulk", "min"),
         worst_tail_ess=("min_ess_tail", "min"),
-        with_divergences=("divergences", lambda v: int((v > 0).sum())))
+        with_divergences=("divergences", lambda v: int((v > 0).sum())),
+        refitted=("attempts", lambda v: int((v > 1).sum())))
     out["converged"] = out["n_converged"] == out["fits"]
     return out
 

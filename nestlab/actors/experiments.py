@@ -223,8 +223,11 @@ def gated(value: Any, *ok: bool) -> Any:
 
 
 def recovery_comparison(n_datasets: int, *, network: Any, chains: int = 4, warmup: int = 500,
-                        draws: int = 500, seed: int = 0) -> dict[str, Any]:
+                        draws: int = 500, seed: int = 0, retries: int = 0) -> dict[str, Any]:
     """Spec 5.3's recovery study with the closed-form policy and with ``network``, same data.
+
+    ``retries``: refit a data set that misses the gate with longer chains, up to this many
+    times (:func:`nestlab.actors.recovery.recovery_study`).
 
     Returns:
         ``{"closed form": Recovery, "network": Recovery}``
@@ -232,7 +235,7 @@ def recovery_comparison(n_datasets: int, *, network: Any, chains: int = 4, warmu
     """
     from nestlab.actors.recovery import recovery_study
 
-    kw = {"chains": chains, "warmup": warmup, "draws": draws, "seed": seed}
+    kw = {"chains": chains, "warmup": warmup, "draws": draws, "seed": seed, "retries": retries}
     return {"closed form": recovery_study(n_datasets, policy="analytic", **kw),
             "network": recovery_study(n_datasets, policy="network", network=network, **kw)}
 
@@ -252,6 +255,8 @@ def record_recovery(recs: Mapping[str, Any]) -> None:
                       "cpu_seconds", "compile_seconds", "chains"):
             nestlab.record(f"recovery.{key}.{field}", getattr(r, field))
         nestlab.record(f"recovery.{key}.n_converged", int(r.converged.sum()))
+        if r.attempts is not None:
+            nestlab.record(f"recovery.{key}.n_refitted", int((r.attempts > 1).sum()))
         nestlab.record(f"recovery.{key}.converged",
                        {f"dataset_{j}": bool(v) for j, v in enumerate(r.converged)})
     nestlab.record("recovery.n_datasets", int(next(iter(recs.values())).converged.size))

@@ -257,6 +257,8 @@ def _finish(name: str, model: str, per_subject: dict[str, Any], hier: Any,
     numbers["converged"] = conv["converged"]
     numbers["convergence"] = conv
     numbers["separate_converged"] = {s: c["converged"] for s, c in sep.items()}
+    numbers["separate_attempts"] = {s: int(v.posterior.attrs.get("attempts", 1))
+                                    for s, v in per_subject.items()}
     numbers["n_subjects"] = len(per_subject)
     numbers["hierarchical_seconds"] = float(hier.posterior.attrs["sampling_seconds"])
     for p, c in params:
@@ -283,7 +285,7 @@ def _sampler(chains: int, warmup: int, draws: int, seed: int, target_accept: flo
 def qs_hierarchical(trials: pd.DataFrame, *, subjects: Sequence[str] | None = None,
                     n_per_condition: int | None = 40, chains: int = 4, warmup: int = 1000,
                     draws: int = 2000, seed: int = 0, target_accept: float = TARGET_ACCEPT,
-                    n_nodes: int = 16) -> HierarchicalStudy:
+                    n_nodes: int = 16, retries: int = 0) -> HierarchicalStudy:
     """Qu & Shi: every subject, two noise levels, quadratic cost; separate and pooled.
 
     The model of :func:`noise_studies`' ``two_noise`` fit with the plain
@@ -292,7 +294,9 @@ def qs_hierarchical(trials: pd.DataFrame, *, subjects: Sequence[str] | None = No
     mu0–beta ridge (|corr| 0.96–0.99 in notebook 13), and a hierarchical posterior would hold
     one such ridge per subject. Subjects are pooled per parameter (per condition for
     ``sigma``); ``n_per_condition`` random trials per condition and subject (seeded);
-    ``n_nodes`` Gauss–Hermite nodes as in the per-subject study.
+    ``n_nodes`` Gauss–Hermite nodes as in the per-subject study; ``retries``: a separate fit
+    that misses the gate is run again with chains twice as long, up to this many times
+    (:func:`~nestlab.actors.batch.fit_datasets`).
     """
     RD.check_frame(trials, ["subject", "condition", "s", "r"], name="trials")
     subs = RD.subjects(trials) if subjects is None else list(subjects)
@@ -300,7 +304,7 @@ def qs_hierarchical(trials: pd.DataFrame, *, subjects: Sequence[str] | None = No
     sets = [Dataset(*RD.to_arrays(f, condition_order=RD.QS_CONDITIONS), {}) for f in frames]
     kw = _sampler(chains, warmup, draws, seed, target_accept)
     free = ("sigma", "sigma0", "mu0", "sigma_r")
-    sep = fit_datasets(sets, cost="quadratic", free=free, n_nodes=n_nodes, **kw)
+    sep = fit_datasets(sets, cost="quadratic", free=free, n_nodes=n_nodes, retries=retries, **kw)
     pooled = pd.concat(frames, ignore_index=True)
     hier = fit_hierarchical(pooled[["subject", "condition", "s", "r"]], cost="quadratic",
                             condition_order=RD.QS_CONDITIONS, n_nodes=n_nodes, **kw)
@@ -312,12 +316,13 @@ def qs_hierarchical(trials: pd.DataFrame, *, subjects: Sequence[str] | None = No
 def sj_hierarchical(trials: pd.DataFrame, sessions: pd.DataFrame, *,
                     subjects: Sequence[int] | None = None, n_per_condition: int | None = 100,
                     chains: int = 4, warmup: int = 1000, draws: int = 2000, seed: int = 0,
-                    target_accept: float = TARGET_ACCEPT, n_nodes: int = 12) -> HierarchicalStudy:
+                    target_accept: float = TARGET_ACCEPT, n_nodes: int = 12,
+                    retries: int = 0) -> HierarchicalStudy:
     """Sohn & Jazayeri: every subject's original condition; separate and pooled.
 
     The ``original`` fit of :func:`metamer_studies` (quadratic cost,
     ``sigma`` known per subject: the authors' Weber fraction, ``mu0, sigma0, sigma_r`` free)
-    for every subject, alone and pooled.
+    for every subject, alone and pooled; ``retries`` as in :func:`qs_hierarchical`.
     """
     RD.check_frame(trials, ["subject", "condition", "s", "r"], name="trials")
     subs = RD.subjects(trials) if subjects is None else list(subjects)
@@ -331,7 +336,7 @@ def sj_hierarchical(trials: pd.DataFrame, sessions: pd.DataFrame, *,
                        np.zeros(len(f), np.int32), {"sigma": f["sigma"].to_numpy(float)})
             for f in frames]
     sep = fit_datasets(sets, cost="quadratic", free=("sigma0", "mu0", "sigma_r"),
-                          n_nodes=n_nodes, **kw)
+                          n_nodes=n_nodes, retries=retries, **kw)
     pooled = pd.concat(frames, ignore_index=True).assign(condition=0)
     pooled["subject"] = pooled["subject"].astype(str)
     hier = fit_hierarchical(pooled[["subject", "condition", "s", "r", "sigma"]], cost="quadratic",
@@ -375,8 +380,8 @@ def shrinkage_frame(studies: Mapping[str, HierarchicalStudy]) -> pd.DataFrame:
 
 def hierarchical_studies(data: RealData, *, enabled: bool = True, n_subjects: int = 0,
                          n_per_condition: int = 40, chains: int = 4, warmup: int = 1000,
-                         draws: int = 2000, seed: int = 0, target_accept: float = TARGET_ACCEPT
-                         ) -> dict[str, HierarchicalStudy]:
+                         draws: int = 2000, seed: int = 0, target_accept: float = TARGET_ACCEPT,
+                         retries: int = 0) -> dict[str, HierarchicalStudy]:
     """:func:`sj_hierarchical` and :func:`qs_hierarchical` on the trials of ``data``.
 
     Args:
@@ -387,6 +392,8 @@ def hierarchical_studies(data: RealData, *, enabled: bool = True, n_subjects: in
         chains, warmup, draws, seed, target_accept: sampler settings of every fit (the
             defaults are notebook 13's: at 4 x (1000 + 1000) the pooled Q&S fit missed the gate,
             r-hat 1.0104 and tail ESS 321; at 1000 + 2000 it passes).
+        retries: a separate fit that misses the gate is run again with chains twice as long,
+            up to this many times (the pooled fits are not retried).
 
     Returns:
         ``{"sj": HierarchicalStudy, "qs": HierarchicalStudy}`` (or ``{}``).
@@ -397,6 +404,7 @@ def hierarchical_studies(data: RealData, *, enabled: bool = True, n_subjects: in
     n_subjects = checks.integer("n_subjects", n_subjects, min=0)
     n = checks.integer("n_per_condition", n_per_condition, min=0) or None
     kw = _sampler(chains, warmup, draws, seed, target_accept)
+    kw["retries"] = checks.integer("retries", retries, min=0, max=8)
     sj_subs = RD.subjects(data.sj_trials)
     qs_subs = RD.subjects(data.qs_trials)
     if n_subjects:
@@ -498,7 +506,8 @@ def metamer_studies(trials: pd.DataFrame, sessions: pd.DataFrame, subjects: Sequ
                     n_per_condition: int | None = 200, chains: int = 4, warmup: int = 1000,
                     draws: int = 1000, seed: int = 0, target_accept: float = 0.95,
                     n_nodes: int = 12, ridge_draws: int | None = None,
-                    ridge_target_accept: float = 0.99) -> dict[int, MetamerStudy]:
+                    ridge_target_accept: float = 0.99, retries: int = 0
+                    ) -> dict[int, MetamerStudy]:
     """Prior vs cost on the Sohn & Jazayeri metamer data (spec Sec. 5.6), several subjects.
 
     The actor is log-normal with ``sigma`` fixed at the subject's fitted Weber fraction; the
@@ -530,6 +539,8 @@ def metamer_studies(trials: pd.DataFrame, sessions: pd.DataFrame, subjects: Sequ
         ridge_target_accept: NUTS target acceptance of the ``metamer`` fit (the ridge's narrow
             width wants small steps: measured at 0.95, 4 x (800 + 2000), 6 and 1 divergent
             transitions for subjects 1 and 5; none at 0.99).
+        retries: a fit that misses the gate is run again with chains twice as long, up to
+            this many times (:func:`fit_datasets`).
 
     Returns:
         ``{subject: MetamerStudy}`` in the order given.
@@ -566,7 +577,8 @@ def metamer_studies(trials: pd.DataFrame, sessions: pd.DataFrame, subjects: Sequ
         sets["joint_prior_known"].append(Dataset(s, r, c, {"sigma": np.full(s.size, sigma),
                                                            "mu0": mu0[c], "sigma0": sd0[c]}))
     kw = {"chains": chains, "warmup": warmup, "draws": draws, "seed": seed,
-          "target_accept": target_accept, "n_nodes": n_nodes}
+          "target_accept": target_accept, "n_nodes": n_nodes,
+          "retries": checks.integer("retries", retries, min=0, max=8)}
     ridge_draws = 2 * draws if ridge_draws is None else checks.integer("ridge_draws",
                                                                          ridge_draws, min=1)
     ridge_kw = kw | {"draws": ridge_draws,
@@ -631,8 +643,8 @@ class NoiseStudy(NamedTuple):
 def noise_studies(trials: pd.DataFrame, subjects: Sequence[str], *,
                   cost: str = "quadratic_effort", n_per_condition: int | None = 90,
                   chains: int = 4, warmup: int = 1000, draws: int = 1000, seed: int = 0,
-                  target_accept: float = 0.95, n_nodes: int = 16, reparam: str = "ridge"
-                  ) -> dict[str, NoiseStudy]:
+                  target_accept: float = 0.95, n_nodes: int = 16, reparam: str = "ridge",
+                  retries: int = 0) -> dict[str, NoiseStudy]:
     """The two-perceptual-noise design on Qu & Shi subjects (spec Sec. 5.4, 5.6).
 
     * ``two_noise`` — coherence as condition: one ``sigma`` per condition (low, high), shared
@@ -657,6 +669,8 @@ def noise_studies(trials: pd.DataFrame, subjects: Sequence[str], *,
     1 divergence; 168 s CPU); with 1500 draws at target 0.98 ``"ridge"`` passes all 4 (min
     bulk/tail ESS 888/962, 0 divergences; 228 s CPU) — notebook 13's default — where
     ``"none"`` at those settings passes 2 of 4 (min bulk/tail ESS 469/294) in 526 s CPU.
+    ``retries``: a fit that misses the gate is run again with chains twice as long, up to this
+    many times (:func:`fit_datasets`).
     """
     from nestlab import diagnostics as D
     from nestlab.actors.costs import get_cost
@@ -668,7 +682,8 @@ def noise_studies(trials: pd.DataFrame, subjects: Sequence[str], *,
     subs = _subjects_arg("subjects", subjects, _subjects_of(trials))
     free = parameter_names(fam)
     kw = {"chains": chains, "warmup": warmup, "draws": draws, "seed": seed,
-          "target_accept": target_accept, "n_nodes": n_nodes, "reparam": reparam}
+          "target_accept": target_accept, "n_nodes": n_nodes, "reparam": reparam,
+          "retries": checks.integer("retries", retries, min=0, max=8)}
     frames, two, one = {}, [], []
     for subj in subs:
         sub = subsample(select(trials, subject=subj), n_per_condition, seed=seed)

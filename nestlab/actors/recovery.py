@@ -56,6 +56,8 @@ class Recovery(NamedTuple):
     compile_seconds: float = 0.0
     #: CPU seconds of the whole study (every thread of the process)
     cpu_seconds: float = 0.0
+    #: per data set: the runs its fit took (``retries``; 1: the first run passed or none allowed)
+    attempts: np.ndarray | None = None
 
 
 def simulate_datasets(n_datasets: int, *, n_trials: int = 60, seed: int = 0,
@@ -83,7 +85,8 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
                    seed: int = 0, n_nodes: int = 24, rank_thin: int = 10,
                    truth_box: Mapping[str, tuple[float, float]] | None = None,
                    only_converged: bool = True, dense_mass: bool = False,
-                   target_accept: float = 0.85, init_jitter: float = 0.3) -> Recovery:
+                   target_accept: float = 0.85, init_jitter: float = 0.3,
+                   retries: int = 0) -> Recovery:
     """Fit ``n_datasets`` simulated quadratic-cost data sets with one compiled, vmapped NUTS.
 
     Args:
@@ -101,6 +104,9 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
             the gate only (default); ``False`` uses every data set (for smoke-sized runs whose
             short chains cannot reach ESS 400).
         dense_mass, target_accept, init_jitter: as in :func:`nestlab.actors.compare.fit_batch`.
+        retries: refit a data set whose chains miss the gate, up to this many times, with
+            chains twice as long each time, thinned back to ``draws``
+            (:func:`~nestlab.actors.compare.fit_batch`; ``attempts`` records the runs).
 
     Returns:
         :class:`Recovery` (``converged``: the gate per data set; with ``only_converged`` MSE,
@@ -120,6 +126,7 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
     rank_thin = checks.integer("rank_thin", rank_thin, min=1, max=chains * draws)
     only_converged = checks.boolean("only_converged", only_converged)
     checks.choice("policy", policy, ("analytic", "network"))
+    retries = checks.integer("retries", retries, min=0, max=8)
 
     t0, c0 = time.perf_counter(), time.process_time()
     truth, S, R = simulate_datasets(n_datasets, n_trials=n_trials, seed=seed, truth_box=truth_box)
@@ -128,7 +135,7 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
                    sigmas=truth["sigma"][:, None], network=network, policy=policy,
                    chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
                    target_accept=target_accept, dense_mass=dense_mass, max_tree_depth=10,
-                   init_jitter=init_jitter, extras=False)
+                   init_jitter=init_jitter, extras=False, retries=retries)
     gates = batch_convergence(bf)
     converged = gates["converged"].to_numpy(dtype=bool)
     # (data set, chain, draw) -> (data set, pooled draws)
@@ -148,7 +155,7 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     return Recovery(truth, pm, ranks, cov50, cov90, mse, n_rank, secs,
                     bf.run_seconds / n_datasets, converged, gates, chains, bf.compile_seconds,
-                    cpu)
+                    cpu, bf.attempts)
 
 
 def recovery_table(recs: Mapping[str, Recovery]) -> Any:
@@ -165,5 +172,7 @@ def recovery_table(recs: Mapping[str, Recovery]) -> Any:
         blocks[label] = pd.DataFrame({
             "MSE of posterior mean": r.mse, "coverage 50%": r.coverage50,
             "coverage 90%": r.coverage90,
-            "converged data sets": f"{int(r.converged.sum())} of {r.converged.size}"})
+            "converged data sets": f"{int(r.converged.sum())} of {r.converged.size}",
+            "refitted (longer chains)": (0 if r.attempts is None
+                                         else int((r.attempts > 1).sum()))})
     return pd.concat(blocks, axis=1)

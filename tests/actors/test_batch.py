@@ -26,6 +26,8 @@ def _ds(n=6, known=None, cond=None):
     ({"target_accept": 1.0}, r"target_accept"),
     ({"reparam": "ridge"}, r"invalid reparam 'ridge' for cost 'offset_quadratic'"),
     ({"reparam": "rotate"}, r"unknown reparam 'rotate'"),
+    ({"retries": -1}, r"retries"),
+    ({"retries": 9}, r"retries"),
 ])
 def test_fit_datasets_refuses_bad_input_before_compiling(kwargs, match):
     args = {"datasets": [_ds()], "cost": "offset_quadratic",
@@ -89,3 +91,46 @@ def test_convergence_table_gates_fits_and_shows_stored_records():
     assert sum(f"row{i}_col" in css for i in range(3)) == 2  # two red rows
     with pytest.raises(ValueError, match=r"fits\['bad'\]: missing key\(s\)"):
         AB.convergence_table({"bad": {"converged": True}})
+
+
+def test_gate_arrays_gates_each_data_set_and_each_condition():
+    """iid draws pass; a chain shifted in one condition of one data set fails that set only."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 4, 1000, 2))  # (data sets, chains, draws, conditions)
+    b = rng.standard_normal((3, 4, 1000))
+    a[1, 0, :, 1] += 3.0
+    g = AB.gate_arrays({"sigma": a, "mu0": b}, np.array([0, 0, 2]))
+    assert g["converged"].tolist() == [True, False, False]
+    assert g.loc[1, "max_rhat"] > 1.1 and g.loc[0, "max_rhat"] < 1.01
+    assert g.loc[2, "divergences"] == 2
+    with pytest.raises(ValueError, match=r"samples\['mu0'\]: shape \(3, 4\)"):
+        AB.gate_arrays({"mu0": b[..., 0]}, np.zeros(3))
+    with pytest.raises(ValueError, match="samples: empty"):
+        AB.gate_arrays({}, np.zeros(3))
+
+
+def test_retries_refit_exactly_the_failing_data_sets_with_longer_chains():
+    """run_batch's retries: a data set that passed its gate keeps its draws bit for bit, each one
+    that failed is run again (2x chains, thinned back), and every array keeps its shape."""
+    from nestlab.actors import compare as C
+
+    data = C.simulate_study(["quadratic"], 6, n_per_condition=30, seed=11)
+    kw = dict(conditions=data.conditions, sigmas=data.sigmas, chains=4, warmup=150, draws=260,
+              seed=3, n_nodes=8)
+    first = C.fit_batch("quadratic", data.stimuli, data.responses, **kw)
+    again = C.fit_batch("quadratic", data.stimuli, data.responses, retries=1, **kw)
+    failed = ~C.batch_convergence(first)["converged"].to_numpy()
+    assert failed.any() and not failed.all()  # these seeds give both kinds (2 of 6 fail)
+    assert first.attempts.tolist() == [1] * 6
+    assert (again.attempts == np.where(failed, 2, 1)).all()
+    for k, v in first.samples.items():
+        assert again.samples[k].shape == v.shape
+        np.testing.assert_array_equal(again.samples[k][~failed], v[~failed])
+        assert not np.array_equal(again.samples[k][failed], v[failed])
+    assert again.log_likelihood.shape == first.log_likelihood.shape
+    assert again.predictive.shape == first.predictive.shape
+    assert again.diverging.shape == first.diverging.shape
+    assert again.select([0]).attempts.shape == (1,)
+    # the refitted data sets gain ESS (twice the chain, thinned back to the same draws)
+    gain = C.batch_convergence(again)["min_ess_bulk"].to_numpy()[failed]
+    assert (gain > C.batch_convergence(first)["min_ess_bulk"].to_numpy()[failed]).all()
