@@ -198,7 +198,11 @@ def _finite(df: pd.DataFrame, col: str, path: Path) -> None:
 
 def _in_set(df: pd.DataFrame, col: str, valid: Sequence[Any], path: Path) -> None:
     vals = df[col]
-    if vals.dtype.kind == "f":
+    numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                  for v in valid)
+    if vals.dtype.kind == "f" and not numeric:  # e.g. a text column whose every value is a number
+        ok = vals.astype(str).isin([str(v) for v in valid]).to_numpy()
+    elif vals.dtype.kind == "f":
         ok = np.isclose(vals.to_numpy(float)[:, None], np.asarray(valid, float)[None]).any(1)
     else:
         ok = vals.isin(valid).to_numpy()

@@ -451,3 +451,14 @@ def test_interval_estimators_on_any_probability(prob, hdi):
         assert "hdi_prob" in str(exc)
     else:
         assert 0 < hdi < 1 and np.all(np.isfinite(summ.to_numpy(float)))
+
+
+def test_a_numeric_condition_column_is_refused_with_the_file_and_values(tmp_path):
+    """Found by hypothesis: every condition a number made the column float and the check
+    crashed converting 'original' to float; now it names the file, column and valid values."""
+    p = tmp_path / "rsg_trials.csv"
+    p.write_text(SJ_HEADER + "\n" + "\n".join(r.replace("original", "0.8").replace("metamer", "0.8")
+                                              for r in SJ_ROWS) + "\n")
+    with pytest.raises(ValueError, match=r"rsg_trials.csv: column 'condition' has unknown "
+                                         r"value\(s\) \['0.8'\].*valid values: \['original'"):
+        RD.load_sohn_jazayeri(p)
