@@ -358,14 +358,17 @@ def hierarchical_summary(studies: Mapping[str, HierarchicalStudy]) -> dict[str, 
 
 
 def hierarchical_convergence_table(studies: Mapping[str, HierarchicalStudy]) -> pd.DataFrame:
-    """One row per study: the hierarchical fit's gate (:func:`~nestlab.actors.batch.convergence_table`)
-    and how many separate fits passed theirs."""
+    """One row per study: the hierarchical fit's gate (:func:`~nestlab.actors.batch.convergence_table`),
+    how many separate fits passed theirs and how many were refitted with longer chains."""
     checks.mapping("studies", studies)
     table = convergence_table({(k, "hierarchical"): st.numbers["convergence"]
                                for k, st in studies.items()}, names=("study", "fit"))
     table["separate fits converged"] = [
         f"{sum(sep.values())} of {len(sep)}"
         for sep in (st.numbers["separate_converged"] for st in studies.values())]
+    table["separate fits refitted"] = [
+        sum(a > 1 for a in st.numbers.get("separate_attempts", {}).values())
+        for st in studies.values()]
     return table
 
 

@@ -19,6 +19,7 @@ def _table(pooled_mean, lo=0.9, hi=1.1):
 
 def _study(name, *, converged, share):
     numbers = {"converged": converged, "separate_converged": {"a": True, "b": False},
+               "separate_attempts": {"a": 2, "b": 3},
                "mu0.share_inside_separate90": share, "n_subjects": 2,
                "convergence": {"converged": converged, "max_rhat": 1.0, "min_ess_bulk": 900.0,
                                "min_ess_tail": 800.0, "divergences": 0 if converged else 3}}
@@ -46,6 +47,7 @@ def test_hierarchical_tables_and_summary():
     table = RS.hierarchical_convergence_table(studies)
     assert list(table["converged"]) == [True, False]
     assert table.loc[("sj", "hierarchical"), "separate fits converged"] == "1 of 2"
+    assert table.loc[("sj", "hierarchical"), "separate fits refitted"] == 2
     frame = RS.shrinkage_frame(studies)
     assert frame.index.names == ["study", "parameter", "subject"] and len(frame) == 4
     assert RS.shrinkage_frame({}).empty and AP.plot_shrinkage_panels({}) is None
