@@ -5,6 +5,9 @@ compiled, vmapped NUTS program (:func:`nestlab.actors.sampler.batched_nuts` over
 :mod:`nestlab.actors.likelihood`); :func:`convergence_record` is the suite's gate on one fit
 (r-hat <= 1.01, bulk and tail ESS >= 400, no divergences) and :func:`convergence_table` /
 :func:`style_convergence` show it for every fit of a study, the failing ones in red.
+:func:`run_batch` (the one driver under every batched study) can refit the data sets that miss
+the gate with longer chains (``retries``), so short chains serve the easy data sets and only
+the hard ones pay for long ones.
 """
 
 from __future__ import annotations
