@@ -134,3 +134,17 @@ def test_retries_refit_exactly_the_failing_data_sets_with_longer_chains():
     # the refitted data sets gain ESS (twice the chain, thinned back to the same draws)
     gain = C.batch_convergence(again)["min_ess_bulk"].to_numpy()[failed]
     assert (gain > C.batch_convergence(first)["min_ess_bulk"].to_numpy()[failed]).all()
+
+
+def test_fit_datasets_records_the_runs_each_subject_took():
+    """fit_datasets passes retries to the driver: chains too short for the gate are refitted
+    (2 runs each here, since 2 x 40 draws cannot reach ESS 400) and attrs record it."""
+    sets = [_ds(12), _ds(12)]
+    kw = dict(cost="quadratic", free=("mu0", "sigma0", "sigma_r"), chains=2, warmup=30,
+              draws=40, n_nodes=6, prior_draws=10)
+    once = AB.fit_datasets(sets, **kw)
+    twice = AB.fit_datasets(sets, retries=1, **kw)
+    assert [f.posterior.attrs["attempts"] for f in once] == [1, 1]
+    assert [f.posterior.attrs["attempts"] for f in twice] == [2, 2]
+    assert twice[0].posterior["mu0"].shape == once[0].posterior["mu0"].shape == (2, 40)
+    assert twice[0].log_likelihood["r"].shape == once[0].log_likelihood["r"].shape
