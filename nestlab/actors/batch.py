@@ -12,6 +12,7 @@ the hard ones pay for long ones.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -288,25 +289,21 @@ def run_batch(spec: FitSpec, net: Any, keys: Any, s: np.ndarray, cond: np.ndarra
                         draws=draws * f, target_accept=target_accept, dense_mass=dense_mass,
                         max_tree_depth=max_tree_depth, ll_batch=ll_batch, extras=extras,
                         with_log_prior=with_log_prior)
-        keep = idx[:bad.size * chains]
-
-        def splice(old, new, div=False, keep=keep, f=f):
-            return _splice(old, new, keep, f, draws, div)
-
+        splice = functools.partial(_splice, keep=idx[:bad.size * chains], f=f, draws=draws)
         run = BatchRun(
             {k: splice(v, sub.theta[k]) for k, v in run.theta.items()},
             splice(run.log_likelihood, sub.log_likelihood),
             None if run.log_prior is None else {k: splice(v, sub.log_prior[k])
                                                 for k, v in run.log_prior.items()},
-            splice(run.predictive, sub.predictive), splice(run.diverging, sub.diverging, True),
+            splice(run.predictive, sub.predictive), splice(run.diverging, sub.diverging, div=True),
             run.compile_seconds + sub.compile_seconds, run.run_seconds + sub.run_seconds,
             run.cpu_seconds + sub.cpu_seconds)
         attempts[bad] = a + 1
     return run._replace(attempts=attempts)
 
 
-def _splice(old: np.ndarray | None, new: np.ndarray, keep: np.ndarray, f: int, draws: int,
-            div: bool) -> np.ndarray | None:
+def _splice(old: np.ndarray | None, new: np.ndarray, *, keep: np.ndarray, f: int, draws: int,
+            div: bool = False) -> np.ndarray | None:
     """``old`` with rows ``keep`` replaced by the first ``keep.size`` rows of ``new`` (``f``
     times as many draws), thinned to every ``f``-th draw (``div``: any flag in each block)."""
     if old is None:

@@ -660,7 +660,7 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
             fit had one divergence at 0.85.
         retries: refit a data set whose chains miss the gate, up to this many times, with
             chains twice as long each time (:func:`fit_batch`); ``seconds`` counts the data
-            sets refitted per candidate (``retried``).
+            sets refitted per candidate (``refitted``, as :func:`gate_summary`).
 
     Returns:
         :class:`ComparisonStudy`; see :func:`confusion_matrix`, :func:`win_rates` and
@@ -719,7 +719,7 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
         rows[c] = {"policy": pol, "in_study": in_study, "data_sets": len(Sj),
                    "compile_seconds": bf.compile_seconds, "run_seconds": bf.run_seconds,
                    "run_seconds_per_dataset": bf.run_seconds / len(Sj),
-                   "retried": int((bf.attempts > 1).sum())}
+                   "refitted": int((bf.attempts > 1).sum())}
         if in_study:
             fits[c] = bf.select(slice(0, n)) if worked is not None else bf
     t0 = time.perf_counter()
