@@ -54,7 +54,10 @@ from nestlab.actors.batch import gate_arrays, run_batch
 from nestlab.actors.costs import COSTS, check_cost_params, get_cost, has_closed_form
 from nestlab.actors.likelihood import (
     POLICIES,
+    REPARAMS,
+    RIDGE_PARAMS,
     FitSpec,
+    check_reparam,
     check_sampler,
     distinct_choices,
     resolve_policy,
@@ -363,6 +366,8 @@ class BatchFit(NamedTuple):
     run_seconds: float
     #: (n_datasets,) runs each data set took (``retries`` of :func:`fit_batch`; 1: the first)
     attempts: np.ndarray | None = None
+    #: coordinates NUTS sampled ``mu0`` and the cost parameter in (``reparam`` of :func:`fit_batch`)
+    reparam: str = "none"
 
     def select(self, rows: Any) -> BatchFit:
         """The same fit restricted to some data sets (an index array or slice)."""
@@ -389,7 +394,7 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
               chains: int = 4, warmup: int = 400, draws: int = 300, seed: int = 0,
               n_nodes: int = 8, target_accept: float = 0.85, dense_mass: bool = True,
               max_tree_depth: int = 8, init_jitter: float = 0.3, ll_batch: int = 50,
-              extras: bool = True, retries: int = 0) -> BatchFit:
+              extras: bool = True, retries: int = 0, reparam: str = "none") -> BatchFit:
     """Fit family ``cost`` to many data sets at once, ``chains`` chains each, compiled once.
 
     numpyro's functional NUTS (:func:`nestlab.actors.sampler.batched_nuts`) on the model of
@@ -433,6 +438,12 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
         retries: run a data set whose chains miss the gate again, up to this many times, with
             chains twice as long each time, thinned back to ``draws`` (see
             :func:`nestlab.actors.batch.run_batch`; ``attempts`` records the runs per data set).
+        reparam: ``"none"`` (default) or ``"ridge"``: sample ``mu0`` and ``beta`` in the ridge
+            coordinates of :func:`nestlab.actors.likelihood.ridge_transform` (same prior; the
+            slope of each data set's ridge comes from its own stimuli and responses). For a
+            family with ``beta`` only (quadratic or absolute + effort): with one noise level
+            its ``log beta + w0 log mu0`` is identified and the rest is a ridge that a dense
+            mass matrix whitens only where it is straight.
 
     The rows are split evenly over JAX's CPU host devices (``jax.shard_map`` of the vmapped program;
     :func:`nestlab.actors.configure` asks for 4), so both cores of the machine work; compiled
@@ -467,6 +478,7 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
         pol = study_policy(cost)  # no closed form: the network (a study's default)
     net, box = resolve_policy(pol, fam, network if pol != "analytic" else None)
     free = ("sigma0", "mu0", "sigma_r") + fam.params
+    spec = check_reparam(reparam, FitSpec(fam, pol, "marginal", free, {}, 1, dict(box), n_nodes))
     n, T = S.shape
     rows = n * chains
     # every data set repeated once per chain: row = dataset * chains + chain
@@ -482,7 +494,6 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     noise = rng.standard_normal((rows, draws, 2, T)).astype(np.float32)
     u = (init_jitter * rng.standard_normal((rows, len(free)))).astype(np.float32)
     conds = np.broadcast_to(cond, S.shape).astype(np.int32)
-    spec = FitSpec(fam, pol, "marginal", free, {}, 1, dict(box), n_nodes)
     run = run_batch(spec, net, keys, S, conds, R, {"sigma": G}, noise, u, warmup=warmup,
                     draws=draws, target_accept=target_accept, dense_mass=dense_mass,
                     max_tree_depth=max_tree_depth, ll_batch=ll_batch, extras=extras,
@@ -498,7 +509,7 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     return BatchFit(cost, pol, {k: per_set(run.theta[k]) for k in free},
                     per_set(run.log_likelihood, np.float32), div.sum(axis=(1, 2)), div,
                     per_set(run.predictive, np.float32), run.compile_seconds, run.run_seconds,
-                    run.attempts)
+                    run.attempts, reparam)
 
 
 def batch_convergence(bf: BatchFit, *, rhat_max: float | None = None,
@@ -630,7 +641,7 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
                      n_threads: int = 1, progress: bool = True,
                      worked: Mapping[str, Any] | None = None,
                      worked_candidates: Sequence[str] | None = None,
-                     retries: int = 0) -> ComparisonStudy:
+                     retries: int = 0, reparam: str = "none") -> ComparisonStudy:
     """How often does PSIS-LOO pick the true cost family? (spec Sec. 5.5)
 
     Simulates ``n_datasets`` data sets from every family in ``families``
@@ -661,6 +672,9 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
         retries: refit a data set whose chains miss the gate, up to this many times, with
             chains twice as long each time (:func:`fit_batch`); ``seconds`` counts the data
             sets refitted per candidate (``refitted``, as :func:`gate_summary`).
+        reparam: ``"none"`` (default) or ``"ridge"``: the candidates with a ridge partner of
+            ``mu0`` (``beta``: quadratic and absolute + effort) are sampled in ridge
+            coordinates (:func:`fit_batch`), the others as usual; ``seconds`` says which.
 
     Returns:
         :class:`ComparisonStudy`; see :func:`confusion_matrix`, :func:`win_rates` and
@@ -679,6 +693,7 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
     checks.integer("max_tree_depth", max_tree_depth, min=1)
     checks.boolean("progress", progress)
     retries = checks.integer("retries", retries, min=0, max=8)
+    reparam = checks.choice("reparam", reparam, REPARAMS)
     data = simulate_study(fams, n_datasets, design=design, n_per_condition=n_per_condition,
                           sigma_levels=sigma_levels, single_sigma=single_sigma,
                           truth_box=truth_box, seed=seed)
@@ -707,11 +722,12 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
         net = _policy_for(c, networks, config, n_threads, progress)[1] if pol == "network" \
             else None
         Sj, Rj = (S, R) if in_study else (S[n:], R[n:])
+        ridge = reparam == "ridge" and any(p in RIDGE_PARAMS for p in get_cost(c).params)
         bf = fit_batch(c, Sj, Rj, conditions=data.conditions, sigmas=data.sigmas, network=net,
                        policy=pol, chains=chains, warmup=warmup, draws=draws,
                        seed=seed + 1000 * (j + 1), n_nodes=n_nodes, dense_mass=dense_mass,
                        max_tree_depth=max_tree_depth, target_accept=target_accept,
-                       retries=retries)
+                       retries=retries, reparam="ridge" if ridge else "none")
         if worked is not None:
             worked_fits[c] = batch_to_inference_data(
                 bf, len(Sj) - 1, stimuli=ws, responses=wr, conditions=data.conditions,
@@ -719,7 +735,7 @@ def comparison_study(families: Sequence[str] = tuple(COSTS), *, n_datasets: int 
         rows[c] = {"policy": pol, "in_study": in_study, "data_sets": len(Sj),
                    "compile_seconds": bf.compile_seconds, "run_seconds": bf.run_seconds,
                    "run_seconds_per_dataset": bf.run_seconds / len(Sj),
-                   "refitted": int((bf.attempts > 1).sum())}
+                   "refitted": int((bf.attempts > 1).sum()), "reparam": bf.reparam}
         if in_study:
             fits[c] = bf.select(slice(0, n)) if worked is not None else bf
     t0 = time.perf_counter()
@@ -936,22 +952,28 @@ class DesignComparison(NamedTuple):
 
 
 def design_comparison(study: ComparisonStudy, families: Sequence[str], *, n_datasets: int,
-                      seed: int = 0, **kw: Any) -> DesignComparison:
+                      seed: int = 0, one_noise_reparam: str = "none",
+                      **kw: Any) -> DesignComparison:
     """Two noise levels vs one for ``families`` (spec 5.4), same gates and exclusion.
 
     Two noise levels: ``study``'s data sets of these families re-ranked among them
     (:func:`restrict`, no refit) when they are all study families, else a new study; one noise
     level: a new :func:`comparison_study` of ``n_datasets`` per family (seed ``seed + 1``).
-    ``kw`` goes to :func:`comparison_study` (sampler and design settings).
+    ``kw`` goes to :func:`comparison_study` (sampler and design settings);
+    ``one_noise_reparam`` is the one-noise study's ``reparam`` (``"ridge"``: its effort
+    families are sampled in ridge coordinates, the geometry that design has and the two-noise
+    design removes).
     """
     checks.instance("study", study, ComparisonStudy)
+    one_noise_reparam = checks.choice("one_noise_reparam", one_noise_reparam, REPARAMS)
     fams = check_families(families)
     if set(fams) <= set(study.fits) and set(fams) <= set(study.data.family):
         two = restrict(study, fams, families=fams)
     else:
         two = comparison_study(fams, n_datasets=n_datasets, seed=seed + 1, **kw)
     studies = {"two_noise": two, "one_noise": comparison_study(
-        fams, n_datasets=n_datasets, design="one_noise", seed=seed + 1, **kw)}
+        fams, n_datasets=n_datasets, design="one_noise", seed=seed + 1,
+        **{**kw, "reparam": one_noise_reparam})}
     acc = {k: accuracy(st) for k, st in studies.items()}
     gap = {}
     for k, st in studies.items():

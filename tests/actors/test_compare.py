@@ -304,3 +304,42 @@ def test_dataset_explorer_draws_one_data_sets_ranking(effort_study, capsys):
     assert len(ax.get_yticklabels()) == 2  # the two candidates, ranked
     assert "elpd_diff" in capsys.readouterr().out
     plt.close("all")
+
+
+def test_ridge_coordinates_in_a_study_sample_the_same_posterior(effort_study):
+    """reparam="ridge": the one-noise study's effort family is sampled in ridge coordinates,
+    the quadratic family (no ridge partner) as before; same data, same posterior."""
+    kw = dict(candidates=["quadratic", "quadratic_effort"], n_datasets=2, n_per_condition=45,
+              truth_box={"beta": (0.5, 0.55)}, warmup=200, draws=300, seed=11, progress=False,
+              chains=2)
+    worked = C.simulate_design("quadratic_effort", cost_params={"beta": 0.5}, design="one_noise",
+                               seed=4)
+    ridge = C.comparison_study(["quadratic_effort"], design="one_noise", worked=worked,
+                               reparam="ridge", **kw)
+    plain = effort_study["one_noise"]
+    np.testing.assert_array_equal(ridge.data.responses, plain.data.responses)
+    assert ridge.seconds["reparam"].to_dict() == {"quadratic": "none", "quadratic_effort": "ridge"}
+    assert ridge.fits["quadratic_effort"].reparam == "ridge"
+    assert plain.fits["quadratic_effort"].reparam == "none"
+    # the quadratic family's fits are not touched: the same program, the same draws
+    np.testing.assert_array_equal(ridge.fits["quadratic"].samples["mu0"],
+                                  plain.fits["quadratic"].samples["mu0"])
+    a, b = plain.fits["quadratic_effort"].samples, ridge.fits["quadratic_effort"].samples
+    for k in ("beta", "mu0", "sigma0", "sigma_r"):
+        x, y = a[k].reshape(2, -1), b[k].reshape(2, -1)
+        sd = x.std(axis=1)
+        assert np.all(np.abs(x.mean(axis=1) - y.mean(axis=1)) < 0.5 * sd), k
+    with pytest.raises(ValueError, match=r"unknown one_noise_reparam 'rotate'"):
+        C.design_comparison(plain, ["quadratic", "quadratic_effort"], n_datasets=1,
+                            one_noise_reparam="rotate")
+
+
+def test_fit_batch_reparam_refusals():
+    S, R = np.ones((1, 4)), np.ones((1, 4))
+    kw = dict(conditions=np.zeros(4, int), sigmas=[0.1], chains=1, warmup=5, draws=5)
+    with pytest.raises(ValueError, match=r"invalid reparam 'ridge' for cost 'quadratic'"):
+        C.fit_batch("quadratic", S, R, reparam="ridge", **kw)
+    with pytest.raises(ValueError, match=r"unknown reparam 'rotate'"):
+        C.fit_batch("quadratic_effort", S, R, reparam="rotate", **kw)
+    with pytest.raises(ValueError, match=r"unknown reparam 'rotate'"):
+        C.comparison_study(["quadratic", "absolute"], reparam="rotate", progress=False)
