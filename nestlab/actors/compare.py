@@ -19,8 +19,8 @@ Functions:
   :func:`nestlab.actors.inference.fit` posteriors (closed-form policy where one exists, the
   cached network otherwise);
 * :func:`simulate_study` / :func:`fit_batch` / :func:`comparison_study` — how often the true family
-  wins on simulated data: one NUTS program per *candidate* family, compiled once and ``jax.vmap``-ed
-  over all simulated data sets (as :mod:`nestlab.actors.recovery` does);
+  wins on simulated data: one NUTS program per *candidate* family, compiled once and run over all
+  simulated data sets (``lax.map``-ed or ``jax.vmap``-ed, as :mod:`nestlab.actors.recovery` does);
 * :func:`batch_convergence` — each study fit's gate (r_hat <= 1.01, bulk and tail ESS >= 400, no
   divergence; ``chains`` chains per data set); :func:`accuracy` — how often the true family wins
   over the data sets whose candidate fits all passed, with a Wilson interval
@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from nestlab import checks
-from nestlab.actors.batch import gate_arrays, run_batch
+from nestlab.actors.batch import BATCH_MODES, gate_arrays, run_batch
 from nestlab.actors.costs import COSTS, check_cost_params, get_cost, has_closed_form
 from nestlab.actors.likelihood import (
     POLICIES,
@@ -394,11 +394,12 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
               chains: int = 4, warmup: int = 400, draws: int = 300, seed: int = 0,
               n_nodes: int = 8, target_accept: float = 0.85, dense_mass: bool = True,
               max_tree_depth: int = 8, init_jitter: float = 0.3, ll_batch: int = 50,
-              extras: bool = True, retries: int = 0, reparam: str = "none") -> BatchFit:
+              extras: bool = True, retries: int = 0, reparam: str = "none",
+              batch: str = "map") -> BatchFit:
     """Fit family ``cost`` to many data sets at once, ``chains`` chains each, compiled once.
 
     numpyro's functional NUTS (:func:`nestlab.actors.sampler.batched_nuts`) on the model of
-    :mod:`nestlab.actors.likelihood`, ``jax.vmap``-ed over (data set, chain) rows. The
+    :mod:`nestlab.actors.likelihood`, mapped over (data set, chain) rows (``batch``). The
     perceptual noise is known (one ``sigma`` per condition, spec 5.4); ``sigma0``, ``mu0``,
     ``sigma_r`` and the cost parameters are free, with :func:`fit`'s priors; the likelihood is
     the marginal one (Gauss–Hermite over ``log m``), so the returned pointwise log-likelihoods
@@ -444,8 +445,10 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
             family with ``beta`` only (quadratic or absolute + effort): with one noise level
             its ``log beta + w0 log mu0`` is identified and the rest is a ridge that a dense
             mass matrix whitens only where it is straight.
+        batch: ``"map"`` (default: each device runs its rows one after the other) or
+            ``"vmap"`` (in lockstep); see :func:`nestlab.actors.batch.run_batch`.
 
-    The rows are split evenly over JAX's CPU host devices (``jax.shard_map`` of the vmapped program;
+    The rows are split evenly over JAX's CPU host devices (``jax.shard_map`` of the batched program;
     :func:`nestlab.actors.configure` asks for 4), so both cores of the machine work; compiled
     programs go to the persistent cache of :func:`nestlab.actors.batch.use_compile_cache`; the
     driver is :func:`nestlab.actors.batch.run_batch`, shared with notebook 13's subject fits.
@@ -463,6 +466,7 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     max_tree_depth = checks.integer("max_tree_depth", max_tree_depth, min=1)
     dense_mass = checks.boolean("dense_mass", dense_mass)
     extras = checks.boolean("extras", extras)
+    batch = checks.choice("batch", batch, BATCH_MODES)
     init_jitter = checks.real("init_jitter", init_jitter, min=0, max=2)
     S = checks.array("stimuli", stimuli, ndim=2, min=0, inclusive=(False, True))
     R = checks.array("responses", responses, shape=S.shape, min=0, inclusive=(False, True))
@@ -497,7 +501,7 @@ def fit_batch(cost: str, stimuli: np.ndarray, responses: np.ndarray, *, conditio
     run = run_batch(spec, net, keys, S, conds, R, {"sigma": G}, noise, u, warmup=warmup,
                     draws=draws, target_accept=target_accept, dense_mass=dense_mass,
                     max_tree_depth=max_tree_depth, ll_batch=ll_batch, extras=extras,
-                    chains=chains, retries=retries)
+                    chains=chains, retries=retries, batch=batch)
 
     def per_set(a, dtype=float):
         if a is None:

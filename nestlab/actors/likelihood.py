@@ -140,13 +140,14 @@ def log_prior(spec: FitSpec, theta: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def theta_from_sites(spec: FitSpec, values: Mapping[str, Any], s: Any = None,
-                     r: Any = None) -> dict[str, Any]:
+                     r: Any = None, weight: Any = None) -> dict[str, Any]:
     """Parameters from site values (``exp`` of a ``log_`` site).
 
     A parameter present under its own name (a deterministic site) is taken as it is; under
     ``reparam="ridge"`` the pair comes from ``ridge_u, ridge_v`` through
-    :func:`ridge_transform`, whose slope needs the data ``s, r``. A parameter with neither
-    its name nor its site(s) in ``values`` is left out.
+    :func:`ridge_transform`, whose slope needs the data ``s, r`` (and the trials' ``weight``,
+    see :func:`ridge_slope`). A parameter with neither its name nor its site(s) in ``values``
+    is left out.
     """
     import jax.numpy as jnp
 
@@ -162,7 +163,7 @@ def theta_from_sites(spec: FitSpec, values: Mapping[str, Any], s: Any = None,
             raise ValueError("invalid theta_from_sites call: ridge coordinates need the data; "
                              "valid: pass s= and r=")
         u, v = values[RIDGE_SITES[0]], values[RIDGE_SITES[1]]
-        out[pair[0]], out[pair[1]], _ = ridge_transform(spec, u, v, ridge_slope(s, r))
+        out[pair[0]], out[pair[1]], _ = ridge_transform(spec, u, v, ridge_slope(s, r, weight))
     return out
 
 
@@ -173,19 +174,26 @@ def ridge_pair(spec: FitSpec) -> tuple[str, str] | None:
     return "mu0", next(p for p in RIDGE_PARAMS if p in spec.free)
 
 
-def ridge_slope(s: Any, r: Any) -> Any:
+def ridge_slope(s: Any, r: Any, weight: Any = None) -> Any:
     """``w = 1 - slope of log r on log s``, clipped to ``[0.05, 0.95]`` (0.5 for equal stimuli).
 
     The direction of the prior–cost ridge in ``(log mu0, log beta)``: for the closed-form actor
     ``log r | s`` has slope ``wm = 1 - w0`` (spec Sec. 2) and the data identify
-    ``log beta + w0 log mu0``.
+    ``log beta + w0 log mu0``. ``weight`` (per trial, ``None``: all 1) weighs the regression:
+    trials of weight 0 (the padding of :func:`nestlab.actors.batch.fit_datasets`) do not count.
     """
     import jax.numpy as jnp
 
     x, y = jnp.log(s), jnp.log(r)
-    x = x - jnp.mean(x)
-    vx = jnp.sum(x * x)
-    slope = jnp.sum(x * (y - jnp.mean(y))) / jnp.where(vx > 0, vx, 1.0)
+    if weight is None:
+        x = x - jnp.mean(x)
+        vx = jnp.sum(x * x)
+        slope = jnp.sum(x * (y - jnp.mean(y))) / jnp.where(vx > 0, vx, 1.0)
+    else:
+        x = x - jnp.sum(weight * x) / jnp.sum(weight)
+        vx = jnp.sum(weight * x * x)
+        slope = (jnp.sum(weight * x * (y - jnp.sum(weight * y) / jnp.sum(weight)))
+                 / jnp.where(vx > 0, vx, 1.0))
     return jnp.where(vx > 0, jnp.clip(1.0 - slope, 0.05, 0.95), 0.5)
 
 
@@ -288,16 +296,19 @@ def sample_priors_numpy(spec: FitSpec, n: int, rng: np.random.Generator) -> dict
     return {k: v.astype(np.float32) for k, v in out.items()}
 
 
-def start_values(spec: FitSpec, r: Any, s: Any = None) -> dict[str, Any]:
+def start_values(spec: FitSpec, r: Any, s: Any = None, weight: Any = None) -> dict[str, Any]:
     """A data-informed start ``{site: value}`` (prior median near the responses' geometric mean).
 
     Under ``reparam="ridge"`` the pair's start is given as ``ridge_u``/``ridge_v`` (the point
     of :func:`ridge_inverse` with ``w`` from ``s`` and ``r``; ``w = 0.5`` without ``s``).
+    ``weight``: per-trial weights of the mean and the slope (``None``: all 1).
     """
     import jax.numpy as jnp
 
+    lr = jnp.log(r)
+    mean_lr = jnp.mean(lr) if weight is None else jnp.sum(weight * lr) / jnp.sum(weight)
     start = {"sigma": 0.15, "sigma0": 0.2, "sigma_r": 0.15,
-             "mu0": jnp.clip(jnp.exp(jnp.mean(jnp.log(r))), 0.3, 4.5)}
+             "mu0": jnp.clip(jnp.exp(mean_lr), 0.3, 4.5)}
     for k in spec.cost.params:
         pr = spec.cost.priors[k]
         start[k] = (pr.a + pr.b) / 2 if pr.kind == "uniform" else math.exp(pr.a)
@@ -311,7 +322,7 @@ def start_values(spec: FitSpec, r: Any, s: Any = None) -> dict[str, Any]:
             v = jnp.full((spec.n_conditions,), v)
         out[site] = v
     if pair:
-        w = 0.5 if s is None else ridge_slope(s, r)
+        w = 0.5 if s is None else ridge_slope(s, r, weight)
         u, v = ridge_inverse(spec, start[pair[0]], start[pair[1]], w)
         out[RIDGE_SITES[0]] = jnp.clip(u, 0.02, 0.98)
         out[RIDGE_SITES[1]] = jnp.clip(v, 0.02, 0.98)
@@ -412,7 +423,11 @@ def predict(act, tt: Mapping[str, Any], s: Any, noise: Any) -> Any:
 
 
 def make_model(spec: FitSpec, network: Any = None):
-    """The numpyro model ``model(s, cond, r=None, known=None)``.
+    """The numpyro model ``model(s, cond, r=None, known=None, weight=None)``.
+
+    ``weight`` (per trial; ``None``: every trial counts once) multiplies each trial's
+    log-likelihood: trials of weight 0 pad data sets of unequal length to one shape
+    (:func:`nestlab.actors.batch.fit_datasets`) and change nothing.
 
     Free parameters are sampled from :func:`priors` (one value per condition for those in
     ``per_condition``), fixed ones are constants, ``known`` ones per-trial data. The observed
@@ -432,7 +447,7 @@ def make_model(spec: FitSpec, network: Any = None):
 
     pair = ridge_pair(spec)
 
-    def model(s, cond, r, known=None):
+    def model(s, cond, r, known=None, weight=None):
         values = {}
         for k, site in sites.items():
             if pair and k in pair:
@@ -448,7 +463,7 @@ def make_model(spec: FitSpec, network: Any = None):
         if pair:  # the identified combination and the position along the ridge (docstring)
             u = numpyro.sample(RIDGE_SITES[0], dist.Uniform(0.0, 1.0))
             v = numpyro.sample(RIDGE_SITES[1], dist.Uniform(0.0, 1.0))
-            m, p, logdens = ridge_transform(spec, u, v, ridge_slope(s, r))
+            m, p, logdens = ridge_transform(spec, u, v, ridge_slope(s, r, weight))
             numpyro.factor("ridge_prior", logdens)
             theta[pair[0]] = numpyro.deterministic(pair[0], m)
             theta[pair[1]] = numpyro.deterministic(pair[1], p)
@@ -460,7 +475,7 @@ def make_model(spec: FitSpec, network: Any = None):
             with numpyro.plate("trials", s.shape[0]):
                 z = numpyro.sample("z", dist.Normal(0.0, 1.0))
         ll = pointwise_log_likelihood(spec, act, tt, s, r, z=z, known=known)
-        numpyro.factor("r", jnp.sum(ll))
+        numpyro.factor("r", jnp.sum(ll) if weight is None else jnp.sum(weight * ll))
 
     return model
 

@@ -26,7 +26,8 @@ EXTRA_FIELDS = {"diverging": "diverging", "num_steps": "n_steps", "accept_prob":
 def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int, draws: int,
                  target_accept: float = 0.85, init: Callable[..., dict] | None = None,
                  post: Callable[..., Any] | None = None, dense_mass: bool = False,
-                 max_tree_depth: int = 10, stats: bool = False, batch: str = "vmap"):
+                 max_tree_depth: int = 10, stats: bool = False, batch: str = "vmap",
+                 map_batch: int = 1):
     """``run(keys, *args)``: NUTS on every row of the batched ``args``, jitted and vmapped.
 
     Args:
@@ -48,6 +49,8 @@ def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int,
             which compiles like a single row and wastes no NUTS steps on the slowest row) or
             ``"none"`` (the plain, unjitted one-row function ``run(key, *args)``, for a caller
             that puts more work into the same compiled program, as ``fit`` does).
+        map_batch: with ``batch="map"``, rows run this many at a time in lockstep (vmapped
+            within ``lax.map``; 1: one by one).
 
     Returns:
         a function ``run(keys, *args) -> (out, diverging)`` with ``out`` the
@@ -82,10 +85,12 @@ def batched_nuts(model: Callable[..., Any], example_args: tuple, *, warmup: int,
         return out, st[0]
 
     checks.choice("batch", batch, ("vmap", "map", "none"))
+    map_batch = checks.integer("map_batch", map_batch, min=1)
     if batch == "none":
         return one
     if batch == "map":
-        return jax.jit(lambda keys, *args: jax.lax.map(lambda a: one(*a), (keys, *args)))
+        return jax.jit(lambda keys, *args: jax.lax.map(
+            lambda a: one(*a), (keys, *args), batch_size=None if map_batch == 1 else map_batch))
     return jax.jit(jax.vmap(one))
 
 

@@ -148,3 +148,45 @@ def test_fit_datasets_records_the_runs_each_subject_took():
     assert [f.posterior.attrs["attempts"] for f in twice] == [2, 2]
     assert twice[0].posterior["mu0"].shape == once[0].posterior["mu0"].shape == (2, 40)
     assert twice[0].log_likelihood["r"].shape == once[0].log_likelihood["r"].shape
+
+
+def test_length_groups_pad_within_the_ratio():
+    lengths = [700, 1565, 1000, 572, 1100, 1565]
+    assert AB.length_groups(lengths, 1.0) == [(700, [0]), (1565, [1, 5]), (1000, [2]),
+                                              (572, [3]), (1100, [4])]
+    # greedy from the longest: >= 1565 / 1.5 = 1043 joins it; then 1000 takes 700 (>= 667)
+    assert AB.length_groups(lengths, 1.5) == [(1000, [0, 2]), (1565, [1, 4, 5]), (572, [3])]
+    assert AB.length_groups(lengths, 3.0) == [(1565, [0, 1, 2, 3, 4, 5])]
+    with pytest.raises(ValueError, match=r"invalid pad_ratio 0.5"):
+        AB.length_groups(lengths, 0.5)
+    with pytest.raises(ValueError, match=r"pad_ratio"):
+        AB.fit_datasets([_ds()], cost="quadratic", free=("mu0", "sigma0", "sigma_r"),
+                        pad_ratio=0.9)
+
+
+def test_unequal_lengths_share_one_padded_program():
+    """Two subjects of 14 and 10 trials: padded to one program (pad_ratio 2) they get the
+    posterior they get in programs of their own (pad_ratio 1), and their own trial counts."""
+    rng = np.random.default_rng(0)
+    sets = []
+    for n in (14, 10):
+        s = rng.uniform(0.6, 1.6, n)
+        sets.append(AB.Dataset(s, s * rng.lognormal(-0.1, 0.15, n), np.zeros(n, np.int32),
+                               {"sigma": np.full(n, 0.1)}))
+    kw = dict(cost="quadratic", free=("mu0", "sigma0", "sigma_r"), chains=2, warmup=300,
+              draws=1500, n_nodes=8, prior_draws=10)
+    own = AB.fit_datasets(sets, pad_ratio=1.0, **kw)
+    shared = AB.fit_datasets(sets, pad_ratio=2.0, **kw)
+    assert [f.posterior.attrs["batch_trials"] for f in own] == [14, 10]
+    assert [f.posterior.attrs["batch_trials"] for f in shared] == [14, 14]
+    assert [f.posterior.attrs["batch_size"] for f in shared] == [2, 2]
+    for a, b, ds in zip(own, shared, sets, strict=True):
+        assert b.log_likelihood["r"].shape[-1] == ds.s.size
+        assert b.posterior_predictive["r"].shape[-1] == ds.s.size
+        for k in ("mu0", "sigma_r"):
+            x, y = a.posterior[k].values.ravel(), b.posterior[k].values.ravel()
+            # 3000 draws each: Monte-Carlo error of a mean a few % of an sd
+            assert abs(x.mean() - y.mean()) < 0.2 * x.std(), k
+            assert abs(np.log(y.std() / x.std())) < 0.2, k
+    # the shorter subject's fit is not the longer one's: padding did not leak data
+

@@ -343,3 +343,18 @@ def test_fit_batch_reparam_refusals():
         C.fit_batch("quadratic_effort", S, R, reparam="rotate", **kw)
     with pytest.raises(ValueError, match=r"unknown reparam 'rotate'"):
         C.comparison_study(["quadratic", "absolute"], reparam="rotate", progress=False)
+
+
+def test_fit_batch_rows_mapped_or_in_lockstep_sample_one_posterior():
+    """batch="map" (default: each device runs its rows one by one) and "vmap" (lockstep)
+    run the same chains; only float rounding of the batched arithmetic differs."""
+    data = C.simulate_study(["quadratic"], 2, n_per_condition=20, seed=5)
+    kw = dict(conditions=data.conditions, sigmas=data.sigmas, chains=2, warmup=300, draws=1000,
+              seed=2, extras=False)
+    a = C.fit_batch("quadratic", data.stimuli, data.responses, **kw)
+    b = C.fit_batch("quadratic", data.stimuli, data.responses, batch="vmap", **kw)
+    for k in ("mu0", "sigma0", "sigma_r"):
+        x, y = a.samples[k].reshape(2, -1), b.samples[k].reshape(2, -1)
+        assert np.all(np.abs(x.mean(axis=1) - y.mean(axis=1)) < 0.2 * x.std(axis=1)), k
+    with pytest.raises(ValueError, match=r"unknown batch 'pmap'"):
+        C.fit_batch("quadratic", data.stimuli, data.responses, batch="pmap", **kw)

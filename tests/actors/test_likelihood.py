@@ -214,3 +214,33 @@ def test_theta_from_sites_maps_the_ridge_sites_with_the_data():
         float(b))
     with pytest.raises(ValueError, match="ridge coordinates need the data"):
         theta_from_sites(spec, values)
+
+
+def test_trials_of_weight_zero_change_nothing():
+    """Padding (weight 0, fit_datasets of unequal lengths): the same density, slope and start."""
+    import jax.numpy as jnp
+    from numpyro.infer.util import log_density
+
+    from nestlab.actors.likelihood import make_model, ridge_slope
+
+    spec = _ridge_spec(n_conditions=2)
+    rng = np.random.default_rng(3)
+    s = rng.uniform(0.6, 1.8, 9).astype(np.float32)
+    r = (s * rng.lognormal(0.0, 0.2, 9)).astype(np.float32)
+    cond = np.array([0, 1] * 4 + [0], np.int32)
+    pad = 5  # copies of the first trial, of weight 0 (and a last trial of weight 0 is no padding)
+    sp, rp = np.r_[s, np.full(pad, s[0])], np.r_[r, np.full(pad, r[0])]
+    cp, w = np.r_[cond, np.full(pad, cond[0])], np.r_[np.ones(9), np.zeros(pad)].astype(np.float32)
+    params = {"sigma": jnp.array([0.1, 0.2]), "sigma0": 0.25, "sigma_r": 0.12,
+              "ridge_u": 0.4, "ridge_v": 0.6}
+    model = make_model(spec)
+    plain, _ = log_density(model, (s, cond, r), {}, params)
+    padded, _ = log_density(model, (sp, cp, rp, None, w), {}, params)
+    assert float(padded) == pytest.approx(float(plain), rel=1e-5)
+    # without the weights the padding would count
+    assert abs(float(log_density(model, (sp, cp, rp), {}, params)[0]) - float(plain)) > 1e-2
+    assert float(ridge_slope(sp, rp, w)) == pytest.approx(float(ridge_slope(s, r)), abs=1e-5)
+    a, b = start_values(spec, r, s), start_values(spec, rp, sp, w)
+    assert set(a) == set(b)
+    for k in a:
+        np.testing.assert_allclose(np.asarray(b[k]), np.asarray(a[k]), rtol=1e-5)
