@@ -86,7 +86,7 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
                    truth_box: Mapping[str, tuple[float, float]] | None = None,
                    only_converged: bool = True, dense_mass: bool = False,
                    target_accept: float = 0.85, init_jitter: float = 0.3,
-                   retries: int = 0) -> Recovery:
+                   retries: int = 0, batch: str = "map") -> Recovery:
     """Fit ``n_datasets`` simulated quadratic-cost data sets with one compiled, vmapped NUTS.
 
     Args:
@@ -107,6 +107,8 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
         retries: refit a data set whose chains miss the gate, up to this many times, with
             chains twice as long each time, thinned back to ``draws``
             (:func:`~nestlab.actors.compare.fit_batch`; ``attempts`` records the runs).
+        batch: ``"map"`` (default) or ``"vmap"``: how each device runs its rows
+            (:func:`nestlab.actors.batch.run_batch`).
 
     Returns:
         :class:`Recovery` (``converged``: the gate per data set; with ``only_converged`` MSE,
@@ -135,7 +137,7 @@ def recovery_study(n_datasets: int = 100, *, policy: str = "analytic", network: 
                    sigmas=truth["sigma"][:, None], network=network, policy=policy,
                    chains=chains, warmup=warmup, draws=draws, seed=seed, n_nodes=n_nodes,
                    target_accept=target_accept, dense_mass=dense_mass, max_tree_depth=10,
-                   init_jitter=init_jitter, extras=False, retries=retries)
+                   init_jitter=init_jitter, extras=False, retries=retries, batch=batch)
     gates = batch_convergence(bf)
     converged = gates["converged"].to_numpy(dtype=bool)
     # (data set, chain, draw) -> (data set, pooled draws)
