@@ -658,7 +658,8 @@ def noise_studies(trials: pd.DataFrame, subjects: Sequence[str], *,
     Each fit runs for every subject at once (:func:`fit_datasets`); subjects with the same
     number of trials share one compiled program, so the default takes ``n_per_condition=90``
     random trials per condition (the smallest subject of experiment 1 has 91 non-outlier
-    trials in a condition); ``None`` fits every trial (one program per distinct count).
+    trials in a condition); ``None`` fits every trial (subjects whose counts are within 1.5x
+    of each other share a program, the shorter padded with trials of weight 0).
 
     Numbers: posterior medians of ``sigma[low]``, ``sigma[high]``, ``P(sigma_low >
     sigma_high)``, ``corr(log mu0, log <cost param>)`` and the cost parameter's contraction for
